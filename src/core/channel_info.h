@@ -1,0 +1,47 @@
+// Static metadata of each channel kind, as declared in the device map and sent to clients in `hello`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace hwb {
+
+enum class ChannelKind : std::uint8_t { sensor, relay, text };
+const char* to_string(ChannelKind kind);
+
+enum class SensorType : std::uint8_t { number, boolean };
+
+struct SensorInfo {
+    std::string id;
+    std::string label;
+    std::string device;
+    std::string unit;                    // empty for unitless / boolean
+    SensorType type = SensorType::number;
+    std::optional<double> min;           // optional display/validity range
+    std::optional<double> max;
+    int precision = 2;                   // decimals worth showing
+};
+
+enum class RelayState : std::uint8_t { off, on, unknown };
+const char* to_string(RelayState state);
+inline RelayState relay_state(bool on) { return on ? RelayState::on : RelayState::off; }
+
+struct RelayInfo {
+    std::string id;
+    std::string label;
+    std::string device;
+    bool initial_on = false;            // state requested when the device starts
+    std::optional<bool> safe_state;     // applied at shutdown; none = leave as it is
+};
+
+struct TextInfo {
+    std::string id;
+    std::string label;
+    std::string device;
+    std::size_t history_lines = 200;    // lines kept for clients that open the channel later
+    std::size_t max_line_bytes = 4096;  // longer lines sent by a client are refused
+};
+
+}  // namespace hwb

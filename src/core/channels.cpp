@@ -1,0 +1,60 @@
+#include "core/channels.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace hwb {
+
+namespace {
+template <class T>
+T* find_in(const std::map<std::string, T*>& index, const std::string& id) {
+    auto it = index.find(id);
+    return it == index.end() ? nullptr : it->second;
+}
+
+template <class T>
+void index_channel(std::map<std::string, T*>& index, T* channel) {
+    if (!index.emplace(channel->id(), channel).second)
+        throw std::logic_error("duplicate channel id '" + channel->id() + "' passed validation");
+}
+}  // namespace
+
+Channels::Channels(const DeviceMap& map, EventLoop& loop) {
+    for (const auto& device : map.devices) {
+        for (const auto& s : device.sensors) {
+            sensors_.push_back(std::make_unique<Sensor>(s.info, *this));
+            index_channel(sensor_by_id_, sensors_.back().get());
+        }
+        for (const auto& r : device.relays) {
+            relays_.push_back(std::make_unique<Relay>(r.info, *this, loop));
+            index_channel(relay_by_id_, relays_.back().get());
+        }
+        for (const auto& t : device.texts) {
+            texts_.push_back(std::make_unique<TextChannel>(t.info, *this));
+            index_channel(text_by_id_, texts_.back().get());
+        }
+    }
+}
+
+void Channels::remove_observer(ChannelObserver* observer) {
+    observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
+}
+
+Sensor* Channels::sensor(const std::string& id) const { return find_in(sensor_by_id_, id); }
+Relay* Channels::relay(const std::string& id) const { return find_in(relay_by_id_, id); }
+TextChannel* Channels::text(const std::string& id) const { return find_in(text_by_id_, id); }
+
+void Channels::on_reading(const Sensor& sensor) {
+    for (auto* o : observers_) o->on_reading(sensor);
+}
+void Channels::on_relay_change(const Relay& relay, const Cause& cause) {
+    for (auto* o : observers_) o->on_relay_change(relay, cause);
+}
+void Channels::on_text_line(const TextChannel& channel, const TextLine& line) {
+    for (auto* o : observers_) o->on_text_line(channel, line);
+}
+void Channels::on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) {
+    for (auto* o : observers_) o->on_status(kind, id, status);
+}
+
+}  // namespace hwb

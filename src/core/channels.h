@@ -1,0 +1,60 @@
+// All channels of the running device map, and the observers (the server) told of every change.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cause.h"
+#include "core/device_map.h"
+#include "core/event_loop.h"
+#include "core/relay.h"
+#include "core/sensor.h"
+#include "core/text_channel.h"
+
+namespace hwb {
+
+class ChannelObserver {
+public:
+    virtual ~ChannelObserver() = default;
+    virtual void on_reading(const Sensor& /*sensor*/) {}
+    virtual void on_relay_change(const Relay& /*relay*/, const Cause& /*cause*/) {}
+    virtual void on_text_line(const TextChannel& /*channel*/, const TextLine& /*line*/) {}
+    virtual void on_status(ChannelKind /*kind*/, const std::string& /*id*/, const ChannelStatus& /*status*/) {}
+};
+
+class Channels : private ChannelObserver {
+public:
+    // Creates one channel object per channel in the map, in map order.
+    Channels(const DeviceMap& map, EventLoop& loop);
+    Channels(const Channels&) = delete;
+    Channels& operator=(const Channels&) = delete;
+
+    void add_observer(ChannelObserver* observer) { observers_.push_back(observer); }
+    void remove_observer(ChannelObserver* observer);
+
+    const std::vector<std::unique_ptr<Sensor>>& sensors() const { return sensors_; }
+    const std::vector<std::unique_ptr<Relay>>& relays() const { return relays_; }
+    const std::vector<std::unique_ptr<TextChannel>>& texts() const { return texts_; }
+
+    Sensor* sensor(const std::string& id) const;
+    Relay* relay(const std::string& id) const;
+    TextChannel* text(const std::string& id) const;
+
+private:
+    void on_reading(const Sensor& sensor) override;
+    void on_relay_change(const Relay& relay, const Cause& cause) override;
+    void on_text_line(const TextChannel& channel, const TextLine& line) override;
+    void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
+
+    std::vector<std::unique_ptr<Sensor>> sensors_;
+    std::vector<std::unique_ptr<Relay>> relays_;
+    std::vector<std::unique_ptr<TextChannel>> texts_;
+    std::map<std::string, Sensor*> sensor_by_id_;
+    std::map<std::string, Relay*> relay_by_id_;
+    std::map<std::string, TextChannel*> text_by_id_;
+    std::vector<ChannelObserver*> observers_;
+};
+
+}  // namespace hwb

@@ -1,0 +1,69 @@
+// The validated device map: what src/devicemap produces from YAML and drivers consume.
+// See docs/device-map.md for the YAML keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/channel_info.h"
+#include "core/options.h"
+
+namespace hwb {
+
+// 1-based position in the device map file, kept so late errors still point at file:line:col.
+struct SourceLocation {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
+};
+
+enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, off };
+const char* to_string(LogLevel level);
+
+struct BridgeConfig {
+    std::string name = "hwbridge";
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::vector<std::string> allowed_origins;  // besides the same host, which is always allowed
+    std::size_t max_message_bytes = 65536;     // larger incoming frames close the connection (1009)
+    LogLevel log_level = LogLevel::info;
+};
+
+struct SensorConfig {
+    SensorInfo info;
+    Options options;  // driver-specific, validated against the driver's OptionSpecs
+    SourceLocation where;
+};
+
+struct RelayConfig {
+    RelayInfo info;
+    Options options;
+    SourceLocation where;
+};
+
+struct TextConfig {
+    TextInfo info;
+    Options options;
+    SourceLocation where;
+};
+
+struct DeviceConfig {
+    std::string id;
+    std::string driver;
+    std::string label;
+    Options options;
+    SourceLocation where;
+    std::vector<SensorConfig> sensors;  // channels whose `device:` names this device, in map order
+    std::vector<RelayConfig> relays;
+    std::vector<TextConfig> texts;
+};
+
+struct DeviceMap {
+    std::string path;
+    BridgeConfig bridge;
+    std::vector<DeviceConfig> devices;
+};
+
+}  // namespace hwb

@@ -1,0 +1,57 @@
+// String forms of the core enums, as they appear on the wire, in the map and in logs.
+#include <chrono>
+
+#include "core/cause.h"
+#include "core/channel_info.h"
+#include "core/device_map.h"
+#include "core/event_loop.h"
+
+namespace hwb {
+
+const char* to_string(ChannelKind kind) {
+    switch (kind) {
+        case ChannelKind::sensor: return "sensor";
+        case ChannelKind::relay: return "relay";
+        case ChannelKind::text: return "text";
+    }
+    return "?";
+}
+
+const char* to_string(RelayState state) {
+    switch (state) {
+        case RelayState::off: return "off";
+        case RelayState::on: return "on";
+        case RelayState::unknown: return "unknown";
+    }
+    return "?";
+}
+
+const char* to_string(Cause::Kind kind) {
+    switch (kind) {
+        case Cause::Kind::client: return "client";
+        case Cause::Kind::startup: return "startup";
+        case Cause::Kind::shutdown: return "shutdown";
+        case Cause::Kind::pulse_end: return "pulse_end";
+        case Cause::Kind::driver: return "driver";
+    }
+    return "?";
+}
+
+const char* to_string(LogLevel level) {
+    switch (level) {
+        case LogLevel::trace: return "trace";
+        case LogLevel::debug: return "debug";
+        case LogLevel::info: return "info";
+        case LogLevel::warn: return "warn";
+        case LogLevel::error: return "error";
+        case LogLevel::off: return "off";
+    }
+    return "?";
+}
+
+std::int64_t wall_clock_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace hwb

@@ -1,0 +1,71 @@
+// A text channel: line-based I/O with a device (a console, a display).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/cause.h"
+#include "core/channel_info.h"
+#include "core/channel_status.h"
+#include "core/result.h"
+
+namespace hwb {
+
+class ChannelObserver;
+
+enum class TextDirection : std::uint8_t { from_device, to_device };
+
+struct TextLine {
+    std::string text;            // without line ending; valid UTF-8 (drivers escape other bytes)
+    TextDirection direction = TextDirection::from_device;
+    std::string by;              // for lines sent to the device: who sent it
+    std::int64_t time_ms = 0;
+    std::uint64_t seq = 0;
+};
+
+// Implemented by drivers.
+class TextOutput {
+public:
+    using Done = std::function<void(std::optional<Error> error)>;
+    virtual ~TextOutput() = default;
+    // Must call `done` exactly once, now or later on the loop thread.
+    virtual void send_line(const std::string& line, Done done) = 0;
+};
+
+class TextChannel {
+public:
+    using Reply = std::function<void(Status)>;
+
+    TextChannel(TextInfo info, ChannelObserver& observer) : info_(std::move(info)), observer_(observer) {}
+    TextChannel(const TextChannel&) = delete;
+    TextChannel& operator=(const TextChannel&) = delete;
+
+    const TextInfo& info() const { return info_; }
+    const std::string& id() const { return info_.id; }
+    const std::deque<TextLine>& history() const { return history_; }
+    const ChannelStatus& status() const { return status_; }
+
+    // Driver side.
+    void bind(TextOutput* output) { output_ = output; }
+    void publish_line(std::string text);  // a line the device produced
+    void set_status(ChannelStatus status);
+
+    // A client sends a line to the device. On success the line is also published (to_device) so
+    // every viewer of the console sees it.
+    void send(std::string text, Cause cause, Reply reply);
+
+private:
+    void append(TextLine line);
+
+    TextInfo info_;
+    ChannelObserver& observer_;
+    TextOutput* output_ = nullptr;
+    std::deque<TextLine> history_;
+    std::uint64_t seq_ = 0;
+    ChannelStatus status_;
+};
+
+}  // namespace hwb

@@ -1,0 +1,40 @@
+// Reads a YAML device map into a validated DeviceMap, collecting every error with its location.
+// See docs/device-map.md for the keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/device_map.h"
+#include "core/driver.h"
+#include "core/result.h"
+
+namespace hwb {
+
+struct Diagnostic {
+    SourceLocation where;  // 1-based line and column
+    std::string message;
+    std::string str() const;  // "FILE:LINE:COL: error: message"
+};
+
+struct LoadResult {
+    std::optional<DeviceMap> map;     // set only when `errors` is empty
+    std::vector<Diagnostic> errors;   // in file order
+    bool ok() const { return map.has_value(); }
+};
+
+// Validation only: nothing here opens hardware. `file_name` is used in diagnostics.
+LoadResult load_device_map_file(const std::string& path, const DriverRegistry& drivers);
+LoadResult load_device_map_string(const std::string& yaml, const std::string& file_name, const DriverRegistry& drivers);
+
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+};
+// "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", "localhost:0" (port 0: the kernel picks one).
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+}  // namespace hwb

@@ -1,0 +1,110 @@
+// The JSON wire format of the sensor, relay and text subprotocols (docs/protocol.md).
+// Pure functions: parse a client's frame into a request, or encode a server message.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cause.h"
+#include "core/channels.h"
+#include "core/result.h"
+
+namespace hwb::protocol {
+
+inline constexpr int version = 1;
+using Json = nlohmann::json;
+
+// A frame that is not a valid request. `id` is the request's id when it could be read, else null.
+struct BadRequest {
+    Json id;
+    Error error;  // code: bad_json, bad_request, unknown_type
+};
+
+// ---- client -> server ----
+struct Subscribe {
+    Json id;
+    std::optional<std::vector<std::string>> channels;  // nullopt: all sensors
+    std::optional<double> max_rate_hz;                 // nullopt: no cap
+};
+using SensorRequest = std::variant<Subscribe>;
+
+struct RelaySet {
+    Json id;
+    std::string channel;
+    bool on = false;
+    std::string client;  // optional name for the cause; empty if not given
+};
+struct RelayToggle {
+    Json id;
+    std::string channel;
+    std::string client;
+};
+struct RelayPulse {
+    Json id;
+    std::string channel;
+    std::chrono::milliseconds duration{0};  // 1 ms .. 24 h
+    std::string client;
+};
+using RelayRequest = std::variant<RelaySet, RelayToggle, RelayPulse>;
+
+struct TextOpen {
+    Json id;
+    std::string channel;
+};
+struct TextClose {
+    Json id;
+    std::string channel;
+};
+struct TextSend {
+    Json id;
+    std::string channel;
+    std::string line;
+    std::string client;
+};
+using TextRequest = std::variant<TextOpen, TextClose, TextSend>;
+
+template <class T>
+using Parsed = std::variant<T, BadRequest>;
+
+Parsed<SensorRequest> parse_sensor_request(std::string_view frame);
+Parsed<RelayRequest> parse_relay_request(std::string_view frame);
+Parsed<TextRequest> parse_text_request(std::string_view frame);
+
+// ---- server -> client ----
+struct HelloContext {
+    std::string bridge;  // bridge.name from the map
+    std::string client;  // connection id, e.g. "c7"
+};
+
+std::string sensor_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Sensor>>& sensors);
+std::string relay_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Relay>>& relays);
+std::string text_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<TextChannel>>& texts);
+
+std::string reading(const Sensor& sensor);  // the sensor's last() reading; sensor must have one
+std::string relay_state(const Relay& relay, const Cause& cause);
+std::string status(const std::string& channel, const ChannelStatus& status);
+std::string text_line(const std::string& channel, const TextLine& line);
+
+std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::string>>& channels,
+                          std::optional<double> max_rate_hz);
+std::string relay_ack(const Json& id, const std::string& channel, RelayState state);
+std::string text_open_ack(const Json& id, const TextChannel& channel);
+std::string text_ack(const Json& id, const std::string& channel);
+// `channel` may be empty (then omitted).
+std::string error(const Json& id, const std::string& channel, const Error& error);
+
+// Channel metadata + current value, as in the hello's `channels` arrays.
+Json sensor_json(const Sensor& sensor);
+Json relay_json(const Relay& relay);
+Json text_json(const TextChannel& channel);
+// GET /api/channels
+std::string channels_document(const std::string& bridge, const Channels& channels);
+
+}  // namespace hwb::protocol
