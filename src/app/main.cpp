@@ -1,1 +1,156 @@
-int main() { return 0; }
+// hwbridge: serial and GPIO hardware on the web. See README.md and docs/.
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/logging.h"
+#include "app/shutdown.h"
+#include "core/channels.h"
+#include "core/driver.h"
+#include "devicemap/loader.h"
+#include "server/server.h"
+#include "sim/sim_driver.h"
+
+namespace {
+
+constexpr const char* version = HWB_VERSION;
+
+struct Options {
+    std::string map_path;
+    bool check = false;
+    std::string listen;
+    std::string log_level;
+};
+
+hwb::DriverRegistry make_driver_registry() {
+    hwb::DriverRegistry drivers;
+    hwb::register_sim_driver(drivers);
+    return drivers;
+}
+
+void print_summary(const hwb::DeviceMap& map, const std::vector<std::unique_ptr<hwb::Device>>& devices,
+                   const hwb::Server& server) {
+    spdlog::info("hwbridge {}: '{}' from {}", version, map.bridge.name, map.path);
+    for (std::size_t i = 0; i < map.devices.size(); ++i) {
+        const auto& d = map.devices[i];
+        spdlog::info("device {} (driver {}): {}", d.id, d.driver, devices[i]->describe());
+        for (const auto& s : d.sensors)
+            spdlog::info("  sensor {} '{}'{}{}", s.info.id, s.info.label, s.info.unit.empty() ? "" : " in ", s.info.unit);
+        for (const auto& r : d.relays)
+            spdlog::info("  relay {} '{}', safe state {}", r.info.id, r.info.label,
+                         r.info.safe_state ? (*r.info.safe_state ? "on" : "off") : "none");
+        for (const auto& t : d.texts) spdlog::info("  text {} '{}'", t.info.id, t.info.label);
+    }
+    std::string host = map.bridge.listen_host.find(':') != std::string::npos ? "[" + map.bridge.listen_host + "]"
+                                                                               : map.bridge.listen_host;
+    spdlog::info("listening on http://{}:{}", host, server.port());
+}
+
+int run(const Options& options) {
+    auto drivers = make_driver_registry();
+    auto loaded = hwb::load_device_map_file(options.map_path, drivers);
+    if (!loaded.ok()) {
+        for (const auto& e : loaded.errors) std::cerr << e.str() << '\n';
+        std::cerr << options.map_path << ": " << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors")
+                  << '\n';
+        return 1;
+    }
+    hwb::DeviceMap map = std::move(*loaded.map);
+    if (!options.log_level.empty()) {
+        hwb::app::set_log_level(options.log_level);
+    } else {
+        hwb::app::set_log_level(hwb::to_string(map.bridge.log_level));
+    }
+    if (!options.listen.empty()) {
+        auto address = hwb::parse_listen_address(options.listen);
+        if (!address.ok()) {
+            std::cerr << "hwbridge: --listen: " << address.error().message << '\n';
+            return 1;
+        }
+        map.bridge.listen_host = address.value().host;
+        map.bridge.listen_port = address.value().port;
+    }
+    if (options.check) {
+        std::size_t channels = 0;
+        for (const auto& d : map.devices) channels += d.sensors.size() + d.relays.size() + d.texts.size();
+        std::cout << options.map_path << ": ok (" << map.devices.size() << " devices, " << channels << " channels)\n";
+        return 0;
+    }
+
+    // Signals arrive through the event loop (signalfd), never in the middle of a callback.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    hwb::app::UniqueFd signal_fd(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!signal_fd) {
+        spdlog::error("cannot create signalfd; stopping");
+        return 1;
+    }
+
+    std::unique_ptr<hwb::Server> server;
+    try {
+        server = std::make_unique<hwb::Server>(map.bridge);
+    } catch (const std::exception& e) {
+        spdlog::error("{}; stopping", e.what());
+        return 1;
+    }
+    auto channels = std::make_unique<hwb::Channels>(map, server->loop());
+    server->attach(*channels);
+
+    std::vector<std::unique_ptr<hwb::Device>> devices;
+    hwb::DeviceContext context{server->loop(), *channels};
+    for (const auto& device : map.devices) devices.push_back(drivers.find(device.driver)->create(device, context));
+    for (auto& device : devices) device->start();
+    print_summary(map, devices, *server);
+
+    hwb::app::Shutdown shutdown(*server, *channels);
+    auto watch = server->loop().watch_fd(signal_fd.get(), [&](hwb::FdEvent) {
+        signalfd_siginfo info{};
+        while (read(signal_fd.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+            shutdown.begin(strsignal(static_cast<int>(info.ssi_signo)));
+        }
+    });
+
+    server->run();
+
+    watch.reset();
+    devices.clear();
+    server.reset();  // clients see close 1001
+    channels.reset();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"hwbridge: serial and GPIO hardware on the web, driven by a YAML device map", "hwbridge"};
+    app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml")->required();
+    app.add_flag("--check", options.check, "validate the device map without touching hardware; exit 0 if valid, 1 if not");
+    app.add_option("--listen", options.listen, "listen address HOST:PORT, overrides bridge.listen (port 0: any free port)");
+    app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off (default: the map's log_level)")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    app.set_version_flag("--version", std::string("hwbridge ") + version);
+    CLI11_PARSE(app, argc, argv);
+
+    hwb::app::setup_logging();
+    try {
+        return run(options);
+    } catch (const std::exception& e) {
+        spdlog::critical("internal error: {}", e.what());
+        return 2;
+    }
+}

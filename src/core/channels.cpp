@@ -20,17 +20,18 @@ void index_channel(std::map<std::string, T*>& index, T* channel) {
 }  // namespace
 
 Channels::Channels(const DeviceMap& map, EventLoop& loop) {
+    ChannelObserver& fan_out = *this;  // channels report to this registry, which tells every observer
     for (const auto& device : map.devices) {
         for (const auto& s : device.sensors) {
-            sensors_.push_back(std::make_unique<Sensor>(s.info, *this));
+            sensors_.push_back(std::make_unique<Sensor>(s.info, fan_out));
             index_channel(sensor_by_id_, sensors_.back().get());
         }
         for (const auto& r : device.relays) {
-            relays_.push_back(std::make_unique<Relay>(r.info, *this, loop));
+            relays_.push_back(std::make_unique<Relay>(r.info, fan_out, loop));
             index_channel(relay_by_id_, relays_.back().get());
         }
         for (const auto& t : device.texts) {
-            texts_.push_back(std::make_unique<TextChannel>(t.info, *this));
+            texts_.push_back(std::make_unique<TextChannel>(t.info, fan_out));
             index_channel(text_by_id_, texts_.back().get());
         }
     }

@@ -1,0 +1,56 @@
+#include "protocol/messages.h"
+#include "server/server.h"
+#include "server/sessions.h"
+
+#include <spdlog/spdlog.h>
+
+namespace hwb {
+
+RelaySession::RelaySession(Server& server, lws* wsi, std::string client_id)
+    : Session(server, wsi, std::move(client_id)) {}
+
+void RelaySession::start() {
+    send(protocol::relay_hello({server_.config().name, client_}, server_.channels().relays()));
+}
+
+void RelaySession::handle_message(std::string_view message) {
+    auto parsed = protocol::parse_relay_request(message);
+    if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
+        send(protocol::error(bad->id, "", bad->error));
+        return;
+    }
+    std::visit(
+        [this](const auto& request) {
+            Relay* relay = server_.channels().relay(request.channel);
+            if (relay == nullptr) {
+                send(protocol::error(request.id, request.channel,
+                                     Error{"unknown_channel", "no relay '" + request.channel + "'"}));
+                return;
+            }
+            Cause cause = Cause::by_client(request.client.empty() ? client_ : request.client);
+            // The reply may come after this connection closed: hold it weakly.
+            auto reply = [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
+                          channel = request.channel](Result<RelayState> result) {
+                auto self = weak.lock();
+                if (!self) return;
+                if (result.ok()) {
+                    self->send(protocol::relay_ack(id, channel, result.value()));
+                } else {
+                    spdlog::warn("client {}: relay {} request failed: {}", self->client_id(), channel,
+                                 result.error().message);
+                    self->send(protocol::error(id, channel, result.error()));
+                }
+            };
+            using T = std::decay_t<decltype(request)>;
+            if constexpr (std::is_same_v<T, protocol::RelaySet>) {
+                relay->set(request.on, cause, reply);
+            } else if constexpr (std::is_same_v<T, protocol::RelayToggle>) {
+                relay->toggle(cause, reply);
+            } else {
+                relay->pulse(request.duration, cause, reply);
+            }
+        },
+        std::get<protocol::RelayRequest>(parsed));
+}
+
+}  // namespace hwb

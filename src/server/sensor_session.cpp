@@ -1,0 +1,89 @@
+#include <algorithm>
+
+#include "protocol/messages.h"
+#include "server/server.h"
+#include "server/sessions.h"
+
+namespace hwb {
+
+SensorSession::SensorSession(Server& server, lws* wsi, std::string client_id)
+    : Session(server, wsi, std::move(client_id)), rate_timer_(server.loop(), [this] { request_write(); }) {
+    std::size_t n = server.channels().sensors().size();
+    subscribed_.assign(n, true);
+    dirty_.assign(n, false);
+    last_sent_.assign(n, Clock::time_point{});
+}
+
+void SensorSession::start() {
+    send(protocol::sensor_hello({server_.config().name, client_}, server_.channels().sensors()));
+}
+
+void SensorSession::reading_changed(std::size_t index) {
+    if (!subscribed_[index] || dirty_[index] || closing()) return;
+    dirty_[index] = true;
+    dirty_order_.push_back(index);
+    request_write();
+}
+
+bool SensorSession::has_output() const { return Session::has_output() || !dirty_order_.empty(); }
+
+std::optional<std::string> SensorSession::next_message() {
+    // Answers and status first; then the oldest changed channel whose rate cap allows it now.
+    if (auto queued = Session::next_message()) return queued;
+    auto now = server_.loop().now();
+    std::optional<Clock::time_point> earliest;
+    for (auto it = dirty_order_.begin(); it != dirty_order_.end(); ++it) {
+        std::size_t index = *it;
+        if (min_interval_) {
+            auto allowed = last_sent_[index] + *min_interval_;
+            if (allowed > now) {
+                if (!earliest || allowed < *earliest) earliest = allowed;
+                continue;
+            }
+        }
+        dirty_order_.erase(it);
+        dirty_[index] = false;
+        last_sent_[index] = now;
+        return server_.encoded_reading(index);
+    }
+    if (earliest && !rate_timer_.active())
+        rate_timer_.start(std::chrono::duration_cast<std::chrono::microseconds>(*earliest - now));
+    return std::nullopt;
+}
+
+void SensorSession::handle_message(std::string_view message) {
+    auto parsed = protocol::parse_sensor_request(message);
+    if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
+        send(protocol::error(bad->id, "", bad->error));
+        return;
+    }
+    const auto& request = std::get<protocol::Subscribe>(std::get<protocol::SensorRequest>(parsed));
+    const auto& sensors = server_.channels().sensors();
+    std::vector<bool> wanted(sensors.size(), !request.channels.has_value());
+    if (request.channels) {
+        for (const auto& id : *request.channels) {
+            auto it = std::find_if(sensors.begin(), sensors.end(), [&](const auto& s) { return s->id() == id; });
+            if (it == sensors.end()) {
+                send(protocol::error(request.id, id, Error{"unknown_channel", "no sensor '" + id + "'"}));
+                return;
+            }
+            wanted[static_cast<std::size_t>(it - sensors.begin())] = true;
+        }
+    }
+    subscribed_ = std::move(wanted);
+    for (std::size_t i = 0; i < subscribed_.size(); ++i) {
+        if (!subscribed_[i] && dirty_[i]) {
+            dirty_[i] = false;
+            dirty_order_.erase(std::find(dirty_order_.begin(), dirty_order_.end(), i));
+        }
+    }
+    if (request.max_rate_hz) {
+        min_interval_ = std::chrono::microseconds(static_cast<std::int64_t>(1e6 / *request.max_rate_hz));
+    } else {
+        min_interval_.reset();
+        rate_timer_.cancel();
+    }
+    send(protocol::subscribe_ack(request.id, request.channels, request.max_rate_hz));
+}
+
+}  // namespace hwb

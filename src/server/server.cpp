@@ -1,0 +1,267 @@
+#include "server/server.h"
+
+#include <libwebsockets.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/messages.h"
+#include "server/sessions.h"
+
+namespace hwb {
+
+namespace {
+
+struct SessionSlot {
+    Session* session;
+};
+
+Server& server_of(lws* wsi) { return *static_cast<Server*>(lws_context_user(lws_get_context(wsi))); }
+
+// Thin C callback: forwards to the Session; nothing escapes into libwebsockets.
+template <ChannelKind Kind>
+int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+    auto* slot = static_cast<SessionSlot*>(user);
+    try {
+        switch (reason) {
+            case LWS_CALLBACK_ESTABLISHED:
+                slot->session = server_of(wsi).open_session(Kind, wsi);
+                return slot->session != nullptr ? 0 : -1;
+            case LWS_CALLBACK_CLOSED:
+                if (slot->session != nullptr) server_of(wsi).close_session(slot->session);
+                slot->session = nullptr;
+                return 0;
+            case LWS_CALLBACK_RECEIVE:
+                if (slot->session == nullptr) return -1;
+                return slot->session->on_receive(in, len, lws_is_first_fragment(wsi) != 0,
+                                                 lws_is_final_fragment(wsi) != 0, lws_frame_is_binary(wsi) != 0);
+            case LWS_CALLBACK_SERVER_WRITEABLE:
+                return slot->session != nullptr ? slot->session->on_writeable() : -1;
+            default:
+                return 0;
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("{} connection: {}; closing it", to_string(Kind), e.what());
+    } catch (...) {
+        spdlog::error("{} connection: unknown exception; closing it", to_string(Kind));
+    }
+    return -1;
+}
+
+int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+    try {
+        return server_of(wsi).http(wsi, reason, user, in, len);
+    } catch (const std::exception& e) {
+        spdlog::error("http: {}; closing the connection", e.what());
+    } catch (...) {
+        spdlog::error("http: unknown exception; closing the connection");
+    }
+    return -1;
+}
+
+void lws_log_to_spdlog(int level, const char* line) {
+    std::string_view text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    if (level & LLL_ERR) {
+        spdlog::error("lws: {}", text);
+    } else if (level & LLL_WARN) {
+        spdlog::warn("lws: {}", text);
+    } else {
+        spdlog::debug("lws: {}", text);
+    }
+}
+
+// The first entry handles HTTP and receives upgrades that name no subprotocol (refused there).
+const lws_protocols protocols[] = {
+    {"http", http_callback, sizeof(void*) * 4, 0, 0, nullptr, 0},
+    {"sensor", ws_callback<ChannelKind::sensor>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
+    {"relay", ws_callback<ChannelKind::relay>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
+    {"text", ws_callback<ChannelKind::text>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
+    {LwsLoop::raw_protocol_name, LwsLoop::raw_callback, 0, 0, 0, nullptr, 0},
+    LWS_PROTOCOL_LIST_TERM,
+};
+
+// Dead peers (half-open TCP) are pinged after 20 s of silence and dropped 10 s later.
+const lws_retry_bo_t keepalive = {
+    .retry_ms_table = nullptr,
+    .retry_ms_table_count = 0,
+    .conceal_count = 0,
+    .secs_since_valid_ping = 20,
+    .secs_since_valid_hangup = 30,
+    .jitter_percent = 0,
+};
+
+}  // namespace
+
+Server::Server(BridgeConfig config) : config_(std::move(config)) {
+    lws_set_log_level(LLL_ERR | LLL_WARN | (spdlog::should_log(spdlog::level::trace) ? LLL_NOTICE | LLL_INFO : 0),
+                      lws_log_to_spdlog);
+
+    std::string host = config_.listen_host;
+    if (host == "localhost") host = "127.0.0.1";
+    bool any = host.empty() || host == "0.0.0.0" || host == "::" || host == "*";
+
+    lws_context_creation_info info{};
+    info.port = config_.listen_port;
+    info.iface = any ? nullptr : host.c_str();
+    info.protocols = protocols;
+    info.user = this;
+    info.vhost_name = "hwbridge";
+    info.retry_and_idle_policy = &keepalive;
+    info.timeout_secs = 10;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (host.find(':') == std::string::npos && host != "::" ? 1 : 0);
+    if (host == "::") info.options &= ~static_cast<std::uint64_t>(LWS_SERVER_OPTION_DISABLE_IPV6);
+
+    context_ = lws_create_context(&info);
+    if (context_ == nullptr) {
+        throw std::runtime_error("cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port) +
+                                 " (address in use, or not an address of this machine)");
+    }
+    vhost_ = lws_get_vhost_by_name(context_, "hwbridge");
+    if (vhost_ == nullptr || lws_get_vhost_listen_port(vhost_) <= 0) {
+        lws_context_destroy(context_);
+        throw std::runtime_error("cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port));
+    }
+    port_ = static_cast<std::uint16_t>(lws_get_vhost_listen_port(vhost_));
+    loop_ = std::make_unique<LwsLoop>(context_, vhost_);
+}
+
+Server::~Server() {
+    if (channels_ != nullptr) channels_->remove_observer(this);
+    // Closes every connection with 1001 (going away); their CLOSED callbacks still reach us here.
+    // Timers of sessions closed on the way must not touch the context being torn down.
+    for (auto& [raw, session] : sessions_) session->quiesce();
+    loop_->invalidate();
+    lws_context_destroy(context_);
+}
+
+void Server::attach(Channels& channels) {
+    channels_ = &channels;
+    channels.add_observer(this);
+    sensor_index_.clear();
+    for (std::size_t i = 0; i < channels.sensors().size(); ++i) sensor_index_[channels.sensors()[i].get()] = i;
+    reading_cache_.assign(channels.sensors().size(), {});
+}
+
+void Server::run() {
+    while (!stopping_) {
+        if (lws_service(context_, 0) < 0) break;
+    }
+}
+
+void Server::stop() {
+    stopping_ = true;
+    lws_cancel_service(context_);
+}
+
+std::int64_t Server::uptime_s() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count();
+}
+
+const std::string& Server::encoded_reading(std::size_t index) {
+    auto& cache = reading_cache_[index];
+    const Sensor& sensor = sensor_at(index);
+    if (sensor.last() && cache.seq != sensor.last()->seq) {
+        cache.json = protocol::reading(sensor);
+        cache.seq = sensor.last()->seq;
+    }
+    return cache.json;
+}
+
+Session* Server::open_session(ChannelKind kind, lws* wsi) {
+    if (channels_ == nullptr || stopping_) return nullptr;
+    std::string id = "c" + std::to_string(next_client_++);
+    std::shared_ptr<Session> session;
+    switch (kind) {
+        case ChannelKind::sensor: {
+            auto s = std::make_shared<SensorSession>(*this, wsi, id);
+            sensor_sessions_.push_back(s.get());
+            session = s;
+            break;
+        }
+        case ChannelKind::relay: {
+            auto s = std::make_shared<RelaySession>(*this, wsi, id);
+            relay_sessions_.push_back(s.get());
+            session = s;
+            break;
+        }
+        case ChannelKind::text: {
+            auto s = std::make_shared<TextSession>(*this, wsi, id);
+            text_sessions_.push_back(s.get());
+            session = s;
+            break;
+        }
+    }
+    char peer[64] = "?";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    spdlog::info("client {} connected from {} ({})", id, peer, to_string(kind));
+    sessions_.emplace(session.get(), session);
+    session->start();
+    return session.get();
+}
+
+void Server::close_session(Session* session) {
+    auto it = sessions_.find(session);
+    if (it == sessions_.end()) return;
+    spdlog::info("client {} disconnected", session->client_id());
+    auto drop = [session](auto& list) {
+        list.erase(std::remove_if(list.begin(), list.end(), [session](auto* s) { return s == session; }), list.end());
+    };
+    drop(sensor_sessions_);
+    drop(relay_sessions_);
+    drop(text_sessions_);
+    sessions_.erase(it);
+}
+
+std::shared_ptr<Session> Server::shared(Session* session) const {
+    auto it = sessions_.find(session);
+    return it == sessions_.end() ? nullptr : it->second;
+}
+
+void Server::on_reading(const Sensor& sensor) {
+    auto it = sensor_index_.find(&sensor);
+    if (it == sensor_index_.end()) return;
+    for (auto* s : sensor_sessions_) s->reading_changed(it->second);
+}
+
+void Server::on_relay_change(const Relay& relay, const Cause& cause) {
+    spdlog::info("relay {} -> {} (cause: {}{}{})", relay.id(), to_string(relay.state()), to_string(cause.kind),
+                 cause.client.empty() ? "" : " ", cause.client);
+    if (relay_sessions_.empty()) return;
+    std::string message = protocol::relay_state(relay, cause);
+    for (auto* s : relay_sessions_) s->send(message);
+}
+
+void Server::on_text_line(const TextChannel& channel, const TextLine& line) {
+    std::string message;
+    for (auto* s : text_sessions_) {
+        if (!s->has_open(channel.id())) continue;
+        if (message.empty()) message = protocol::text_line(channel.id(), line);
+        s->send(message);
+    }
+}
+
+void Server::on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) {
+    if (status.online) {
+        spdlog::info("{} {} is online", to_string(kind), id);
+    } else {
+        spdlog::warn("{} {} is offline: {}", to_string(kind), id, status.reason);
+    }
+    std::string message = protocol::status(id, status);
+    switch (kind) {
+        case ChannelKind::sensor:
+            for (auto* s : sensor_sessions_) s->send(message);
+            break;
+        case ChannelKind::relay:
+            for (auto* s : relay_sessions_) s->send(message);
+            break;
+        case ChannelKind::text:
+            for (auto* s : text_sessions_) s->send(message);
+            break;
+    }
+}
+
+}  // namespace hwb

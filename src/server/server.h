@@ -1,0 +1,87 @@
+// The libwebsockets server: HTTP (embedded page, /api/channels, /healthz) and the sensor, relay
+// and text subprotocols, all on one event loop that drivers reach through EventLoop.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/channels.h"
+#include "core/device_map.h"
+#include "server/lws_loop.h"
+
+namespace hwb {
+
+class Session;
+class SensorSession;
+class RelaySession;
+class TextSession;
+
+class Server final : private ChannelObserver {
+public:
+    // Creates the context and listens on config.listen_host:listen_port (port 0: any free port).
+    // Throws std::runtime_error when it cannot listen.
+    explicit Server(BridgeConfig config);
+    ~Server() override;
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    EventLoop& loop() { return *loop_; }
+    std::uint16_t port() const { return port_; }
+    const BridgeConfig& config() const { return config_; }
+    std::size_t max_message_bytes() const { return config_.max_message_bytes; }
+
+    // Channels must outlive the server's run().
+    void attach(Channels& channels);
+    Channels& channels() { return *channels_; }
+
+    void run();   // services the loop until stop()
+    void stop();  // callable from any loop callback
+    std::size_t client_count() const { return sessions_.size(); }
+    std::int64_t uptime_s() const;
+
+    // Shared by all sensor sessions: the encoded last reading of sensor `index`, re-encoded only
+    // when the sensor published since.
+    const std::string& encoded_reading(std::size_t index);
+    const Sensor& sensor_at(std::size_t index) const { return *channels_->sensors()[index]; }
+
+    // lws glue.
+    Session* open_session(ChannelKind kind, lws* wsi);
+    void close_session(Session* session);
+    std::shared_ptr<Session> shared(Session* session) const;
+    int http(lws* wsi, int reason, void* user, void* in, std::size_t len);
+
+private:
+    void on_reading(const Sensor& sensor) override;
+    void on_relay_change(const Relay& relay, const Cause& cause) override;
+    void on_text_line(const TextChannel& channel, const TextLine& line) override;
+    void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
+
+    bool upgrade_allowed(lws* wsi);
+
+    BridgeConfig config_;
+    lws_context* context_ = nullptr;
+    lws_vhost* vhost_ = nullptr;
+    std::unique_ptr<LwsLoop> loop_;
+    std::uint16_t port_ = 0;
+    Channels* channels_ = nullptr;
+    bool stopping_ = false;
+    Clock::time_point started_ = Clock::now();
+    std::uint64_t next_client_ = 1;
+
+    std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
+    std::vector<SensorSession*> sensor_sessions_;
+    std::vector<RelaySession*> relay_sessions_;
+    std::vector<TextSession*> text_sessions_;
+    std::unordered_map<const Sensor*, std::size_t> sensor_index_;
+    struct CachedReading {
+        std::uint64_t seq = 0;
+        std::string json;
+    };
+    std::vector<CachedReading> reading_cache_;
+};
+
+}  // namespace hwb

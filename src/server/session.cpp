@@ -1,0 +1,98 @@
+#include "server/session.h"
+
+#include <libwebsockets.h>
+
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/messages.h"
+#include "server/server.h"
+
+namespace hwb {
+
+namespace {
+// A client that lets this much pile up is not reading; it is closed rather than buffered forever.
+constexpr std::size_t max_queued_messages = 4096;
+constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
+}  // namespace
+
+Session::Session(Server& server, lws* wsi, std::string client_id)
+    : server_(server), wsi_(wsi), client_(std::move(client_id)) {}
+
+int Session::on_receive(const void* data, std::size_t len, bool first, bool final, bool binary) {
+    if (first) {
+        rx_.clear();
+        rx_binary_ = binary;
+        rx_overflow_ = false;
+    }
+    if (rx_.size() + len > server_.max_message_bytes()) {
+        spdlog::warn("client {}: message over the {} byte limit, closing with 1009", client_, server_.max_message_bytes());
+        std::string reason = "message exceeds " + std::to_string(server_.max_message_bytes()) + " bytes";
+        lws_close_reason(wsi_, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reinterpret_cast<unsigned char*>(reason.data()),
+                         reason.size());
+        return -1;
+    }
+    rx_.append(static_cast<const char*>(data), len);
+    if (!final) return 0;
+    if (rx_binary_) {
+        send(protocol::error(nullptr, "", Error{"bad_request", "binary frames are not accepted; send JSON text"}));
+    } else {
+        handle_message(rx_);
+    }
+    rx_.clear();
+    return 0;
+}
+
+int Session::on_writeable() {
+    if (closing_) {
+        auto& [code, reason] = *closing_;
+        lws_close_reason(wsi_, static_cast<lws_close_status>(code), reinterpret_cast<unsigned char*>(reason.data()),
+                         reason.size());
+        return -1;
+    }
+    auto message = next_message();
+    if (!message) return 0;
+    tx_.resize(LWS_PRE + message->size());
+    std::memcpy(tx_.data() + LWS_PRE, message->data(), message->size());
+    int written = lws_write(wsi_, tx_.data() + LWS_PRE, message->size(), LWS_WRITE_TEXT);
+    if (written < static_cast<int>(message->size())) {
+        spdlog::debug("client {}: write failed, closing", client_);
+        return -1;
+    }
+    if (has_output()) request_write();
+    return 0;
+}
+
+std::optional<std::string> Session::next_message() {
+    if (queue_.empty()) return std::nullopt;
+    std::string front = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= front.size();
+    return front;
+}
+
+void Session::send(std::string message) {
+    if (closing_) return;
+    if (queue_.size() >= max_queued_messages || queued_bytes_ + message.size() > max_queued_bytes) {
+        spdlog::warn("client {}: not reading ({} messages, {} bytes queued), closing with 1008", client_, queue_.size(),
+                     queued_bytes_);
+        queue_.clear();
+        queued_bytes_ = 0;
+        close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "client too slow: outgoing queue full");
+        return;
+    }
+    queued_bytes_ += message.size();
+    queue_.push_back(std::move(message));
+    request_write();
+}
+
+void Session::request_write() { lws_callback_on_writable(wsi_); }
+
+void Session::close_with(std::uint16_t code, std::string reason) {
+    if (closing_) return;
+    closing_.emplace(code, std::move(reason));
+    request_write();
+}
+
+}  // namespace hwb

@@ -1,0 +1,69 @@
+// One WebSocket connection of one subprotocol. libwebsockets' per-session memory holds only a
+// pointer to it; the Server owns it (shared_ptr, so late driver replies can tell it is gone).
+//
+// Outgoing messages go through a bounded queue and are written one per WRITEABLE callback.
+// Incoming frames are reassembled up to the map's max_message_bytes (larger: close 1009).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct lws;
+
+namespace hwb {
+
+class Server;
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Server& server, lws* wsi, std::string client_id);
+    virtual ~Session() = default;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    const std::string& client_id() const { return client_; }
+
+    // Called by the lws callback; the return value goes back to lws (non-zero closes).
+    int on_receive(const void* data, std::size_t len, bool first, bool final, bool binary);
+    int on_writeable();
+
+    virtual void start() = 0;  // queue the hello
+    // The server is going away: cancel timers before the context that runs them is destroyed.
+    virtual void quiesce() {}
+
+    // Closes the connection with `code` at the next WRITEABLE.
+    void close_with(std::uint16_t code, std::string reason);
+    bool closing() const { return closing_.has_value(); }
+
+    // Queues a message; a client whose queue overflows (it does not read) is closed with 1008.
+    void send(std::string message);
+
+protected:
+    virtual void handle_message(std::string_view message) = 0;
+    // Next message to write, if any. The default takes the queue's front.
+    virtual std::optional<std::string> next_message();
+    virtual bool has_output() const { return !queue_.empty(); }
+
+    void request_write();
+
+    Server& server_;
+    lws* wsi_;
+    std::string client_;
+
+private:
+    std::deque<std::string> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::string rx_;
+    bool rx_binary_ = false;
+    bool rx_overflow_ = false;
+    std::vector<unsigned char> tx_;
+    std::optional<std::pair<std::uint16_t, std::string>> closing_;
+};
+
+}  // namespace hwb

@@ -1,0 +1,53 @@
+#include "protocol/messages.h"
+#include "server/server.h"
+#include "server/sessions.h"
+
+namespace hwb {
+
+TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
+    : Session(server, wsi, std::move(client_id)) {}
+
+void TextSession::start() {
+    send(protocol::text_hello({server_.config().name, client_}, server_.channels().texts()));
+}
+
+void TextSession::handle_message(std::string_view message) {
+    auto parsed = protocol::parse_text_request(message);
+    if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
+        send(protocol::error(bad->id, "", bad->error));
+        return;
+    }
+    std::visit(
+        [this](const auto& request) {
+            TextChannel* channel = server_.channels().text(request.channel);
+            if (channel == nullptr) {
+                send(protocol::error(request.id, request.channel,
+                                     Error{"unknown_channel", "no text channel '" + request.channel + "'"}));
+                return;
+            }
+            using T = std::decay_t<decltype(request)>;
+            if constexpr (std::is_same_v<T, protocol::TextOpen>) {
+                open_.insert(request.channel);
+                send(protocol::text_open_ack(request.id, *channel));
+            } else if constexpr (std::is_same_v<T, protocol::TextClose>) {
+                open_.erase(request.channel);
+                send(protocol::text_ack(request.id, request.channel));
+            } else {
+                if (!has_open(request.channel)) {
+                    send(protocol::error(request.id, request.channel,
+                                         Error{"not_open", "open text channel '" + request.channel + "' before sending"}));
+                    return;
+                }
+                auto reply = [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
+                              name = request.channel](Status status) {
+                    auto self = weak.lock();
+                    if (!self) return;
+                    self->send(status.ok() ? protocol::text_ack(id, name) : protocol::error(id, name, status.error()));
+                };
+                channel->send(request.line, Cause::by_client(request.client.empty() ? client_ : request.client), reply);
+            }
+        },
+        std::get<protocol::TextRequest>(parsed));
+}
+
+}  // namespace hwb
