@@ -25,7 +25,8 @@ void SensorSession::reading_changed(std::size_t index) {
     request_write();
 }
 
-bool SensorSession::has_output() const { return Session::has_output() || !dirty_order_.empty(); }
+// A closing session flushes its answers but no more readings, so it cannot wait on a rate cap.
+bool SensorSession::has_output() const { return Session::has_output() || (!closing() && !dirty_order_.empty()); }
 
 std::optional<std::string> SensorSession::next_message() {
     // Answers and status first; then the oldest changed channel whose rate cap allows it now.

@@ -81,7 +81,7 @@ const lws_protocols protocols[] = {
     {"relay", ws_callback<ChannelKind::relay>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
     {"text", ws_callback<ChannelKind::text>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
     {LwsLoop::raw_protocol_name, LwsLoop::raw_callback, 0, 0, 0, nullptr, 0},
-    LWS_PROTOCOL_LIST_TERM,
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
 // Dead peers (half-open TCP) are pinged after 20 s of silence and dropped 10 s later.
@@ -148,6 +148,14 @@ void Server::attach(Channels& channels) {
 
 void Server::run() {
     while (!stopping_) {
+        if (lws_service(context_, 0) < 0) return;
+    }
+    // Tell every client why it is being disconnected (1001, going away) before the context goes.
+    for (auto& [raw, session] : sessions_) session->close_with(LWS_CLOSE_STATUS_GOINGAWAY, "hwbridge is shutting down");
+    auto deadline = Clock::now() + std::chrono::seconds(1);
+    Timer tick(*loop_, [] {});  // bounds each lws_service() wait
+    while (!sessions_.empty() && Clock::now() < deadline) {
+        tick.start(std::chrono::milliseconds(20));
         if (lws_service(context_, 0) < 0) break;
     }
 }

@@ -45,14 +45,18 @@ int Session::on_receive(const void* data, std::size_t len, bool first, bool fina
 }
 
 int Session::on_writeable() {
-    if (closing_) {
+    // What was queued before the close (e.g. the shutdown's safe-state broadcast) goes out first.
+    if (closing_ && !has_output()) {
         auto& [code, reason] = *closing_;
         lws_close_reason(wsi_, static_cast<lws_close_status>(code), reinterpret_cast<unsigned char*>(reason.data()),
                          reason.size());
         return -1;
     }
     auto message = next_message();
-    if (!message) return 0;
+    if (!message) {
+        if (closing_) request_write();
+        return 0;
+    }
     tx_.resize(LWS_PRE + message->size());
     std::memcpy(tx_.data() + LWS_PRE, message->data(), message->size());
     int written = lws_write(wsi_, tx_.data() + LWS_PRE, message->size(), LWS_WRITE_TEXT);
@@ -60,7 +64,7 @@ int Session::on_writeable() {
         spdlog::debug("client {}: write failed, closing", client_);
         return -1;
     }
-    if (has_output()) request_write();
+    if (has_output() || closing_) request_write();
     return 0;
 }
 

@@ -1,0 +1,82 @@
+// A small blocking WebSocket client (RFC 6455) over real loopback TCP, for integration tests.
+// Written by hand so tests can also send what a well-behaved library would refuse to: oversized,
+// fragmented or malformed frames, foreign Origins, missing subprotocols.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hwb::test {
+
+using namespace std::chrono_literals;
+
+struct HttpResponse {
+    int status = 0;
+    std::string head;  // status line and headers
+    std::string body;
+};
+
+// One HTTP/1.1 request with Connection: close; the whole answer.
+HttpResponse http_get(std::uint16_t port, const std::string& path);
+
+class WsClient {
+public:
+    struct Options {
+        std::string subprotocol;            // empty: no Sec-WebSocket-Protocol header
+        std::optional<std::string> origin;  // Origin header
+        std::string path = "/";
+    };
+
+    // Connects and performs the handshake. On refusal, ok() is false and refusal() has the answer.
+    WsClient(std::uint16_t port, Options options);
+    WsClient(std::uint16_t port, const std::string& subprotocol) : WsClient(port, Options{subprotocol, {}, "/"}) {}
+    ~WsClient();
+    WsClient(const WsClient&) = delete;
+    WsClient& operator=(const WsClient&) = delete;
+
+    bool ok() const { return upgraded_; }
+    const HttpResponse& refusal() const { return refusal_; }
+
+    void send_text(const std::string& text);
+    void send_json(const nlohmann::json& message) { send_text(message.dump()); }
+    void send_frame(std::uint8_t opcode, const std::string& payload, bool fin = true);
+
+    // Next text message as JSON, or nullopt on timeout / close. Answers pings.
+    std::optional<nlohmann::json> next(std::chrono::milliseconds timeout = 3000ms);
+    // Next message for which `match` holds; other messages are kept for later next() calls.
+    std::optional<nlohmann::json> wait_for(const std::function<bool(const nlohmann::json&)>& match,
+                                           std::chrono::milliseconds timeout = 3000ms);
+    std::optional<nlohmann::json> wait_type(const std::string& type, std::chrono::milliseconds timeout = 3000ms) {
+        return wait_for([&](const nlohmann::json& m) { return m.value("type", "") == type; }, timeout);
+    }
+    // Reads until the server closes; the close code it sent (1005 if none), nullopt on timeout.
+    std::optional<int> wait_close(std::chrono::milliseconds timeout = 3000ms);
+    bool closed() const { return closed_; }
+    int close_code() const { return close_code_; }
+
+private:
+    struct Frame {
+        std::uint8_t opcode = 0;
+        bool fin = true;
+        std::string payload;
+    };
+    std::optional<Frame> read_frame(std::chrono::steady_clock::time_point deadline);
+    bool fill(std::size_t n, std::chrono::steady_clock::time_point deadline);
+    std::optional<nlohmann::json> next_message(std::chrono::steady_clock::time_point deadline);
+
+    int fd_ = -1;
+    bool upgraded_ = false;
+    bool closed_ = false;
+    int close_code_ = 0;
+    HttpResponse refusal_;
+    std::string buffer_;
+    std::vector<nlohmann::json> kept_;
+};
+
+}  // namespace hwb::test
