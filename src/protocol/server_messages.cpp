@@ -1,0 +1,229 @@
+// Encoding of server messages (docs/protocol.md). reading(), relay_state() and text_line() run
+// for every value and every client, so they write the JSON text directly; metadata (hello,
+// /api/channels) is built as a DOM, once per connection or request.
+#include <cmath>
+
+#include "protocol/json_writer.h"
+#include "protocol/messages.h"
+
+namespace hwb::protocol {
+
+namespace {
+
+const char* sensor_kind(SensorType type) { return type == SensorType::boolean ? "boolean" : "number"; }
+
+// A sensor value as sent: true/false for boolean sensors, null for NaN and infinities
+// (which JSON cannot express).
+Json sensor_value(const Sensor& sensor, double value) {
+    if (sensor.info().type == SensorType::boolean) return value != 0;
+    if (!std::isfinite(value)) return nullptr;
+    return value;
+}
+
+void add_status(Json& j, const ChannelStatus& status) {
+    j["online"] = status.online;
+    if (!status.online) j["reason"] = status.reason;
+}
+
+const char* direction(TextDirection dir) { return dir == TextDirection::to_device ? "tx" : "rx"; }
+
+void write_line_fields(ObjectWriter& w, const TextLine& line) {
+    w.str("line", line.text).str("dir", direction(line.direction));
+    if (line.direction == TextDirection::to_device) w.str("by", line.by);
+    w.integer("time", line.time_ms).integer("seq", line.seq);
+}
+
+template <class Channel>
+std::string hello(const char* subprotocol, const HelloContext& ctx,
+                  const std::vector<std::unique_ptr<Channel>>& channels, Json (*to_json)(const Channel&)) {
+    Json list = Json::array();
+    for (const auto& c : channels) list.push_back(to_json(*c));
+    return ObjectWriter(256 + 160 * channels.size())
+        .str("type", "hello")
+        .str("protocol", subprotocol)
+        .integer("version", std::int64_t{version})
+        .str("bridge", ctx.bridge)
+        .str("client", ctx.client)
+        .raw("channels", dump(list))
+        .finish();
+}
+
+}  // namespace
+
+// ---- channel metadata ----
+
+Json sensor_json(const Sensor& sensor) {
+    const auto& info = sensor.info();
+    Json j = {{"id", info.id},     {"label", info.label},         {"device", info.device},
+              {"unit", info.unit}, {"kind", sensor_kind(info.type)}, {"precision", info.precision}};
+    if (info.min) j["min"] = *info.min;
+    if (info.max) j["max"] = *info.max;
+    add_status(j, sensor.status());
+    if (const auto& last = sensor.last()) {
+        j["value"] = sensor_value(sensor, last->value);
+        j["time"] = last->time_ms;
+        j["seq"] = last->seq;
+    } else {
+        j["value"] = nullptr;
+        j["time"] = nullptr;
+        j["seq"] = 0;
+    }
+    return j;
+}
+
+Json relay_json(const Relay& relay) {
+    const auto& info = relay.info();
+    Json j = {{"id", info.id},
+              {"label", info.label},
+              {"device", info.device},
+              {"state", to_string(relay.state())},
+              {"pending", relay.pending()}};
+    j["safe_state"] = info.safe_state ? Json(to_string(hwb::relay_state(*info.safe_state))) : Json(nullptr);
+    add_status(j, relay.status());
+    // seq 0: the hardware has not reported a state yet, so there is no time of change.
+    j["time"] = relay.seq() == 0 ? Json(nullptr) : Json(relay.changed_ms());
+    j["seq"] = relay.seq();
+    return j;
+}
+
+Json text_json(const TextChannel& channel) {
+    const auto& info = channel.info();
+    Json j = {{"id", info.id}, {"label", info.label}, {"device", info.device}};
+    add_status(j, channel.status());
+    j["max_line_bytes"] = info.max_line_bytes;
+    return j;
+}
+
+// ---- hello ----
+
+std::string sensor_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Sensor>>& sensors) {
+    return hello("sensor", ctx, sensors, &sensor_json);
+}
+
+std::string relay_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Relay>>& relays) {
+    return hello("relay", ctx, relays, &relay_json);
+}
+
+std::string text_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<TextChannel>>& texts) {
+    return hello("text", ctx, texts, &text_json);
+}
+
+// ---- unsolicited ----
+
+std::string reading(const Sensor& sensor) {
+    ObjectWriter w(64 + sensor.id().size());
+    w.str("type", "reading").str("channel", sensor.id());
+    const auto& last = sensor.last();
+    if (!last) {
+        // Callers only encode sensors that have a reading; stay valid JSON if one does not.
+        return std::move(w.null("value").null("time").integer("seq", std::uint64_t{0})).finish();
+    }
+    if (sensor.info().type == SensorType::boolean) {
+        w.boolean("value", last->value != 0);
+    } else {
+        w.number("value", last->value);  // null when not finite
+    }
+    return std::move(w.integer("time", last->time_ms).integer("seq", last->seq)).finish();
+}
+
+std::string relay_state(const Relay& relay, const Cause& cause) {
+    ObjectWriter w(96 + relay.id().size() + cause.client.size());
+    w.str("type", "state")
+        .str("channel", relay.id())
+        .str("state", to_string(relay.state()))
+        .integer("time", relay.changed_ms())
+        .integer("seq", relay.seq())
+        .str("cause", to_string(cause.kind));
+    if (cause.kind == Cause::Kind::client) w.str("client", cause.client);
+    return std::move(w).finish();
+}
+
+std::string status(const std::string& channel, const ChannelStatus& status) {
+    ObjectWriter w(64 + channel.size() + status.reason.size());
+    w.str("type", "status").str("channel", channel).boolean("online", status.online);
+    if (!status.online) w.str("reason", status.reason);
+    return std::move(w).finish();
+}
+
+std::string text_line(const std::string& channel, const TextLine& line) {
+    ObjectWriter w(96 + channel.size() + line.text.size() + line.by.size());
+    w.str("type", "line").str("channel", channel);
+    write_line_fields(w, line);
+    return std::move(w).finish();
+}
+
+// ---- answers ----
+
+std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::string>>& channels,
+                          std::optional<double> max_rate_hz) {
+    ObjectWriter w;
+    w.str("type", "ack").json("id", id);
+    if (channels) {
+        std::string list = "[";
+        for (const auto& c : *channels) {
+            if (list.size() > 1) list += ',';
+            append_json_string(list, c);
+        }
+        list += ']';
+        w.raw("channels", list);
+    } else {
+        w.null("channels");
+    }
+    if (max_rate_hz) {
+        w.number("max_rate_hz", *max_rate_hz);
+    } else {
+        w.null("max_rate_hz");
+    }
+    return std::move(w).finish();
+}
+
+std::string relay_ack(const Json& id, const std::string& channel, RelayState state) {
+    return ObjectWriter().str("type", "ack").json("id", id).str("channel", channel).str("state", to_string(state)).finish();
+}
+
+std::string text_open_ack(const Json& id, const TextChannel& channel) {
+    std::string history = "[";
+    for (const auto& line : channel.history()) {
+        if (history.size() > 1) history += ',';
+        ObjectWriter w(64 + line.text.size() + line.by.size());
+        write_line_fields(w, line);
+        history += std::move(w).finish();
+    }
+    history += ']';
+    return ObjectWriter(64 + channel.id().size() + history.size())
+        .str("type", "ack")
+        .json("id", id)
+        .str("channel", channel.id())
+        .raw("history", history)
+        .finish();
+}
+
+std::string text_ack(const Json& id, const std::string& channel) {
+    return ObjectWriter().str("type", "ack").json("id", id).str("channel", channel).finish();
+}
+
+std::string error(const Json& id, const std::string& channel, const Error& error) {
+    ObjectWriter w(96 + channel.size() + error.message.size());
+    w.str("type", "error").json("id", id);
+    if (!channel.empty()) w.str("channel", channel);
+    return std::move(w.str("code", error.code).str("message", error.message)).finish();
+}
+
+// ---- HTTP ----
+
+std::string channels_document(const std::string& bridge, const Channels& channels) {
+    auto list = [](const auto& items, auto to_json) {
+        Json a = Json::array();
+        for (const auto& c : items) a.push_back(to_json(*c));
+        return dump(a);
+    };
+    return ObjectWriter(1024)
+        .str("bridge", bridge)
+        .integer("version", std::int64_t{version})
+        .raw("sensors", list(channels.sensors(), &sensor_json))
+        .raw("relays", list(channels.relays(), &relay_json))
+        .raw("texts", list(channels.texts(), &text_json))
+        .finish();
+}
+
+}  // namespace hwb::protocol
