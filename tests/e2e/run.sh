@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the web page's end-to-end tests: starts HWBRIDGE_BINARY on config/demo.yaml (any free
+# port on 127.0.0.1), runs the node tests in Debian's Chromium against it, stops it again.
+#   bash tests/e2e/run.sh build/src/app/hwbridge
+# Needs: node 20+, /usr/bin/chromium (apt-get install chromium), and once: (cd tests/e2e && npm ci)
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+chromium="${HWB_CHROMIUM:-/usr/bin/chromium}"
+
+fail() { echo "run.sh: $*" >&2; exit 2; }
+
+[ $# -eq 1 ] || fail "usage: $0 HWBRIDGE_BINARY"
+binary="$(cd "$(dirname "$1")" 2>/dev/null && pwd)/$(basename "$1")" || fail "no such binary: $1"
+[ -x "$binary" ] || fail "hwbridge binary '$1' does not exist or is not executable (build the hwbridge target)"
+command -v node >/dev/null || fail "node is not installed (need node 20 or newer)"
+[ -d "$here/node_modules/playwright-core" ] || fail "tests/e2e/node_modules is missing: run 'cd $here && npm ci' first"
+[ -x "$chromium" ] || fail "$chromium is missing: install Debian's chromium ('apt-get install -y chromium')"
+newer="$(find "$root/web" -newer "$binary" -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) | head -n 3)"
+[ -z "$newer" ] || echo "run.sh: warning: web/ files are newer than $binary (the page is embedded at build time; rebuild the hwbridge target):" $newer >&2
+config="$root/config/demo.yaml"
+[ -f "$config" ] || fail "demo device map $config is missing"
+
+mkdir -p "$here/output"
+log="$here/output/hwbridge.log"
+: > "$log"
+
+"$binary" "$config" --listen 127.0.0.1:0 > "$log" 2>&1 &
+daemon=$!
+cleanup() {
+  if kill -0 "$daemon" 2>/dev/null; then
+    kill -TERM "$daemon" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$daemon" 2>/dev/null
+  fi
+  wait "$daemon" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port=""
+for _ in $(seq 100); do
+  port="$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" | head -n 1)"
+  [ -n "$port" ] && break
+  kill -0 "$daemon" 2>/dev/null || { cat "$log" >&2; fail "hwbridge exited before listening (log above)"; }
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$log" >&2; fail "hwbridge did not log 'listening on http://127.0.0.1:PORT' within 10 s"; }
+
+echo "run.sh: hwbridge (pid $daemon) listening on 127.0.0.1:$port; log in $log"
+export HWB_BASE_URL="http://127.0.0.1:$port"
+export HWB_BINARY="$binary"
+export HWB_CHROMIUM="$chromium"
+
+cd "$here"
+node --test --test-concurrency=2 --test-timeout=60000 tests/*.test.js
+status=$?
+exit $status

@@ -1,0 +1,128 @@
+// hwbridge page: one WebSocket per subprotocol, the UI built only from their `hello` messages.
+
+import { Connection } from './connection.js';
+import { SensorPanel } from './sensors.js';
+import { RelayPanel } from './relays.js';
+import { ConsolePanel } from './consoles.js';
+import { setText } from './dom.js';
+
+const PROTOCOL_VERSION = 1;
+
+const $ = (id) => document.getElementById(id);
+
+const panels = {
+  sensor: new SensorPanel($('sensor-grid')),
+  relay: new RelayPanel($('relay-grid')),
+  text: new ConsolePanel($('text-grid')),
+};
+const sections = { sensor: $('sensors'), relay: $('relays'), text: $('consoles') };
+const counts = { sensor: $('sensor-count'), relay: $('relay-count'), text: $('text-count') };
+const helloSeen = { sensor: false, relay: false, text: false };
+
+const connections = {};
+for (const name of ['sensor', 'relay', 'text']) {
+  connections[name] = new Connection(name, {
+    onHello: (message, connection) => hello(name, message, connection),
+    onMessage: (message) => panels[name].message(message),
+    onState: (state, connection) => connectionState(name, connection),
+  });
+}
+
+function hello(name, message, connection) {
+  if (message.version !== PROTOCOL_VERSION) {
+    banner(`This page speaks protocol version ${PROTOCOL_VERSION}; the bridge speaks version ${message.version}. ` +
+      'Reload the page; if this stays, the page and the bridge do not match.');
+  }
+  if (message.bridge) {
+    setText($('bridge-name'), message.bridge);
+    document.title = `${message.bridge} — hwbridge`;
+  }
+  helloSeen[name] = true;
+  const channels = message.channels || [];
+  panels[name].hello(message, connection);
+  sections[name].hidden = channels.length === 0;
+  setText(counts[name], String(channels.length));
+  const ids = ['sensor', 'relay', 'text'].map((n) => connections[n]?.hello?.client).filter(Boolean);
+  setText($('client-ids'), ids.length ? `connection ${ids.join(', ')}` : '');
+  updateEmpty();
+  connectionState(name, connection);
+}
+
+function updateEmpty() {
+  const all = Object.values(helloSeen).every(Boolean);
+  const none = Object.values(sections).every((s) => s.hidden);
+  $('loading').hidden = Object.values(helloSeen).some(Boolean);
+  $('empty').hidden = !(all && none);
+}
+
+function banner(text) {
+  const node = $('banner');
+  setText(node, text);
+  node.hidden = false;
+}
+
+// ---- connection indicator ----
+const STATE_TEXT = { open: 'connected', connecting: 'connecting…', waiting: 'reconnecting' };
+
+function connectionState(name, connection) {
+  const section = sections[name];
+  section.classList.toggle('stale', connection.state !== 'open');
+  setText(section.querySelector('.stale-note'), connection.state === 'open' ? '' :
+    'Not connected — showing the last known state. Controls are paused until the page reconnects.');
+  panels[name].connectionChanged?.(connection);
+  updateIndicator();
+}
+
+let wasLive = false;
+
+function updateIndicator() {
+  const list = Object.values(connections);
+  if (list.length < 3) return;
+  const open = list.filter((c) => c.state === 'open').length;
+  const overall = open === list.length ? 'open' : list.some((c) => c.hello || c.state === 'open') || open ? 'partial' : 'down';
+  const status = $('conn');
+  status.dataset.state = open === list.length ? 'open' : 'down';
+  let text;
+  if (open === list.length) {
+    text = 'Live';
+  } else {
+    const waiting = list.filter((c) => c.state === 'waiting');
+    if (waiting.length) {
+      const s = Math.max(0, Math.ceil((Math.min(...waiting.map((c) => c.retryAt)) - Date.now()) / 1000));
+      text = s > 0 ? `Disconnected · retry in ${s} s` : 'Reconnecting…';
+    } else {
+      text = 'Connecting…';
+    }
+  }
+  setText($('conn-label'), text);
+  // Announce transitions only, not the countdown.
+  const announce = open === list.length ? 'Connected to the bridge' : wasLive ? 'Connection to the bridge lost, reconnecting' : null;
+  if (announce && (open === list.length) !== wasLive) setText($('conn-announce'), announce);
+  wasLive = open === list.length;
+  status.title = overall === 'open' ? 'All three connections are up' : 'Click to reconnect now';
+  for (const [name, c] of Object.entries(connections)) {
+    const dot = $(`conn-${name}`);
+    dot.dataset.state = c.state;
+    const label = `${name}: ${STATE_TEXT[c.state]}`;
+    dot.title = label;
+    setText(dot.querySelector('.visually-hidden'), label);
+  }
+}
+
+// Reconnect countdown ticks while something is down.
+setInterval(() => {
+  if (Object.values(connections).some((c) => c.state !== 'open')) updateIndicator();
+}, 1000);
+
+$('conn').addEventListener('click', () => {
+  for (const c of Object.values(connections)) c.retryNow();
+});
+window.addEventListener('online', () => {
+  for (const c of Object.values(connections)) c.retryNow();
+});
+
+updateIndicator();
+updateEmpty();
+
+// For tests and curious users: the page's connections, read-only use please.
+window.hwbridge = { connections, panels };

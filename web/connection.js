@@ -1,0 +1,143 @@
+// One WebSocket per subprotocol (docs/protocol.md), reconnecting with exponential backoff.
+//
+//   const c = new Connection('relay', { onHello, onMessage, onState });
+//   c.request({type: 'set', channel: 'pump', state: 'on'}).then(ack => ..., err => ...);
+//
+// Requests get page-unique ids; their ack/error settles the returned promise. When the socket
+// closes, every pending request is rejected with code 'disconnected' so no control stays stuck.
+
+const MIN_DELAY_MS = 500;
+const MAX_DELAY_MS = 10000;
+const REQUEST_TIMEOUT_MS = 30000; // the server has its own hardware timeout; this is a last resort
+
+let nextRequest = 1;
+
+export class RequestError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class Connection {
+  constructor(subprotocol, handlers) {
+    this.subprotocol = subprotocol;
+    this.handlers = handlers;
+    this.state = 'connecting'; // connecting | open | waiting (retry scheduled)
+    this.retryAt = 0;
+    this.attempt = 0;
+    this.hello = null;
+    this.pending = new Map();
+    this.socket = null;
+    this.timer = 0;
+    this.connect();
+  }
+
+  url() {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    return `${scheme}://${location.host}/`;
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.setState('connecting');
+    let socket;
+    try {
+      socket = new WebSocket(this.url(), this.subprotocol);
+    } catch (e) {
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.addEventListener('message', (event) => {
+      if (this.socket !== socket) return;
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        console.warn(`${this.subprotocol}: frame is not JSON`, event.data);
+        return;
+      }
+      this.receive(message);
+    });
+    socket.addEventListener('close', (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.hello = null;
+      this.lastClose = { code: event.code, reason: event.reason };
+      this.failPending('disconnected', 'connection to the bridge lost');
+      this.scheduleRetry();
+    });
+    // 'error' is always followed by 'close'; nothing to do here.
+  }
+
+  receive(message) {
+    if (message.type === 'hello') {
+      this.hello = message;
+      this.attempt = 0; // a full handshake: the next outage starts with a short delay again
+      this.setState('open');
+      this.handlers.onHello?.(message, this);
+      return;
+    }
+    if ((message.type === 'ack' || message.type === 'error') && message.id != null && this.pending.has(message.id)) {
+      const request = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      clearTimeout(request.timer);
+      if (message.type === 'ack') request.resolve(message);
+      else request.reject(new RequestError(message.code, message.message));
+      return;
+    }
+    if (message.type === 'error') {
+      console.warn(`${this.subprotocol}: error without a pending request`, message);
+      return;
+    }
+    this.handlers.onMessage?.(message, this);
+  }
+
+  scheduleRetry() {
+    // 0.5 s, 1 s, 2 s, ... capped at 10 s, each with ±25 % jitter so many pages do not return at once.
+    const base = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** this.attempt);
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.attempt += 1;
+    this.retryAt = Date.now() + delay;
+    this.setState('waiting');
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  // Skip the remaining backoff (user asked, or the browser came back online).
+  retryNow() {
+    if (this.state === 'waiting') this.connect();
+  }
+
+  setState(state) {
+    this.state = state;
+    this.handlers.onState?.(state, this);
+  }
+
+  get open() {
+    return this.state === 'open' && this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  request(message) {
+    if (!this.open) return Promise.reject(new RequestError('disconnected', 'not connected to the bridge'));
+    const id = `${this.subprotocol[0]}${nextRequest++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RequestError('timeout', 'no answer from the bridge'));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      this.socket.send(JSON.stringify({ ...message, id }));
+    });
+  }
+
+  failPending(code, text) {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of pending) {
+      clearTimeout(request.timer);
+      request.reject(new RequestError(code, text));
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// Relay cards: a switch that shows the bridge's CONFIRMED state only. A click sends `set` to the
+// opposite of the confirmed state; until the ack/error arrives the switch is pending and ignores
+// clicks. `state` broadcasts (anyone's changes) update it at once, with who or what caused them.
+
+import { el, setText, setAttr, invalidate, reconcile, formatClock, noteBridgeTime } from './dom.js';
+
+const PULSE_MS = 1000;
+
+const CAUSES = {
+  startup: 'at start-up',
+  shutdown: 'safe state on shutdown',
+  pulse_end: 'pulse ended',
+  driver: 'by the hardware',
+};
+
+function cssId(id) {
+  return String(id).replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+class RelayCard {
+  constructor(channel, panel) {
+    this.panel = panel;
+    this.id = channel.id;
+    this.pending = false;
+    this.error = null;
+    this.cause = null;
+    const base = `relay-${cssId(channel.id)}`;
+    this.labelNode = el('h3', { id: `${base}-label`, class: 'card-title' });
+    this.deviceNode = el('span', { class: 'card-device' });
+    this.stateNode = el('span', { id: `${base}-state`, class: 'relay-state' });
+    this.switchNode = el('button', {
+      type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false',
+      'aria-labelledby': `${base}-label`, 'aria-describedby': `${base}-state ${base}-error`,
+      onclick: () => this.requestSet(),
+    }, el('span', { class: 'switch-track', 'aria-hidden': 'true' }, el('span', { class: 'switch-thumb' })));
+    this.pulseNode = el('button', { type: 'button', class: 'pulse', onclick: () => this.requestPulse() },
+      `Pulse ${PULSE_MS / 1000} s`);
+    this.causeNode = el('p', { class: 'relay-cause' });
+    this.errorNode = el('p', { id: `${base}-error`, class: 'relay-error', role: 'alert', hidden: true });
+    this.reasonNode = el('p', { class: 'reason', hidden: true });
+    this.node = el('article', { class: 'card relay', 'data-relay': channel.id, 'aria-labelledby': `${base}-label` },
+      el('header', { class: 'card-head' }, this.labelNode, this.deviceNode),
+      el('div', { class: 'relay-row' }, this.switchNode, this.stateNode, this.pulseNode),
+      this.causeNode, this.errorNode, this.reasonNode);
+  }
+
+  setMeta(channel) {
+    this.meta = channel;
+    this.state = channel.state;
+    this.time = channel.time;
+    this.cause = null; // hello does not say who made the last change
+    this.online = channel.online !== false;
+    this.reason = channel.reason || '';
+    if (channel.time != null) noteBridgeTime(channel.time);
+    setText(this.labelNode, channel.label || channel.id);
+    setAttr(this.pulseNode, 'aria-label', `Pulse ${channel.label || channel.id} for ${PULSE_MS / 1000} s`);
+    const safe = channel.safe_state ? ` · safe state ${channel.safe_state}` : '';
+    setText(this.deviceNode, `${channel.device || ''}${safe}`);
+    this.dirty();
+  }
+
+  stateMessage(message) {
+    this.state = message.state;
+    this.time = message.time;
+    this.cause = { kind: message.cause, client: message.client };
+    noteBridgeTime(message.time);
+    this.dirty();
+  }
+
+  status(message) {
+    this.online = message.online;
+    this.reason = message.reason || '';
+    this.dirty();
+  }
+
+  usable() {
+    return this.online && this.panel.connection?.open && !this.pending;
+  }
+
+  requestSet() {
+    if (!this.usable()) return;
+    // From unknown the switch goes off: the conservative choice when nobody knows what the load does.
+    const target = this.state === 'off' ? 'on' : 'off';
+    this.send({ type: 'set', channel: this.id, state: target });
+  }
+
+  requestPulse() {
+    if (!this.usable()) return;
+    this.send({ type: 'pulse', channel: this.id, duration_ms: PULSE_MS });
+  }
+
+  send(message) {
+    this.pending = true;
+    this.error = null;
+    this.render(); // at once: the click must never look ignored, not even for one frame
+    this.panel.connection.request(message).then(
+      (ack) => {
+        // The ack carries the confirmed state; the `state` broadcast (if any) says the same.
+        if (ack.state) this.state = ack.state;
+        this.pending = false;
+        this.dirty();
+      },
+      (error) => {
+        this.pending = false;
+        this.error = error.code === 'disconnected' ? null : `${error.code}: ${error.message}`;
+        this.dirty();
+      });
+  }
+
+  dirty() {
+    invalidate(this.panel.renderBound);
+    this.panel.pending.add(this);
+  }
+
+  render() {
+    const connected = Boolean(this.panel.connection?.open);
+    const state = ['on', 'off'].includes(this.state) ? this.state : 'unknown';
+    const node = this.node;
+    node.dataset.state = state;
+    node.classList.toggle('pending', this.pending);
+    node.classList.toggle('offline', !this.online);
+    const blocked = this.pending || !this.online || !connected;
+    setAttr(this.switchNode, 'aria-checked', state === 'on' ? 'true' : 'false');
+    setAttr(this.switchNode, 'aria-busy', this.pending ? 'true' : 'false');
+    setAttr(this.switchNode, 'aria-disabled', blocked ? 'true' : 'false');
+    setAttr(this.pulseNode, 'aria-disabled', blocked ? 'true' : 'false');
+    setText(this.stateNode, this.pending ? 'Switching…' : state === 'on' ? 'On' : state === 'off' ? 'Off' : 'Unknown');
+    setAttr(this.stateNode, 'title', state === 'unknown' ? 'the hardware could not confirm the state' : '');
+    let cause = '';
+    if (this.cause) {
+      const c = this.cause;
+      if (c.kind === 'client') {
+        const you = c.client && c.client === this.panel.clientId ? ' (you)' : '';
+        cause = `by ${c.client || 'a client'}${you}`;
+      } else {
+        cause = CAUSES[c.kind] || c.kind || '';
+      }
+      cause += ` · ${formatClock(this.time)}`;
+    } else if (this.time != null) {
+      cause = `since ${formatClock(this.time)}`;
+    }
+    setText(this.causeNode, cause);
+    this.errorNode.hidden = !this.error;
+    setText(this.errorNode, this.error || '');
+    this.reasonNode.hidden = this.online;
+    setText(this.reasonNode, this.online ? '' : `Offline${this.reason ? `: ${this.reason}` : ''}`);
+  }
+}
+
+export class RelayPanel {
+  constructor(container) {
+    this.container = container;
+    this.cards = new Map();
+    this.pending = new Set();
+    this.connection = null;
+    this.clientId = null;
+    this.renderBound = () => this.render();
+  }
+
+  hello(message, connection) {
+    this.connection = connection;
+    this.clientId = message.client;
+    // A new hello (reconnect) starts clean: nothing pending, no error from the old connection.
+    for (const card of this.cards.values()) {
+      card.pending = false;
+      card.error = null;
+    }
+    reconcile(this.container, this.cards, message.channels || [], (channel) => new RelayCard(channel, this));
+  }
+
+  message(message) {
+    const card = this.cards.get(message.channel);
+    if (!card) return;
+    if (message.type === 'state') card.stateMessage(message);
+    else if (message.type === 'status') card.status(message);
+  }
+
+  // Connection state changed: controls are blocked while the socket is down.
+  connectionChanged(connection) {
+    this.connection = connection;
+    for (const card of this.cards.values()) card.dirty();
+  }
+
+  render() {
+    const batch = [...this.pending];
+    this.pending.clear();
+    for (const card of batch) if (this.cards.get(card.id) === card) card.render();
+  }
+}
