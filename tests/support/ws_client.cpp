@@ -1,6 +1,7 @@
 #include "support/ws_client.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -18,9 +19,10 @@ namespace {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
-int connect_loopback(std::uint16_t port) {
+int connect_loopback(std::uint16_t port, int receive_buffer = 0) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error("socket failed");
+    if (receive_buffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -109,8 +111,20 @@ HttpResponse http_get(std::uint16_t port, const std::string& path) {
     return parse_response(raw);
 }
 
+long rss_kb(int pid) {
+    std::string status;
+    int fd = ::open(("/proc/" + std::to_string(pid) + "/status").c_str(), O_RDONLY);
+    if (fd < 0) return -1;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) status.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    auto pos = status.find("VmRSS:");
+    return pos == std::string::npos ? -1 : std::strtol(status.c_str() + pos + 6, nullptr, 10);
+}
+
 WsClient::WsClient(std::uint16_t port, Options options) {
-    fd_ = connect_loopback(port);
+    fd_ = connect_loopback(port, options.receive_buffer);
     unsigned char nonce[16];
     std::random_device rd;
     for (auto& b : nonce) b = static_cast<unsigned char>(rd());

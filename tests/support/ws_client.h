@@ -25,12 +25,16 @@ struct HttpResponse {
 // One HTTP/1.1 request with Connection: close; the whole answer.
 HttpResponse http_get(std::uint16_t port, const std::string& path);
 
+// Resident set size of a process in kB, from /proc.
+long rss_kb(int pid);
+
 class WsClient {
 public:
     struct Options {
         std::string subprotocol;            // empty: no Sec-WebSocket-Protocol header
         std::optional<std::string> origin;  // Origin header
         std::string path = "/";
+        int receive_buffer = 0;             // SO_RCVBUF before connecting (small: a slow reader)
     };
 
     // Connects and performs the handshake. On refusal, ok() is false and refusal() has the answer.

@@ -1,0 +1,62 @@
+// A client that stops reading must not delay the hardware or other clients, nor grow the
+// daemon without bound.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/daemon.h"
+#include "support/ws_client.h"
+
+namespace hwb::test {
+namespace {
+
+constexpr const char* fast_map = R"(bridge: {name: Fast}
+devices: [{id: b, driver: sim}]
+sensors:
+  - {id: fast, device: b, signal: sine, rate: 2000}
+  - {id: fast2, device: b, signal: triangle, rate: 2000}
+relays:
+  - {id: pump, device: b, latency: 0ms}
+texts:
+  - {id: display, device: b, mode: status, interval: 10ms}
+)";
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+TEST(SlowClient, ReaderThatStallsDoesNotDelayOthersAndMemoryStaysBounded) {
+    Daemon daemon(fast_map);
+    // Stalled clients: tiny receive buffers, never read after the handshake.
+    WsClient::Options stalled{"sensor", {}, "/", 2048};
+    std::vector<std::unique_ptr<WsClient>> stalls;
+    for (int i = 0; i < 3; ++i) stalls.push_back(std::make_unique<WsClient>(daemon.port(), stalled));
+    WsClient::Options stalled_text{"text", {}, "/", 2048};
+    auto text = std::make_unique<WsClient>(daemon.port(), stalled_text);
+    ASSERT_TRUE(text->ok());
+    text->send_json({{"type", "open"}, {"id", 1}, {"channel", "display"}});
+
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    long rss_before = rss_kb(daemon.pid());
+
+    WsClient healthy(daemon.port(), "sensor");
+    ASSERT_TRUE(healthy.ok());
+    int fresh = 0;
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < end) {
+        auto m = healthy.wait_type("reading", std::chrono::milliseconds(500));
+        ASSERT_TRUE(m) << "a healthy client stopped receiving readings";
+        // Readings are current: no backlog of old values.
+        if (now_ms() - (*m)["time"].get<std::int64_t>() < 250) ++fresh;
+    }
+    EXPECT_GT(fresh, 500);
+    long rss_after = rss_kb(daemon.pid());
+    // Sensor streams coalesce, so stalled sensor clients cost nothing more over time; the stalled
+    // text client's queue is bounded (4 MiB) and it is closed when it overflows.
+    EXPECT_LT(rss_after - rss_before, 8 * 1024) << "RSS grew from " << rss_before << " kB to " << rss_after << " kB";
+    for (auto& s : stalls) EXPECT_FALSE(s->closed());
+}
+
+}  // namespace
+}  // namespace hwb::test
