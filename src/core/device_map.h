@@ -8,16 +8,9 @@
 
 #include "core/channel_info.h"
 #include "core/options.h"
+#include "core/source_location.h"
 
 namespace hwb {
-
-// 1-based position in the device map file, kept so late errors still point at file:line:col.
-struct SourceLocation {
-    std::string file;
-    int line = 0;
-    int column = 0;
-    std::string str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
-};
 
 enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, off };
 const char* to_string(LogLevel level);

@@ -30,6 +30,15 @@ struct DeviceContext {
     Channels& channels;
 };
 
+// A rule across keys broken in a device or channel entry (e.g. two ways to parse one value given
+// at once). The loader reports it at the key's location, or the entry's when `key` is empty.
+struct OptionProblem {
+    ChannelKind kind = ChannelKind::sensor;  // ignored when `channel` is empty
+    std::string channel;                     // empty: the device entry itself
+    std::string key;
+    std::string message;
+};
+
 struct DriverInfo {
     std::string name;         // the `driver:` value in the map
     std::string description;  // one line for --help / docs
@@ -37,6 +46,9 @@ struct DriverInfo {
     std::vector<OptionSpec> sensor_options;
     std::vector<OptionSpec> relay_options;
     std::vector<OptionSpec> text_options;
+    // Optional: rules across keys, checked by the loader after each key's own validation.
+    // Must not touch hardware (it runs for --check).
+    std::function<std::vector<OptionProblem>(const DeviceConfig&)> check;
     std::function<std::unique_ptr<Device>(const DeviceConfig&, DeviceContext&)> create;
 };
 

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/source_location.h"
+
 namespace hwb {
 
 enum class OptionType : std::uint8_t {
@@ -42,6 +44,12 @@ struct OptionSpec {
 class Options {
 public:
     void set(const std::string& key, OptionValue value) { values_[key] = std::move(value); }
+    // Where the key's value was written in the map (unset for defaults), for late diagnostics.
+    void set_location(const std::string& key, SourceLocation where) { where_[key] = std::move(where); }
+    const SourceLocation* location(const std::string& key) const {
+        auto it = where_.find(key);
+        return it == where_.end() ? nullptr : &it->second;
+    }
     bool has(const std::string& key) const { return values_.count(key) != 0; }
 
     bool boolean(const std::string& key) const { return get<bool>(key); }
@@ -58,6 +66,7 @@ private:
     const T& get(const std::string& key) const;
 
     std::map<std::string, OptionValue> values_;
+    std::map<std::string, SourceLocation> where_;
 };
 
 const char* to_string(OptionType type);
