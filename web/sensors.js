@@ -91,6 +91,19 @@ class SensorCard {
     this.dirty();
   }
 
+  // Older readings from the bridge (`history`), merged under what arrived live since.
+  backfill(points) {
+    const old = this.series;
+    const merged = new Series();
+    for (const [time, value] of points) merged.push(time, value === null ? NaN : Number(value));
+    for (let i = 0; i < old.length; i += 1) {
+      const at = (old.start + i) % old.times.length;
+      merged.push(old.times[at], old.values[at]);
+    }
+    this.series = merged;
+    this.redraw();
+  }
+
   setStatus(online, reason) {
     const wasOnline = this.online;
     this.online = online;
@@ -181,8 +194,14 @@ export class SensorPanel {
     this.observer.observe(card.node);
   }
 
-  hello(message) {
+  hello(message, connection) {
     reconcile(this.container, this.cards, message.channels || [], (channel) => new SensorCard(channel, this));
+    // Trend charts start with the bridge's recent readings instead of empty.
+    for (const channel of message.channels || []) {
+      connection?.request({ type: 'history', channel: channel.id }).then(
+        (ack) => this.cards.get(channel.id)?.backfill(ack.readings || []),
+        () => {}); // an older bridge without history: the chart fills as readings arrive
+    }
   }
 
   message(message) {

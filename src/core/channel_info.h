@@ -22,6 +22,8 @@ struct SensorInfo {
     std::optional<double> min;           // optional display/validity range
     std::optional<double> max;
     int precision = 2;                   // decimals worth showing
+    std::int64_t history_window_ms = 300000;  // recent readings kept for new clients' trend charts
+    std::int64_t history_spacing_ms = 200;    // at most one kept reading per spacing
 };
 
 enum class RelayState : std::uint8_t { off, on, unknown };

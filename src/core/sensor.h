@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 
 #include "core/channel_info.h"
@@ -26,6 +27,9 @@ public:
     const SensorInfo& info() const { return info_; }
     const std::string& id() const { return info_.id; }
     const std::optional<Reading>& last() const { return last_; }
+    // Recent readings for trend charts of new clients: at most one per `history_spacing_ms`, over
+    // the last `history_window_ms`, oldest first.
+    const std::deque<Reading>& history() const { return history_; }
     const ChannelStatus& status() const { return status_; }
 
     // Driver side: a new value measured now (or at `time_ms`). Booleans are normalised to 0/1.
@@ -37,6 +41,7 @@ private:
     SensorInfo info_;
     ChannelObserver& observer_;
     std::optional<Reading> last_;
+    std::deque<Reading> history_;
     std::uint64_t seq_ = 0;
     ChannelStatus status_;
 };

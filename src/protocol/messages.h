@@ -33,7 +33,11 @@ struct Subscribe {
     std::optional<std::vector<std::string>> channels;  // nullopt: all sensors
     std::optional<double> max_rate_hz;                 // nullopt: no cap
 };
-using SensorRequest = std::variant<Subscribe>;
+struct History {
+    Json id;
+    std::string channel;
+};
+using SensorRequest = std::variant<Subscribe, History>;
 
 struct RelaySet {
     Json id;
@@ -94,6 +98,8 @@ std::string text_line(const std::string& channel, const TextLine& line);
 
 std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::string>>& channels,
                           std::optional<double> max_rate_hz);
+// The sensor's recent readings as [[time, value], ...], oldest first.
+std::string history_ack(const Json& id, const Sensor& sensor);
 std::string relay_ack(const Json& id, const std::string& channel, RelayState state);
 std::string text_open_ack(const Json& id, const TextChannel& channel);
 std::string text_ack(const Json& id, const std::string& channel);

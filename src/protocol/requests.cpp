@@ -190,10 +190,15 @@ Parsed<Request> guarded(Parsed<Request> (*parse)(std::string_view), std::string_
 // ---- sensor ----
 
 Parsed<SensorRequest> parse_sensor(std::string_view frame) {
-    auto opened = open_envelope(frame, "sensor", {"subscribe"});
+    auto opened = open_envelope(frame, "sensor", {"subscribe", "history"});
     if (auto* bad = std::get_if<BadRequest>(&opened)) return std::move(*bad);
     auto& env = std::get<Envelope>(opened);
     Fields f(env.object, env.id);
+    if (env.type == 1) {
+        std::string channel;
+        if (auto bad = f.channel(channel)) return std::move(*bad);
+        return SensorRequest{History{f.id(), std::move(channel)}};
+    }
 
     Subscribe sub;
     sub.id = f.id();

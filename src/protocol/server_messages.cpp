@@ -177,6 +177,26 @@ std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::s
     return std::move(w).finish();
 }
 
+std::string history_ack(const Json& id, const Sensor& sensor) {
+    const bool boolean = sensor.info().type == SensorType::boolean;
+    std::string list = "[";
+    list.reserve(2 + sensor.history().size() * 24);
+    for (const auto& r : sensor.history()) {
+        if (list.size() > 1) list += ',';
+        list += '[';
+        list += std::to_string(r.time_ms);
+        list += ',';
+        if (boolean) {
+            list += r.value != 0 ? "true" : "false";
+        } else {
+            append_json_number(list, r.value);
+        }
+        list += ']';
+    }
+    list += ']';
+    return ObjectWriter(list.size() + 64).str("type", "ack").json("id", id).str("channel", sensor.id()).raw("readings", list).finish();
+}
+
 std::string relay_ack(const Json& id, const std::string& channel, RelayState state) {
     return ObjectWriter().str("type", "ack").json("id", id).str("channel", channel).str("state", to_string(state)).finish();
 }

@@ -58,7 +58,18 @@ void SensorSession::handle_message(std::string_view message) {
         send(protocol::error(bad->id, "", bad->error));
         return;
     }
-    const auto& request = std::get<protocol::Subscribe>(std::get<protocol::SensorRequest>(parsed));
+    auto& sensor_request = std::get<protocol::SensorRequest>(parsed);
+    if (const auto* history = std::get_if<protocol::History>(&sensor_request)) {
+        const Sensor* sensor = server_.channels().sensor(history->channel);
+        if (sensor == nullptr) {
+            send(protocol::error(history->id, history->channel,
+                                 Error{"unknown_channel", "no sensor '" + history->channel + "'"}));
+        } else {
+            send(protocol::history_ack(history->id, *sensor));
+        }
+        return;
+    }
+    const auto& request = std::get<protocol::Subscribe>(sensor_request);
     const auto& sensors = server_.channels().sensors();
     std::vector<bool> wanted(sensors.size(), !request.channels.has_value());
     if (request.channels) {

@@ -132,3 +132,20 @@ TEST(Channels, IndexesChannelsOfTheMapById) {
 
 }  // namespace
 }  // namespace hwb
+
+namespace hwb {
+namespace {
+
+TEST(Sensor, HistoryKeepsOneReadingPerSpacingOverItsWindow) {
+    Recorder r;
+    Sensor s(SensorInfo{.id = "t", .history_window_ms = 1000, .history_spacing_ms = 100}, r);
+    for (std::int64_t t = 0; t <= 3000; t += 10) s.publish(static_cast<double>(t), t);
+    ASSERT_FALSE(s.history().empty());
+    EXPECT_EQ(s.history().back().time_ms, 3000);
+    EXPECT_EQ(s.history().front().time_ms, 2000);
+    EXPECT_EQ(s.history().size(), 11u);
+    EXPECT_EQ(s.last()->seq, 301u);
+}
+
+}  // namespace
+}  // namespace hwb

@@ -81,3 +81,39 @@ TEST(SensorRequest, UnknownExtraFieldsAreIgnored) {
 
 }  // namespace
 }  // namespace hwb::protocol
+
+namespace hwb::protocol {
+namespace {
+
+TEST(SensorRequest, HistoryNamesOneChannel) {
+    const auto& h = test::expect_request<History>(parse_sensor_request(R"({"type":"history","id":4,"channel":"t"})"));
+    EXPECT_EQ(h.id, 4);
+    EXPECT_EQ(h.channel, "t");
+}
+
+TEST(SensorRequest, HistoryWithoutChannelIsRejectedWithItsId) {
+    auto bad = test::expect_rejected(parse_sensor_request(R"({"type":"history","id":5})"));
+    EXPECT_EQ(bad.error.code, "bad_request");
+    EXPECT_EQ(bad.id, 5);
+}
+
+struct NoObserver final : ChannelObserver {};
+
+TEST(SensorMessages, HistoryAckListsTimeValuePairsOldestFirst) {
+    NoObserver o;
+    Sensor t(SensorInfo{.id = "t", .history_spacing_ms = 100}, o);
+    t.publish(1.5, 1000);
+    t.publish(9.0, 1050);  // within the spacing: not kept
+    t.publish(2.5, 1100);
+    auto ack = Json::parse(history_ack(7, t));
+    EXPECT_EQ(ack["type"], "ack");
+    EXPECT_EQ(ack["id"], 7);
+    EXPECT_EQ(ack["channel"], "t");
+    EXPECT_EQ(ack["readings"], Json::parse("[[1000,1.5],[1100,2.5]]"));
+    Sensor door(SensorInfo{.id = "door", .type = SensorType::boolean}, o);
+    door.publish(1, 1000);
+    EXPECT_EQ(Json::parse(history_ack(1, door))["readings"], Json::parse("[[1000,true]]"));
+}
+
+}  // namespace
+}  // namespace hwb::protocol

@@ -99,6 +99,25 @@ TEST_F(ServerTest, SubscribeToSubsetWithRateCap) {
     EXPECT_LE(count, 6);
 }
 
+TEST_F(ServerTest, HistoryGivesRecentReadingsForTrendCharts) {
+    auto c = connect("sensor");
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    c->send_json({{"type", "history"}, {"id", "h"}, {"channel", "temperature"}});
+    auto ack = c->wait_for([](const json& m) { return m["type"] == "ack"; });
+    ASSERT_TRUE(ack);
+    EXPECT_EQ((*ack)["id"], "h");
+    const auto& readings = (*ack)["readings"];
+    // 50 readings/s for about 0.7 s, kept at most one per 200 ms.
+    ASSERT_GE(readings.size(), 3u);
+    EXPECT_LE(readings.size(), 6u);
+    for (std::size_t i = 1; i < readings.size(); ++i)
+        EXPECT_GE(readings[i][0].get<std::int64_t>() - readings[i - 1][0].get<std::int64_t>(), 200);
+    c->send_json({{"type", "history"}, {"id", "x"}, {"channel", "pump"}});
+    auto err = c->wait_type("error");
+    ASSERT_TRUE(err);
+    EXPECT_EQ((*err)["code"], "unknown_channel");
+}
+
 TEST_F(ServerTest, SubscribeToUnknownSensorIsRefusedAndSubscriptionKept) {
     auto c = connect("sensor");
     c->send_json({{"type", "subscribe"}, {"id", "s1"}, {"channels", {"temperature", "nope"}}});

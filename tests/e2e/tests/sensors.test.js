@@ -17,6 +17,25 @@ const snapshot = (page, id) => page.evaluate((id) => {
   };
 }, id);
 
+test('a page opened later starts its trends with the bridge history', async () => {
+  // The shared daemon must have been producing readings for 3 s before the page opens.
+  for (let i = 0; i < 50; i += 1) {
+    const health = await (await fetch(new URL('/healthz', baseUrl()))).json();
+    if (health.uptime_s >= 3) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const page = await openPage(browser, baseUrl());
+  await waitLive(page);
+  const opened = await page.evaluate(() => Date.now());
+  await page.waitForFunction((opened) => {
+    const card = window.hwbridge.panels.sensor.cards.get('temperature');
+    const s = card?.series;
+    return s && s.length > 5 && s.times[s.start] < opened - 2000;
+  }, opened, { timeout: 8000 });
+  page.hwb.check();
+  await page.hwb.context.close();
+});
+
 test('sensor values and trend charts change over time', async () => {
   const page = await openPage(browser, baseUrl());
   await waitLive(page);
