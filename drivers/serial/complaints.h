@@ -1,0 +1,29 @@
+// Counts what a device sent that could not be used (over-long frames, unparsable values, ...)
+// and warns about it at most once per interval, so a babbling device cannot flood the log.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/event_loop.h"
+
+namespace hwb::serial {
+
+class Complaints {
+public:
+    Complaints(std::string device, Millis interval) : device_(std::move(device)), interval_(interval) {}
+    // `what` is a short description ("over-long frame"), `sample` a bit of the offending input.
+    void note(const char* what, std::string_view sample, Clock::time_point now);
+    std::uint64_t total() const { return total_; }
+
+private:
+    std::string device_;
+    Millis interval_;
+    std::uint64_t total_ = 0;
+    std::uint64_t since_warning_ = 0;
+    bool warned_ = false;
+    Clock::time_point last_warning_{};
+};
+
+}  // namespace hwb::serial

@@ -1,0 +1,42 @@
+// Optional smoothing and rate limiting of a sensor's values before they are published.
+// Order: moving average or median over `window` values, then `delta`, then `throttle`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/event_loop.h"
+
+namespace hwb::serial {
+
+struct FilterSpec {
+    enum class Smoothing : std::uint8_t { none, moving_average, median };
+    Smoothing smoothing = Smoothing::none;
+    std::size_t window = 5;
+    std::optional<double> delta;      // publish only when the value moved at least this much
+    std::optional<Millis> throttle;   // publish at most once per this interval (others are dropped)
+};
+
+class ValueFilter {
+public:
+    explicit ValueFilter(FilterSpec spec);
+    // The value to publish for this input, or nothing.
+    std::optional<double> push(double value, Clock::time_point now);
+    // Forget the history (the port was reopened: old values say nothing about the new ones).
+    void reset();
+
+private:
+    double smooth(double value);
+
+    FilterSpec spec_;
+    std::vector<double> ring_;
+    std::vector<double> scratch_;  // for the median, allocated once
+    std::size_t next_ = 0;
+    std::size_t filled_ = 0;
+    std::optional<double> last_published_;
+    std::optional<Clock::time_point> last_time_;
+};
+
+}  // namespace hwb::serial

@@ -1,0 +1,91 @@
+#include "serial/serial_relay.h"
+
+#include <spdlog/spdlog.h>
+
+namespace hwb::serial {
+
+SerialRelay::SerialRelay(Relay& relay, const RelaySettings& settings, PortWriter& port, EventLoop& loop)
+    : relay_(relay), settings_(settings), port_(port), timeout_(loop, [this] { timed_out(); }) {
+    // The map was checked (serial_config), so the patterns compile.
+    if (settings_.confirm_on) confirm_on_ = Pattern::compile(*settings_.confirm_on).value();
+    if (settings_.confirm_off) confirm_off_ = Pattern::compile(*settings_.confirm_off).value();
+}
+
+SerialRelay::~SerialRelay() {
+    *alive_ = false;
+    relay_.bind(nullptr);
+}
+
+void SerialRelay::write(bool on, Done done) {
+    if (pending_) finish(RelayState::unknown, Error{"hardware", "superseded by a newer request"});
+    pending_ = Pending{on, std::move(done), false};
+    std::uint64_t generation = ++generation_;
+    bool confirmed = confirm_on_.has_value();
+    const std::string& command = on ? settings_.on_command : settings_.off_command;
+    port_.send(command, [this, alive = std::weak_ptr<bool>(alive_), generation, confirmed](std::optional<Error> error) {
+        auto still = alive.lock();
+        if (!still || !*still || generation != generation_ || !pending_) return;
+        if (error) {
+            // Part of the command may have reached the board: its state is not known.
+            finish(RelayState::unknown, std::move(error));
+            return;
+        }
+        pending_->written = true;
+        if (!confirmed) finish(relay_state(pending_->on), std::nullopt);
+    });
+    // The confirmation window starts now: a fast board may answer before the write completion.
+    if (confirmed && pending_ && pending_->on == on && generation == generation_) timeout_.start(settings_.confirm_timeout);
+}
+
+void SerialRelay::finish(RelayState actual, std::optional<Error> error) {
+    timeout_.cancel();
+    if (!pending_) return;
+    Done done = std::move(pending_->done);
+    pending_.reset();
+    done(actual, std::move(error));
+}
+
+void SerialRelay::timed_out() {
+    if (!pending_) return;
+    auto ms = settings_.confirm_timeout.count();
+    spdlog::warn("relay {}: no confirmation within {} ms; its state is unknown", relay_.id(), ms);
+    finish(RelayState::unknown, Error{"timeout", "relay '" + relay_.id() + "' did not confirm within " +
+                                                     std::to_string(ms) + " ms; its state is unknown"});
+}
+
+bool SerialRelay::on_frame(std::string_view frame) {
+    std::optional<RelayState> said;
+    if (confirm_on_ && confirm_on_->matches(frame)) said = RelayState::on;
+    else if (confirm_off_ && confirm_off_->matches(frame)) said = RelayState::off;
+    if (!said) return false;
+    if (pending_) {
+        finish(*said, std::nullopt);  // the core reports a mismatch as a hardware error
+    } else {
+        relay_.report(*said, Cause::of(Cause::Kind::driver));  // the board changed or answered a query
+    }
+    return true;
+}
+
+void SerialRelay::on_online(bool first) {
+    if (settings_.query_command) {
+        // The answer (matched by confirm_on/confirm_off) reports the state; nothing is switched.
+        if (!first) relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
+        port_.send(*settings_.query_command, [](std::optional<Error>) {});
+        return;
+    }
+    if (!first) {
+        relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
+        return;
+    }
+    bool on = relay_.info().initial_on;
+    write(on, [this, on](RelayState actual, std::optional<Error> error) {
+        if (error) spdlog::warn("relay {}: initial state {}: {}", relay_.id(), on ? "on" : "off", error->message);
+        relay_.report(actual, Cause::of(Cause::Kind::startup));
+    });
+}
+
+void SerialRelay::on_offline() {
+    if (pending_) finish(RelayState::unknown, Error{"offline", "relay '" + relay_.id() + "' went offline before confirming"});
+}
+
+}  // namespace hwb::serial
