@@ -18,6 +18,7 @@
 #include "core/driver.h"
 #include "devicemap/loader.h"
 #include "server/server.h"
+#include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
 
 namespace {
@@ -34,6 +35,7 @@ struct Options {
 hwb::DriverRegistry make_driver_registry() {
     hwb::DriverRegistry drivers;
     hwb::register_sim_driver(drivers);
+    hwb::register_serial_driver(drivers);
     return drivers;
 }
 
@@ -138,13 +140,23 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
     Options options;
     CLI::App app{"hwbridge: serial and GPIO hardware on the web, driven by a YAML device map", "hwbridge"};
-    app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml")->required();
+    bool list_ports = false;
+    auto* map = app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml");
+    app.add_flag("--list-ports", list_ports, "list serial ports with their USB ids (for the map's port/usb_* keys) and exit");
     app.add_flag("--check", options.check, "validate the device map without touching hardware; exit 0 if valid, 1 if not");
     app.add_option("--listen", options.listen, "listen address HOST:PORT, overrides bridge.listen (port 0: any free port)");
     app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off (default: the map's log_level)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     app.set_version_flag("--version", std::string("hwbridge ") + version);
     CLI11_PARSE(app, argc, argv);
+    if (list_ports) {
+        std::cout << hwb::serial_port_list();
+        return 0;
+    }
+    if (map->count() == 0) {
+        std::cerr << "hwbridge: the device map is required (e.g. hwbridge config/demo.yaml); see --help\n";
+        return 1;
+    }
 
     hwb::app::setup_logging();
     try {
