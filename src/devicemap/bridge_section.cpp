@@ -1,0 +1,68 @@
+// The `bridge:` section: name, listen address, allowed origins, message size, log level.
+#include "devicemap/address.h"
+#include "devicemap/loader.h"
+#include "devicemap/mapping_reader.h"
+#include "devicemap/option_reader.h"
+#include "devicemap/schema.h"
+#include "devicemap/sections.h"
+
+namespace hwb::devicemap {
+
+namespace {
+
+LogLevel log_level_from(const std::string& name) {
+    constexpr LogLevel levels[] = {LogLevel::trace, LogLevel::debug, LogLevel::info,
+                                   LogLevel::warn,  LogLevel::error, LogLevel::off};
+    for (LogLevel level : levels)
+        if (name == to_string(level)) return level;
+    return LogLevel::info;  // unreachable: the choice was validated against the same names
+}
+
+void read_listen(MappingReader& reader, BridgeConfig& bridge) {
+    const auto* entry = reader.find("listen");
+    if (entry == nullptr || !entry->value.IsScalar()) return;  // absent: default; wrong type: reported
+    auto address = parse_listen_address(entry->value.Scalar());
+    if (!address) {
+        reader.diagnostics().error(entry->value_mark(),
+                                   "'listen' must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080; " +
+                                       address.error().message);
+        return;
+    }
+    bridge.listen_host = address.value().host;
+    bridge.listen_port = address.value().port;
+}
+
+void check_origins(MappingReader& reader) {
+    const auto* entry = reader.find("allowed_origins");
+    if (entry == nullptr || !entry->value.IsSequence()) return;
+    for (const auto& item : entry->value) {
+        if (!item.IsScalar()) continue;  // reported by the string_list check
+        if (auto problem = origin_problem(item.Scalar()))
+            reader.diagnostics().error(item.Mark(), "allowed origin '" + item.Scalar() + "' is invalid: " + *problem +
+                                                        " (expected scheme://host[:port], e.g. http://pi.local:8080)");
+    }
+}
+
+}  // namespace
+
+BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
+    BridgeConfig bridge;
+    if (section.IsNull()) return bridge;
+    if (!section.IsMap()) {
+        context.diagnostics.error(section.Mark(), "'bridge' must be a mapping of settings, got " + describe(section));
+        return bridge;
+    }
+    MappingReader reader(section, "'bridge'", context.diagnostics);
+    Options options = reader.read_all(schema::bridge());
+    if (options.has("name")) bridge.name = options.string("name");
+    if (options.has("allowed_origins")) bridge.allowed_origins = options.strings("allowed_origins");
+    if (options.has("max_message_bytes"))
+        bridge.max_message_bytes = static_cast<std::size_t>(options.integer("max_message_bytes"));
+    if (options.has("log_level")) bridge.log_level = log_level_from(options.string("log_level"));
+    read_listen(reader, bridge);
+    check_origins(reader);
+    reader.report_unknown_keys();
+    return bridge;
+}
+
+}  // namespace hwb::devicemap

@@ -1,0 +1,84 @@
+#include "devicemap/schema.h"
+
+#include <string>
+
+namespace hwb::devicemap::schema {
+
+std::vector<OptionSpec> top_level() {
+    return {
+        {.key = "bridge", .help = "settings of the bridge itself"},
+        {.key = "devices", .help = "the hardware (or simulation) the channels live on", .required = true},
+        {.key = "sensors", .help = "read-only values"},
+        {.key = "relays", .help = "on/off outputs"},
+        {.key = "texts", .help = "line-based text consoles"},
+    };
+}
+
+std::vector<OptionSpec> bridge() {
+    return {
+        {.key = "name", .help = "shown in the page title and in hello", .fallback = std::string("hwbridge")},
+        {.key = "listen", .help = "HOST:PORT to listen on", .fallback = std::string("127.0.0.1:8080")},
+        {.key = "allowed_origins", .type = OptionType::string_list,
+         .help = "browser origins allowed besides the bridge's own", .fallback = std::vector<std::string>{}},
+        {.key = "max_message_bytes", .type = OptionType::integer, .help = "largest accepted client message",
+         .fallback = std::int64_t{65536}, .min = 256, .max = 16777216},
+        {.key = "log_level", .type = OptionType::choice, .help = "least severe log level printed",
+         .fallback = std::string("info"), .choices = {"trace", "debug", "info", "warn", "error", "off"}},
+    };
+}
+
+std::vector<OptionSpec> device() {
+    return {
+        {.key = "id", .help = "unique device id", .required = true},
+        {.key = "driver", .help = "name of a registered driver", .required = true},
+        {.key = "label", .help = "human name (default: the id)"},
+    };
+}
+
+std::vector<OptionSpec> channel() {
+    return {
+        {.key = "id", .help = "channel id, unique across sensors, relays and texts", .required = true},
+        {.key = "device", .help = "id of the device the channel lives on", .required = true},
+        {.key = "label", .help = "human name (default: the id)"},
+    };
+}
+
+std::vector<OptionSpec> sensor() {
+    return {
+        {.key = "unit", .help = "unit shown after the value", .fallback = std::string("")},
+        {.key = "type", .type = OptionType::choice, .help = "kind of value", .fallback = std::string("number"),
+         .choices = {"number", "boolean"}},
+        {.key = "precision", .type = OptionType::integer, .help = "decimals shown (default 2, 0 for boolean)",
+         .min = 0, .max = 10},
+    };
+}
+
+std::vector<OptionSpec> relay() {
+    return {
+        {.key = "safe_state", .type = OptionType::choice, .help = "state applied at shutdown",
+         .fallback = std::string("none"), .choices = {"on", "off", "none"}},
+        {.key = "initial", .type = OptionType::choice, .help = "state requested at start-up",
+         .choices = {"on", "off"}},
+    };
+}
+
+std::vector<OptionSpec> text() {
+    return {
+        {.key = "history_lines", .type = OptionType::integer, .help = "lines kept for clients that join later",
+         .fallback = std::int64_t{200}, .min = 0, .max = 10000},
+        {.key = "max_line_bytes", .type = OptionType::integer, .help = "longest line a client may send",
+         .fallback = std::int64_t{4096}, .min = 1, .max = 65536},
+    };
+}
+
+bool is_identifier(std::string_view id) {
+    if (id.empty() || id.size() > max_id_length) return false;
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace hwb::devicemap::schema

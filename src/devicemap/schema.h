@@ -1,0 +1,26 @@
+// The device map's own keys, as OptionSpec tables: the same validator as the drivers' options
+// checks them, and docs/device-map.md lists them. Keys with structure of their own (`range`,
+// `listen`, `allowed_origins` entries, relay states) get extra checks in the section readers.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "core/options.h"
+
+namespace hwb::devicemap::schema {
+
+std::vector<OptionSpec> top_level();  // bridge, devices, sensors, relays, texts (names only)
+std::vector<OptionSpec> bridge();
+std::vector<OptionSpec> device();     // before the driver's device_options
+std::vector<OptionSpec> channel();    // id, device, label: common to sensors, relays, texts
+std::vector<OptionSpec> sensor();     // after channel()
+std::vector<OptionSpec> relay();
+std::vector<OptionSpec> text();
+
+// Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
+inline constexpr std::size_t max_id_length = 64;
+bool is_identifier(std::string_view id);
+
+}  // namespace hwb::devicemap::schema

@@ -1,0 +1,56 @@
+// Readers for the sections of a device map. Each reads one part of the YAML, reports every problem
+// it finds to the Diagnostics and returns what it could read; the loader assembles the result.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/device_map.h"
+#include "core/driver.h"
+#include "devicemap/diagnostics.h"
+
+namespace hwb::devicemap {
+
+// State shared by the section readers of one load (ids seen so far, for cross-entry checks).
+struct LoadContext {
+    Diagnostics& diagnostics;
+    const DriverRegistry& drivers;
+    std::vector<DeviceConfig> devices;              // in map order, duplicates left out
+    std::map<std::string, const DriverInfo*> device_drivers;  // device id -> driver (nullptr: unknown)
+    std::map<std::string, SourceLocation> device_ids;   // id -> where it was first defined
+    std::map<std::string, SourceLocation> channel_ids;  // across sensors, relays and texts
+    // Devices with an error in their own entry or one of their channels: their Options may lack
+    // keys, so the driver's cross-key check must not see them.
+    std::set<std::string> incomplete_devices;
+};
+
+// `bridge:` (absent or empty: all defaults).
+BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context);
+
+// `devices:`, one DeviceConfig per entry into context.devices.
+void read_devices(const YAML::Node& section, LoadContext& context);
+
+// `sensors:`, `relays:`, `texts:`: each channel is appended to its device in context.devices.
+void read_sensors(const YAML::Node& section, LoadContext& context);
+void read_relays(const YAML::Node& section, LoadContext& context);
+void read_texts(const YAML::Node& section, LoadContext& context);
+
+// Each complete device's DriverInfo::check (rules across keys), its problems reported at the
+// key they name. Runs after all sections, when every device has its channels.
+void run_driver_checks(LoadContext& context);
+
+// The entries of a list section, each checked to be a mapping; `noun` is "device", "sensor"...
+// Reports a section that is not a list (null counts as an empty list).
+struct ListEntry {
+    YAML::Node node;
+    std::size_t index;  // position in the list, for "sensor #3"
+};
+std::vector<ListEntry> list_entries(const YAML::Node& section, const YAML::Mark& at, const std::string& name,
+                                     const std::string& noun, Diagnostics& diagnostics);
+
+}  // namespace hwb::devicemap
