@@ -36,6 +36,11 @@ struct RelayInfo {
     std::string device;
     bool initial_on = false;            // state requested when the device starts
     std::optional<bool> safe_state;     // applied at shutdown; none = leave as it is
+    // Policies (docs/device-map.md): 0 = not used.
+    std::int64_t max_on_ms = 0;         // switched off automatically after this long on
+    std::int64_t min_on_ms = 0;         // once on, requests to switch off are refused this long
+    std::int64_t min_off_ms = 0;        // once off, requests to switch on are refused this long
+    std::string interlock;              // group: at most one relay of a group is on
 };
 
 struct TextInfo {

@@ -35,7 +35,17 @@ Channels::Channels(const DeviceMap& map, EventLoop& loop) {
             index_channel(text_by_id_, texts_.back().get());
         }
     }
+    // Interlock groups: each relay learns the others of its group.
+    for (auto& relay : relays_) {
+        if (relay->info().interlock.empty()) continue;
+        std::vector<const Relay*> peers;
+        for (const auto& other : relays_)
+            if (other != relay && other->info().interlock == relay->info().interlock) peers.push_back(other.get());
+        relay->set_interlock_peers(std::move(peers));
+    }
 }
+
+Channels::~Channels() = default;
 
 void Channels::remove_observer(ChannelObserver* observer) {
     observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());

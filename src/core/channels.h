@@ -28,6 +28,7 @@ class Channels : private ChannelObserver {
 public:
     // Creates one channel object per channel in the map, in map order.
     Channels(const DeviceMap& map, EventLoop& loop);
+    ~Channels() override;
     Channels(const Channels&) = delete;
     Channels& operator=(const Channels&) = delete;
 

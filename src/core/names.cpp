@@ -33,6 +33,8 @@ const char* to_string(Cause::Kind kind) {
         case Cause::Kind::shutdown: return "shutdown";
         case Cause::Kind::pulse_end: return "pulse_end";
         case Cause::Kind::driver: return "driver";
+        case Cause::Kind::lease_expired: return "lease_expired";
+        case Cause::Kind::max_on: return "max_on";
     }
     return "?";
 }

@@ -1,20 +1,39 @@
 #include "core/relay.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "core/channels.h"
 
 namespace hwb {
 
+namespace {
+constexpr auto busy_retry = std::chrono::milliseconds(10);
+
+std::string seconds(std::int64_t ms) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.1f s", static_cast<double>(ms) / 1000.0);
+    return text;
+}
+}  // namespace
+
 struct Relay::InFlight {
-    bool on;
+    bool on = false;
     Cause cause;
     Reply reply;
+    std::optional<LeaseRequest> lease;
+    std::optional<Millis> pulse;
 };
 
 Relay::Relay(RelayInfo info, ChannelObserver& observer, EventLoop& loop)
-    : info_(std::move(info)), observer_(observer), pulse_end_(loop, [this] {
-          // The pulse's automatic off is owned by the relay, so its outcome goes to the log via the
-          // broadcast (cause pulse_end); nobody waits for a reply.
-          set(false, Cause::of(Cause::Kind::pulse_end), [](const Result<RelayState>&) {});
+    : info_(std::move(info)),
+      observer_(observer),
+      loop_(loop),
+      pulse_end_(loop, [this] { automatic(false, Cause::of(Cause::Kind::pulse_end), pulse_end_); }),
+      max_on_(loop, [this] { automatic(false, Cause::of(Cause::Kind::max_on), max_on_); }),
+      lease_end_(loop, [this] {
+          std::string owner = lease_ ? lease_->owner : std::string();
+          fall_back(Cause{Cause::Kind::lease_expired, owner});
       }) {}
 
 Relay::~Relay() = default;
@@ -24,6 +43,12 @@ void Relay::bind(RelayOutput* output) {
     if (output == nullptr) {
         in_flight_.reset();
         pulse_end_.cancel();
+        max_on_.cancel();
+        lease_end_.cancel();
+        lease_.reset();
+        pulse_end_ms_.reset();
+        max_on_end_ms_.reset();
+        update_auto_off();
     }
 }
 
@@ -35,36 +60,69 @@ void Relay::set_status(ChannelStatus status) {
     observer_.on_status(ChannelKind::relay, info_.id, status_);
 }
 
-void Relay::set(bool on, Cause cause, Reply reply) {
-    if (output_ == nullptr || !status_.online) {
-        reply(Error{"offline", "relay '" + info_.id + "' is offline" + (status_.reason.empty() ? "" : ": " + status_.reason)});
-        return;
+std::optional<Error> Relay::refuse(bool on) const {
+    if (output_ == nullptr || !status_.online)
+        return Error{"offline", "relay '" + info_.id + "' is offline" + (status_.reason.empty() ? "" : ": " + status_.reason)};
+    if (pending()) return Error{"busy", "relay '" + info_.id + "' is still executing an earlier request"};
+    auto since = std::chrono::duration_cast<Millis>(loop_.now() - changed_at_).count();
+    if (on && state_ == RelayState::off && since < info_.min_off_ms)
+        return Error{"too_soon", "relay '" + info_.id + "' must stay off " + seconds(info_.min_off_ms - since) +
+                                     " more (min_off " + seconds(info_.min_off_ms) + ")"};
+    if (!on && state_ == RelayState::on && since < info_.min_on_ms)
+        return Error{"too_soon", "relay '" + info_.id + "' must stay on " + seconds(info_.min_on_ms - since) +
+                                     " more (min_on " + seconds(info_.min_on_ms) + ")"};
+    if (on) {
+        for (const Relay* peer : peers_) {
+            if (peer->state() == RelayState::off && !peer->pending()) continue;
+            std::string what = peer->pending() ? "is switching" : std::string("is ") + to_string(peer->state());
+            return Error{"interlock", "relay '" + peer->id() + "' " + what + "; '" + info_.id +
+                                          "' shares interlock group '" + info_.interlock + "' and stays off"};
+        }
     }
-    if (pending()) {
-        reply(Error{"busy", "relay '" + info_.id + "' is still executing an earlier request"});
-        return;
-    }
-    pulse_end_.cancel();
-    write(on, std::move(cause), std::move(reply));
+    return std::nullopt;
 }
 
-void Relay::toggle(Cause cause, Reply reply) {
+void Relay::set(bool on, Cause cause, Reply reply, std::optional<LeaseRequest> lease) {
+    if (auto refusal = refuse(on)) {
+        reply(*refusal);
+        return;
+    }
+    if (!on) lease.reset();
+    write(std::make_shared<InFlight>(InFlight{on, std::move(cause), std::move(reply), std::move(lease), std::nullopt}));
+}
+
+void Relay::toggle(Cause cause, Reply reply, std::optional<LeaseRequest> lease) {
     if (state_ == RelayState::unknown && output_ != nullptr && status_.online && !pending()) {
         reply(Error{"unknown_state", "relay '" + info_.id + "' is in an unknown state; use set instead of toggle"});
         return;
     }
-    set(state_ != RelayState::on, std::move(cause), std::move(reply));
+    set(state_ != RelayState::on, std::move(cause), std::move(reply), std::move(lease));
 }
 
 void Relay::pulse(Millis duration, Cause cause, Reply reply) {
-    set(true, std::move(cause), [this, duration, reply = std::move(reply)](Result<RelayState> result) {
-        if (result.ok()) pulse_end_.start(duration);
-        reply(std::move(result));
-    });
+    if (auto refusal = refuse(true)) {
+        reply(*refusal);
+        return;
+    }
+    write(std::make_shared<InFlight>(InFlight{true, std::move(cause), std::move(reply), std::nullopt, duration}));
+}
+
+Result<Lease> Relay::renew_lease(const std::string& owner, Millis duration) {
+    if (!lease_ || lease_->owner != owner)
+        return Error{"no_lease", "client " + owner + " holds no lease on relay '" + info_.id + "'"};
+    lease_->expires_ms = wall_clock_ms() + duration.count();
+    lease_end_.start(duration);
+    return *lease_;
+}
+
+void Relay::release_leases_of(const std::string& owner) {
+    if (lease_ && lease_->owner == owner) fall_back(Cause{Cause::Kind::lease_expired, owner});
 }
 
 void Relay::apply_safe_state(Reply reply) {
     pulse_end_.cancel();
+    max_on_.cancel();
+    lease_end_.cancel();
     if (!info_.safe_state || output_ == nullptr) {
         reply(state_);
         return;
@@ -74,20 +132,53 @@ void Relay::apply_safe_state(Reply reply) {
     if (auto flight = std::move(in_flight_)) {
         flight->reply(Error{"offline", "relay '" + info_.id + "' is going to its safe state"});
     }
-    write(*info_.safe_state, Cause::of(Cause::Kind::shutdown), std::move(reply));
+    write(std::make_shared<InFlight>(
+        InFlight{*info_.safe_state, Cause::of(Cause::Kind::shutdown), std::move(reply), std::nullopt, std::nullopt}));
 }
 
-void Relay::write(bool on, Cause cause, Reply reply) {
-    auto flight = std::make_shared<InFlight>(InFlight{on, std::move(cause), std::move(reply)});
+// Pulse end and max_on: switch off now, or as soon as the write in flight is done.
+void Relay::automatic(bool on, Cause cause, Timer& retry) {
+    if (output_ == nullptr) return;
+    if (pending()) {
+        retry.start(busy_retry);
+        return;
+    }
+    write(std::make_shared<InFlight>(InFlight{on, std::move(cause), [](const Result<RelayState>&) {}, std::nullopt,
+                                              std::nullopt}));
+}
+
+// Lease expired or its holder left: the relay goes to its safe state (off when none is named).
+void Relay::fall_back(Cause cause) {
+    lease_.reset();
+    lease_end_.cancel();
+    if (output_ == nullptr) return;
+    if (pending()) {
+        lease_end_.start(busy_retry);  // re-runs fall_back once the write in flight is done
+        lease_ = Lease{cause.client, 0};
+        return;
+    }
+    bool target = info_.safe_state.value_or(false);
+    write(std::make_shared<InFlight>(
+        InFlight{target, std::move(cause), [](const Result<RelayState>&) {}, std::nullopt, std::nullopt}));
+}
+
+void Relay::write(std::shared_ptr<InFlight> flight) {
     in_flight_ = flight;
-    output_->write(on, [this, weak = std::weak_ptr<InFlight>(flight)](RelayState actual, std::optional<Error> error) {
+    output_->write(flight->on, [this, weak = std::weak_ptr<InFlight>(flight)](RelayState actual,
+                                                                             std::optional<Error> error) {
         auto done = weak.lock();
         if (!done || in_flight_ != done) return;  // superseded or unbound: the outcome belongs to nobody
         in_flight_.reset();
-        change(actual, done->cause);
+        bool ok = !error && actual == relay_state(done->on);
+        bool lease_changed = false;
+        if (ok) {
+            lease_changed = done->lease.has_value() || lease_.has_value();
+            confirmed(*done);
+        }
+        change(actual, done->cause, lease_changed);
         if (error) {
             done->reply(std::move(*error));
-        } else if (actual != relay_state(done->on)) {
+        } else if (!ok) {
             done->reply(Error{"hardware", "relay '" + info_.id + "' reads back " + to_string(actual) + " after being set " +
                                               to_string(relay_state(done->on))});
         } else {
@@ -96,12 +187,51 @@ void Relay::write(bool on, Cause cause, Reply reply) {
     });
 }
 
-void Relay::change(RelayState state, const Cause& cause) {
-    if (state == state_) return;
-    state_ = state;
-    ++seq_;
-    changed_ms_ = wall_clock_ms();
-    observer_.on_relay_change(*this, cause);
+// Bookkeeping of a confirmed write, before it is broadcast so the broadcast carries it.
+void Relay::confirmed(const InFlight& flight) {
+    if (flight.lease) {
+        lease_ = Lease{flight.lease->owner, wall_clock_ms() + flight.lease->duration.count()};
+        lease_end_.start(flight.lease->duration);
+    } else {
+        lease_.reset();
+        lease_end_.cancel();
+    }
+    if (flight.pulse) {
+        pulse_end_.start(*flight.pulse);
+        pulse_end_ms_ = wall_clock_ms() + flight.pulse->count();
+    } else {
+        pulse_end_.cancel();
+        pulse_end_ms_.reset();
+    }
+}
+
+void Relay::change(RelayState state, const Cause& cause, bool force) {
+    bool changed = state != state_;
+    if (changed) {
+        previous_ = state_;
+        state_ = state;
+        ++seq_;
+        changed_ms_ = wall_clock_ms();
+        changed_at_ = loop_.now();
+        if (state_ == RelayState::on && info_.max_on_ms > 0) {
+            max_on_.start(Millis(info_.max_on_ms));
+            max_on_end_ms_ = changed_ms_ + info_.max_on_ms;
+        } else if (state_ != RelayState::on) {
+            max_on_.cancel();
+            max_on_end_ms_.reset();
+            pulse_end_.cancel();
+            pulse_end_ms_.reset();
+        }
+    }
+    update_auto_off();
+    if (changed || force) observer_.on_relay_change(*this, cause);
+}
+
+void Relay::update_auto_off() {
+    auto_off_ms_.reset();
+    for (const auto& t : {pulse_end_ms_, max_on_end_ms_}) {
+        if (t && (!auto_off_ms_ || *t < *auto_off_ms_)) auto_off_ms_ = t;
+    }
 }
 
 }  // namespace hwb

@@ -1,14 +1,18 @@
-// A relay channel: the confirmed state of an output and the one request in flight.
+// A relay channel: the confirmed state of an output, the one request in flight, and the policies
+// that protect what hangs on it (max_on, min_on/min_off, interlock groups, leases).
 //
 // The state changes only when the driver reports what the hardware did (RelayOutput::Done),
 // so clients never see a state the hardware was not set to. One write is in flight at a time;
-// a request that arrives meanwhile is refused with `busy`.
+// a request that arrives meanwhile is refused with `busy`. Requests that would break a policy
+// are refused with an Error, never reordered or delayed. Automatic transitions (pulse end,
+// max_on, lease expiry, shutdown) switch towards off/safe and are not held back by min_on.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "core/cause.h"
 #include "core/channel_info.h"
@@ -30,6 +34,18 @@ public:
     virtual void write(bool on, Done done) = 0;
 };
 
+// Asked for with a request that switches on: hold it only while `owner` keeps renewing.
+struct LeaseRequest {
+    std::string owner;  // connection id of the requesting client
+    Millis duration{0};
+};
+
+// A dead-man switch: the relay stays on only while `owner` renews before `expires_ms`.
+struct Lease {
+    std::string owner;          // connection id of the client holding it
+    std::int64_t expires_ms = 0;  // wall clock
+};
+
 class Relay {
 public:
     using Reply = std::function<void(Result<RelayState>)>;
@@ -42,40 +58,67 @@ public:
     const RelayInfo& info() const { return info_; }
     const std::string& id() const { return info_.id; }
     RelayState state() const { return state_; }
+    RelayState previous_state() const { return previous_; }
     std::uint64_t seq() const { return seq_; }
     std::int64_t changed_ms() const { return changed_ms_; }
     bool pending() const { return in_flight_ != nullptr; }
     const ChannelStatus& status() const { return status_; }
     bool pulsing() const { return pulse_end_.active(); }
+    const std::optional<Lease>& lease() const { return lease_; }
+    // Wall-clock time of the next automatic switch-off (pulse end or max_on), if one is scheduled.
+    std::optional<std::int64_t> auto_off_ms() const { return auto_off_ms_; }
+
+    // Relays sharing this relay's interlock group (set up by Channels).
+    void set_interlock_peers(std::vector<const Relay*> peers) { peers_ = std::move(peers); }
 
     // Driver side.
     void bind(RelayOutput* output);                // nullptr: the relay is gone (offline)
     void report(RelayState actual, Cause cause);  // the hardware is known to be in this state
     void set_status(ChannelStatus status);
 
-    // Requests. `reply` gets the confirmed state or an Error (codes: busy, offline,
-    // unknown_state, hardware, ...); it runs exactly once, possibly before the call returns.
-    void set(bool on, Cause cause, Reply reply);
-    void toggle(Cause cause, Reply reply);
+    // Requests. `reply` gets the confirmed state or an Error (codes: busy, offline, interlock,
+    // too_soon, unknown_state, hardware, ...); it runs exactly once, possibly before the call returns.
+    // With `lease`, switching on holds only while cause.client renews it (renew_lease).
+    void set(bool on, Cause cause, Reply reply, std::optional<LeaseRequest> lease = std::nullopt);
+    void toggle(Cause cause, Reply reply, std::optional<LeaseRequest> lease = std::nullopt);
     // On now, off again after `duration` (cause pulse_end). A later set/toggle cancels the off.
     void pulse(Millis duration, Cause cause, Reply reply);
+    // Extends the lease held by `owner`; Error no_lease when it holds none.
+    Result<Lease> renew_lease(const std::string& owner, Millis duration);
+    // The client `owner` went away: a relay it holds by lease falls back now.
+    void release_leases_of(const std::string& owner);
     // Shutdown: drive the relay to its safe state if the map names one; replies at once otherwise.
     void apply_safe_state(Reply reply);
 
 private:
     struct InFlight;
-    void write(bool on, Cause cause, Reply reply);
-    void change(RelayState state, const Cause& cause);
+    std::optional<Error> refuse(bool on) const;
+    void write(std::shared_ptr<InFlight> flight);
+    void confirmed(const InFlight& flight);
+    void change(RelayState state, const Cause& cause, bool force = false);
+    void automatic(bool on, Cause cause, Timer& retry);
+    void fall_back(Cause cause);
+    void update_auto_off();
 
     RelayInfo info_;
     ChannelObserver& observer_;
+    EventLoop& loop_;
     RelayOutput* output_ = nullptr;
     RelayState state_ = RelayState::unknown;
+    RelayState previous_ = RelayState::unknown;
     std::uint64_t seq_ = 0;
     std::int64_t changed_ms_ = 0;
+    Clock::time_point changed_at_{};
     ChannelStatus status_;
     std::shared_ptr<InFlight> in_flight_;
+    std::vector<const Relay*> peers_;
+    std::optional<Lease> lease_;
+    std::optional<std::int64_t> auto_off_ms_;
+    std::optional<std::int64_t> pulse_end_ms_;
+    std::optional<std::int64_t> max_on_end_ms_;
     Timer pulse_end_;
+    Timer max_on_;
+    Timer lease_end_;
 };
 
 }  // namespace hwb
