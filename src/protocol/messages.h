@@ -44,11 +44,13 @@ struct RelaySet {
     std::string channel;
     bool on = false;
     std::string client;  // optional name for the cause; empty if not given
+    std::optional<std::chrono::milliseconds> lease;  // lease_ms: hold "on" only while renewed
 };
 struct RelayToggle {
     Json id;
     std::string channel;
     std::string client;
+    std::optional<std::chrono::milliseconds> lease;
 };
 struct RelayPulse {
     Json id;
@@ -56,7 +58,13 @@ struct RelayPulse {
     std::chrono::milliseconds duration{0};  // 1 ms .. 24 h
     std::string client;
 };
-using RelayRequest = std::variant<RelaySet, RelayToggle, RelayPulse>;
+struct RelayRenew {
+    Json id;
+    std::string channel;
+    std::string client;
+    std::chrono::milliseconds lease{0};
+};
+using RelayRequest = std::variant<RelaySet, RelayToggle, RelayPulse, RelayRenew>;
 
 struct TextOpen {
     Json id;
@@ -100,6 +108,7 @@ std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::s
                           std::optional<double> max_rate_hz);
 // The sensor's recent readings as [[time, value], ...], oldest first.
 std::string history_ack(const Json& id, const Sensor& sensor);
+std::string lease_ack(const Json& id, const std::string& channel, const Lease& lease);
 std::string relay_ack(const Json& id, const std::string& channel, RelayState state);
 std::string text_open_ack(const Json& id, const TextChannel& channel);
 std::string text_ack(const Json& id, const std::string& channel);

@@ -14,6 +14,7 @@ namespace {
 constexpr int max_nesting_depth = 64;
 constexpr std::size_t max_client_chars = 64;
 constexpr std::int64_t max_pulse_ms = 24LL * 60 * 60 * 1000;
+constexpr std::int64_t min_lease_ms = 1000;  // shorter leases would expire between two renewals of a phone
 constexpr double max_rate_limit_hz = 1000;
 constexpr std::size_t max_quoted_type_bytes = 40;  // of an unknown `type` echoed in the message
 
@@ -223,8 +224,30 @@ Parsed<SensorRequest> parse_sensor(std::string_view frame) {
 
 // ---- relay ----
 
+// A whole number of milliseconds in [min, max] (5e2 and 500.0 count as whole), or nullopt.
+std::optional<std::int64_t> whole_ms(const Json* d, std::int64_t min, std::int64_t max) {
+    if (d == nullptr) return std::nullopt;
+    if (d->is_number_unsigned()) {
+        // Unsigned values above INT64_MAX would wrap; they are out of range anyway.
+        const auto u = d->get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(max)) return std::nullopt;
+        const auto v = static_cast<std::int64_t>(u);
+        return v >= min ? std::optional<std::int64_t>(v) : std::nullopt;
+    }
+    if (d->is_number_integer()) {
+        const auto v = d->get<std::int64_t>();
+        return v >= min && v <= max ? std::optional<std::int64_t>(v) : std::nullopt;
+    }
+    if (d->is_number_float()) {
+        const double v = d->get<double>();
+        if (std::isfinite(v) && v == std::floor(v) && v >= static_cast<double>(min) && v <= static_cast<double>(max))
+            return static_cast<std::int64_t>(v);
+    }
+    return std::nullopt;
+}
+
 Parsed<RelayRequest> parse_relay(std::string_view frame) {
-    auto opened = open_envelope(frame, "relay", {"set", "toggle", "pulse"});
+    auto opened = open_envelope(frame, "relay", {"set", "toggle", "pulse", "renew"});
     if (auto* bad = std::get_if<BadRequest>(&opened)) return std::move(*bad);
     auto& env = std::get<Envelope>(opened);
     Fields f(env.object, env.id);
@@ -232,6 +255,15 @@ Parsed<RelayRequest> parse_relay(std::string_view frame) {
     std::string channel, client;
     if (auto bad = f.channel(channel)) return std::move(*bad);
     if (auto bad = f.client(client)) return std::move(*bad);
+
+    const std::string lease_range =
+        "'lease_ms' must be an integer between " + std::to_string(min_lease_ms) + " and " + std::to_string(max_pulse_ms);
+    std::optional<std::chrono::milliseconds> lease;
+    if (const Json* l = f.find("lease_ms"); l != nullptr && !l->is_null()) {
+        auto ms = whole_ms(l, min_lease_ms, max_pulse_ms);
+        if (!ms) return f.bad(lease_range);
+        lease = std::chrono::milliseconds(*ms);
+    }
 
     switch (env.type) {
         case 0: {
@@ -244,30 +276,17 @@ Parsed<RelayRequest> parse_relay(std::string_view frame) {
             } else {
                 return f.bad("'state' must be \"on\", \"off\", true or false");
             }
-            return RelayRequest{RelaySet{f.id(), std::move(channel), on, std::move(client)}};
+            return RelayRequest{RelaySet{f.id(), std::move(channel), on, std::move(client), lease}};
         }
-        case 1: return RelayRequest{RelayToggle{f.id(), std::move(channel), std::move(client)}};
-        default: {
-            const Json* d = f.find("duration_ms");
-            std::int64_t ms = 0;
-            if (d != nullptr && d->is_number_integer()) {
-                // Unsigned values above INT64_MAX would wrap; they are out of range anyway.
-                if (d->is_number_unsigned()) {
-                    const auto u = d->get<std::uint64_t>();
-                    ms = u > static_cast<std::uint64_t>(max_pulse_ms) ? -1 : static_cast<std::int64_t>(u);
-                } else {
-                    ms = d->get<std::int64_t>();
-                }
-            } else if (d != nullptr && d->is_number_float()) {
-                // 5e2 and 500.0 are whole numbers too.
-                const double v = d->get<double>();
-                if (std::isfinite(v) && v == std::floor(v) && v >= 1 && v <= static_cast<double>(max_pulse_ms))
-                    ms = static_cast<std::int64_t>(v);
-            }
-            if (ms < 1 || ms > max_pulse_ms)
-                return f.bad("'duration_ms' must be an integer between 1 and " + std::to_string(max_pulse_ms));
-            return RelayRequest{RelayPulse{f.id(), std::move(channel), std::chrono::milliseconds(ms), std::move(client)}};
+        case 1: return RelayRequest{RelayToggle{f.id(), std::move(channel), std::move(client), lease}};
+        case 2: {
+            auto ms = whole_ms(f.find("duration_ms"), 1, max_pulse_ms);
+            if (!ms) return f.bad("'duration_ms' must be an integer between 1 and " + std::to_string(max_pulse_ms));
+            return RelayRequest{RelayPulse{f.id(), std::move(channel), std::chrono::milliseconds(*ms), std::move(client)}};
         }
+        default:
+            if (!lease) return f.bad(lease_range);
+            return RelayRequest{RelayRenew{f.id(), std::move(channel), std::move(client), *lease}};
     }
 }
 

@@ -79,6 +79,14 @@ Json relay_json(const Relay& relay) {
               {"state", to_string(relay.state())},
               {"pending", relay.pending()}};
     j["safe_state"] = info.safe_state ? Json(to_string(hwb::relay_state(*info.safe_state))) : Json(nullptr);
+    // Policies appear only where the map uses them.
+    if (info.max_on_ms > 0) j["max_on_ms"] = info.max_on_ms;
+    if (info.min_on_ms > 0) j["min_on_ms"] = info.min_on_ms;
+    if (info.min_off_ms > 0) j["min_off_ms"] = info.min_off_ms;
+    if (!info.interlock.empty()) j["interlock"] = info.interlock;
+    j["lease"] = relay.lease() ? Json{{"client", relay.lease()->owner}, {"expires", relay.lease()->expires_ms}}
+                               : Json(nullptr);
+    j["auto_off"] = relay.auto_off_ms() ? Json(*relay.auto_off_ms()) : Json(nullptr);
     add_status(j, relay.status());
     // seq 0: the hardware has not reported a state yet, so there is no time of change.
     j["time"] = relay.seq() == 0 ? Json(nullptr) : Json(relay.changed_ms());
@@ -134,7 +142,19 @@ std::string relay_state(const Relay& relay, const Cause& cause) {
         .integer("time", relay.changed_ms())
         .integer("seq", relay.seq())
         .str("cause", to_string(cause.kind));
-    if (cause.kind == Cause::Kind::client) w.str("client", cause.client);
+    if (!cause.client.empty()) w.str("client", cause.client);
+    if (const auto& lease = relay.lease()) {
+        ObjectWriter l(64);
+        l.str("client", lease->owner).integer("expires", lease->expires_ms);
+        w.raw("lease", std::move(l).finish());
+    } else {
+        w.null("lease");
+    }
+    if (relay.auto_off_ms()) {
+        w.integer("auto_off", *relay.auto_off_ms());
+    } else {
+        w.null("auto_off");
+    }
     return std::move(w).finish();
 }
 
@@ -195,6 +215,15 @@ std::string history_ack(const Json& id, const Sensor& sensor) {
     }
     list += ']';
     return ObjectWriter(list.size() + 64).str("type", "ack").json("id", id).str("channel", sensor.id()).raw("readings", list).finish();
+}
+
+std::string lease_ack(const Json& id, const std::string& channel, const Lease& lease) {
+    return ObjectWriter()
+        .str("type", "ack")
+        .json("id", id)
+        .str("channel", channel)
+        .integer("lease_expires", lease.expires_ms)
+        .finish();
 }
 
 std::string relay_ack(const Json& id, const std::string& channel, RelayState state) {

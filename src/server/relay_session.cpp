@@ -36,18 +36,26 @@ void RelaySession::handle_message(std::string_view message) {
                 if (result.ok()) {
                     self->send(protocol::relay_ack(id, channel, result.value()));
                 } else {
-                    spdlog::warn("client {}: relay {} request failed: {}", self->client_id(), channel,
-                                 result.error().message);
+                    spdlog::warn("audit: relay {} request by client {} refused ({}): {}", channel,
+                                 self->client_id(), result.error().code, result.error().message);
                     self->send(protocol::error(id, channel, result.error()));
                 }
             };
             using T = std::decay_t<decltype(request)>;
-            if constexpr (std::is_same_v<T, protocol::RelaySet>) {
-                relay->set(request.on, cause, reply);
-            } else if constexpr (std::is_same_v<T, protocol::RelayToggle>) {
-                relay->toggle(cause, reply);
-            } else {
+            if constexpr (std::is_same_v<T, protocol::RelayRenew>) {
+                auto lease = relay->renew_lease(client_, request.lease);
+                send(lease.ok() ? protocol::lease_ack(request.id, request.channel, lease.value())
+                                : protocol::error(request.id, request.channel, lease.error()));
+            } else if constexpr (std::is_same_v<T, protocol::RelayPulse>) {
                 relay->pulse(request.duration, cause, reply);
+            } else {
+                std::optional<LeaseRequest> lease;
+                if (request.lease) lease = LeaseRequest{client_, *request.lease};
+                if constexpr (std::is_same_v<T, protocol::RelaySet>) {
+                    relay->set(request.on, cause, reply, lease);
+                } else {
+                    relay->toggle(cause, reply, lease);
+                }
             }
         },
         std::get<protocol::RelayRequest>(parsed));

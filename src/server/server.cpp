@@ -215,6 +215,10 @@ void Server::close_session(Session* session) {
     auto it = sessions_.find(session);
     if (it == sessions_.end()) return;
     spdlog::info("client {} disconnected", session->client_id());
+    // A relay held on by this client's lease falls back now (dead-man switch).
+    if (channels_ != nullptr && !relay_sessions_.empty()) {
+        for (const auto& relay : channels_->relays()) relay->release_leases_of(session->client_id());
+    }
     auto drop = [session](auto& list) {
         list.erase(std::remove_if(list.begin(), list.end(), [session](auto* s) { return s == session; }), list.end());
     };
@@ -236,8 +240,8 @@ void Server::on_reading(const Sensor& sensor) {
 }
 
 void Server::on_relay_change(const Relay& relay, const Cause& cause) {
-    spdlog::info("relay {} -> {} (cause: {}{}{})", relay.id(), to_string(relay.state()), to_string(cause.kind),
-                 cause.client.empty() ? "" : " ", cause.client);
+    spdlog::info("audit: relay {} {} -> {} by {}{}{}", relay.id(), to_string(relay.previous_state()),
+                 to_string(relay.state()), to_string(cause.kind), cause.client.empty() ? "" : " ", cause.client);
     if (relay_sessions_.empty()) return;
     std::string message = protocol::relay_state(relay, cause);
     for (auto* s : relay_sessions_) s->send(message);

@@ -188,6 +188,54 @@ TEST_F(ServerTest, FailingRelayAnswersErrorAndKeepsItsState) {
     EXPECT_EQ(channel(last_hello, "valve")["state"], "on");
 }
 
+TEST_F(ServerTest, InterlockRefusesTheSecondRelayOfAGroup) {
+    auto a = connect("relay");
+    auto fwd = channel(last_hello, "forward");
+    EXPECT_EQ(fwd["interlock"], "motor");
+    EXPECT_EQ(fwd["max_on_ms"], 10000);
+    a->send_json({{"type", "set"}, {"id", 1}, {"channel", "forward"}, {"state", "on"}});
+    auto ack = a->wait_type("ack");
+    ASSERT_TRUE(ack);
+    auto on = a->wait_type("state");
+    ASSERT_TRUE(on);
+    EXPECT_TRUE((*on)["auto_off"].is_number()) << "max_on countdown travels with the state";
+    a->send_json({{"type", "set"}, {"id", 2}, {"channel", "reverse"}, {"state", "on"}});
+    auto err = a->wait_type("error");
+    ASSERT_TRUE(err);
+    EXPECT_EQ((*err)["code"], "interlock");
+    auto b = connect("relay");
+    EXPECT_EQ(channel(last_hello, "reverse")["state"], "off");
+    EXPECT_EQ(channel(last_hello, "forward")["state"], "on");
+}
+
+TEST_F(ServerTest, LeasedRelayFallsBackWhenItsClientDisconnects) {
+    auto watcher = connect("relay");
+    {
+        auto phone = connect("relay");
+        std::string phone_id = last_hello["client"];
+        phone->send_json({{"type", "set"}, {"id", 1}, {"channel", "pump"}, {"state", "on"}, {"lease_ms", 60000}});
+        ASSERT_TRUE(phone->wait_type("ack"));
+        auto on = watcher->wait_type("state");
+        ASSERT_TRUE(on);
+        EXPECT_EQ((*on)["state"], "on");
+        EXPECT_EQ((*on)["lease"]["client"], phone_id);
+        phone->send_json({{"type", "renew"}, {"id", 2}, {"channel", "pump"}, {"lease_ms", 60000}});
+        auto renewed = phone->wait_type("ack");
+        ASSERT_TRUE(renewed);
+        EXPECT_TRUE((*renewed)["lease_expires"].is_number());
+        // Another client cannot renew someone else's lease.
+        watcher->send_json({{"type", "renew"}, {"id", 3}, {"channel", "pump"}, {"lease_ms", 60000}});
+        auto refused = watcher->wait_type("error");
+        ASSERT_TRUE(refused);
+        EXPECT_EQ((*refused)["code"], "no_lease");
+    }  // the phone's connection drops
+    auto off = watcher->wait_type("state");
+    ASSERT_TRUE(off);
+    EXPECT_EQ((*off)["state"], "off");
+    EXPECT_EQ((*off)["cause"], "lease_expired");
+    EXPECT_TRUE((*off)["lease"].is_null());
+}
+
 TEST_F(ServerTest, SecondRequestWhileSwitchingIsRefusedAsBusy) {
     auto a = connect("relay");
     a->send_json({{"type", "set"}, {"id", 1}, {"channel", "heater"}, {"state", "on"}});
@@ -343,7 +391,7 @@ TEST_F(ServerTest, HttpServesPageChannelsAndHealth) {
     auto doc = json::parse(channels.body);
     EXPECT_EQ(doc["bridge"], "Test bench");
     EXPECT_EQ(doc["sensors"].size(), 3u);
-    EXPECT_EQ(doc["relays"].size(), 3u);
+    EXPECT_EQ(doc["relays"].size(), 5u);
     EXPECT_EQ(doc["texts"].size(), 2u);
     auto health = http_get(daemon.port(), "/healthz");
     ASSERT_EQ(health.status, 200);

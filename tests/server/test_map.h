@@ -51,6 +51,15 @@ relays:
     device: bench
     label: Heater
     latency: 200ms
+  - id: forward
+    device: bench
+    interlock: motor
+    max_on: 10s
+    latency: 0ms
+  - id: reverse
+    device: bench
+    interlock: motor
+    latency: 0ms
 texts:
   - id: console
     device: bench
