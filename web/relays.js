@@ -2,7 +2,7 @@
 // opposite of the confirmed state; until the ack/error arrives the switch is pending and ignores
 // clicks. `state` broadcasts (anyone's changes) update it at once, with who or what caused them.
 
-import { el, setText, setAttr, invalidate, reconcile, formatClock, noteBridgeTime } from './dom.js';
+import { el, setText, setAttr, invalidate, reconcile, formatClock, noteBridgeTime, bridgeNow } from './dom.js';
 
 const PULSE_MS = 1000;
 
@@ -10,8 +10,18 @@ const CAUSES = {
   startup: 'at start-up',
   shutdown: 'safe state on shutdown',
   pulse_end: 'pulse ended',
+  max_on: 'max on-time reached',
+  lease_expired: 'lease ended',
   driver: 'by the hardware',
 };
+
+// "90 s", "15 min", "2 h": durations of the map's policies and of countdowns.
+function formatDuration(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
 
 function cssId(id) {
   return String(id).replace(/[^A-Za-z0-9_-]/g, '_');
@@ -36,12 +46,14 @@ class RelayCard {
     this.pulseNode = el('button', { type: 'button', class: 'pulse', onclick: () => this.requestPulse() },
       `Pulse ${PULSE_MS / 1000} s`);
     this.causeNode = el('p', { class: 'relay-cause' });
+    this.policyNode = el('p', { class: 'relay-policy', hidden: true });
+    this.timerNode = el('p', { class: 'relay-timer', hidden: true, 'aria-live': 'off' });
     this.errorNode = el('p', { id: `${base}-error`, class: 'relay-error', role: 'alert', hidden: true });
     this.reasonNode = el('p', { class: 'reason', hidden: true });
     this.node = el('article', { class: 'card relay', 'data-relay': channel.id, 'aria-labelledby': `${base}-label` },
       el('header', { class: 'card-head' }, this.labelNode, this.deviceNode),
       el('div', { class: 'relay-row' }, this.switchNode, this.stateNode, this.pulseNode),
-      this.causeNode, this.errorNode, this.reasonNode);
+      this.causeNode, this.timerNode, this.policyNode, this.errorNode, this.reasonNode);
   }
 
   setMeta(channel) {
@@ -56,6 +68,16 @@ class RelayCard {
     setAttr(this.pulseNode, 'aria-label', `Pulse ${channel.label || channel.id} for ${PULSE_MS / 1000} s`);
     const safe = channel.safe_state ? ` · safe state ${channel.safe_state}` : '';
     setText(this.deviceNode, `${channel.device || ''}${safe}`);
+    // Policies from the map, shown where it uses them.
+    const policy = [];
+    if (channel.interlock) policy.push(`interlock group ${channel.interlock}`);
+    if (channel.max_on_ms) policy.push(`max on ${formatDuration(channel.max_on_ms)}`);
+    if (channel.min_on_ms) policy.push(`min on ${formatDuration(channel.min_on_ms)}`);
+    if (channel.min_off_ms) policy.push(`min off ${formatDuration(channel.min_off_ms)}`);
+    this.policyNode.hidden = policy.length === 0;
+    setText(this.policyNode, policy.join(' · '));
+    this.lease = channel.lease || null;
+    this.autoOff = channel.auto_off ?? null;
     this.dirty();
   }
 
@@ -63,6 +85,8 @@ class RelayCard {
     this.state = message.state;
     this.time = message.time;
     this.cause = { kind: message.cause, client: message.client };
+    this.lease = message.lease || null;
+    this.autoOff = message.auto_off ?? null;
     noteBridgeTime(message.time);
     this.dirty();
   }
@@ -140,6 +164,16 @@ class RelayCard {
       cause = `since ${formatClock(this.time)}`;
     }
     setText(this.causeNode, cause);
+    // Countdowns: when a pulse or max_on will switch off, and how long a lease has left.
+    const now = bridgeNow();
+    const timers = [];
+    if (state === 'on' && this.autoOff != null) timers.push(`auto-off in ${formatDuration(this.autoOff - now)}`);
+    if (this.lease) {
+      const you = this.lease.client === this.panel.clientId ? ' (you)' : '';
+      timers.push(`held by ${this.lease.client}${you} · lease ${formatDuration(this.lease.expires - now)} left`);
+    }
+    this.timerNode.hidden = timers.length === 0;
+    setText(this.timerNode, timers.join(' · '));
     this.errorNode.hidden = !this.error;
     setText(this.errorNode, this.error || '');
     this.reasonNode.hidden = this.online;
@@ -155,6 +189,10 @@ export class RelayPanel {
     this.connection = null;
     this.clientId = null;
     this.renderBound = () => this.render();
+    // Countdowns tick once a second, only for relays that have one.
+    setInterval(() => {
+      for (const card of this.cards.values()) if (card.autoOff != null || card.lease) card.dirty();
+    }, 1000);
   }
 
   hello(message, connection) {

@@ -99,3 +99,18 @@ test('the flaky relay shows the hardware error of its 3rd write and returns to t
     await daemon.stop();
   }
 });
+
+test('a pulse shows its auto-off countdown and policies from the map are listed', async () => {
+  const page = await openPage(browser, baseUrl());
+  await waitLive(page);
+  assert.match(await page.locator('[data-relay="heater"] .relay-policy').textContent(), /max on 30 min/);
+  await waitChecked(page, 'fan', 'false');
+  await page.locator('[data-relay="fan"] button.pulse').click();
+  await waitChecked(page, 'fan', 'true');
+  assert.match(await page.locator('[data-relay="fan"] .relay-timer').textContent(), /^auto-off in 1 s$/);
+  await waitChecked(page, 'fan', 'false');
+  assert.match(await page.locator('[data-relay="fan"] .relay-cause').textContent(), /^pulse ended/);
+  assert.equal(await page.locator('[data-relay="fan"] .relay-timer').isHidden(), true);
+  page.hwb.check();
+  await page.hwb.context.close();
+});
