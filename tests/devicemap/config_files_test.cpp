@@ -1,13 +1,17 @@
 // Every example map shipped in config/ must load cleanly with the real drivers, so the examples
-// never rot. Only drivers that exist register here (sim so far); add each new driver's
-// register_*_driver call when its folder lands.
+// never rot. Register the same drivers as src/app/main.cpp (add each new driver's
+// register_*_driver call when its folder lands). Loading only validates: no port is opened.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "devicemap/loader.h"
+#include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
+#ifdef HWB_TEST_HAVE_GPIO_DRIVER
+#include "gpio/gpio_driver.h"
+#endif
 
 namespace hwb {
 namespace {
@@ -30,6 +34,10 @@ TEST(ShippedDeviceMaps, EveryConfigMapLoadsWithoutErrors) {
 
     DriverRegistry drivers;
     register_sim_driver(drivers);
+    register_serial_driver(drivers);
+#ifdef HWB_TEST_HAVE_GPIO_DRIVER
+    register_gpio_driver(drivers);  // libgpiod backend; loading a map opens no chip
+#endif
 
     std::vector<fs::path> maps;
     std::error_code ec;
