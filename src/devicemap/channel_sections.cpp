@@ -156,6 +156,12 @@ DeviceConfig* read_relay(MappingReader& reader, LoadContext& context) {
     // Without an explicit initial state, start in the safe state: the state the hardware should
     // be in whenever nobody asked for anything else.
     relay.info.initial_on = initial ? *initial == "on" : relay.info.safe_state.value_or(false);
+    Options policy = reader.read_all(schema::relay_policy());
+    auto ms = [&](const char* key) { return policy.has(key) ? policy.duration(key).count() : std::int64_t{0}; };
+    relay.info.max_on_ms = ms("max_on");
+    relay.info.min_on_ms = ms("min_on");
+    relay.info.min_off_ms = ms("min_off");
+    if (policy.has("interlock")) relay.info.interlock = policy.string("interlock");
     relay.options = read_driver_options(reader, head, &DriverInfo::relay_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;

@@ -62,6 +62,19 @@ std::vector<OptionSpec> relay() {
     };
 }
 
+std::vector<OptionSpec> relay_policy() {
+    constexpr double day_ms = 86400000.0;
+    return {
+        {.key = "max_on", .type = OptionType::duration, .help = "switched off automatically after this long on",
+         .min = 1, .max = day_ms},
+        {.key = "min_on", .type = OptionType::duration, .help = "once on, switching off is refused this long",
+         .min = 1, .max = day_ms},
+        {.key = "min_off", .type = OptionType::duration, .help = "once off, switching on is refused this long",
+         .min = 1, .max = day_ms},
+        {.key = "interlock", .help = "interlock group: at most one relay of the group is on"},
+    };
+}
+
 std::vector<OptionSpec> text() {
     return {
         {.key = "history_lines", .type = OptionType::integer, .help = "lines kept for clients that join later",

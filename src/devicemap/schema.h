@@ -17,6 +17,7 @@ std::vector<OptionSpec> device();     // before the driver's device_options
 std::vector<OptionSpec> channel();    // id, device, label: common to sensors, relays, texts
 std::vector<OptionSpec> sensor();     // after channel()
 std::vector<OptionSpec> relay();
+std::vector<OptionSpec> relay_policy();  // max_on, min_on, min_off, interlock
 std::vector<OptionSpec> text();
 
 // Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
