@@ -1,0 +1,42 @@
+#include "gpio/gpio_backend.h"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace hwb::gpio {
+
+std::vector<std::string> chip_device_paths() {
+    std::vector<std::pair<unsigned long, std::string>> found;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/dev", ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.rfind("gpiochip", 0) != 0 || name.size() == 8) continue;
+        std::string digits = name.substr(8);
+        if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+        found.emplace_back(std::stoul(digits), entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> paths;
+    for (auto& f : found) paths.push_back(std::move(f.second));
+    return paths;
+}
+
+std::string chip_path_for(const std::string& chip) {
+    if (!chip.empty() && chip.front() == '/') return chip;
+    if (chip.rfind("gpiochip", 0) == 0 && std::filesystem::exists("/dev/" + chip)) return "/dev/" + chip;
+    return {};
+}
+
+std::string describe_line(const Chip& chip, unsigned offset, const std::string& line_name) {
+    std::string out = "line ";
+    if (!line_name.empty()) out += line_name + " (offset " + std::to_string(offset) + ")";
+    else out += std::to_string(offset);
+    return out + " of " + chip.name() + " '" + chip.label() + "'";
+}
+
+Error busy_error(const Chip& chip, unsigned offset, const LineInfo& info) {
+    std::string holder = info.consumer.empty() ? "another program" : "'" + info.consumer + "'";
+    return Error{"busy", describe_line(chip, offset, info.name) + " is busy: already held by " + holder};
+}
+
+}  // namespace hwb::gpio
