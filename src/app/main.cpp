@@ -17,6 +17,7 @@
 #include "core/channels.h"
 #include "core/driver.h"
 #include "devicemap/loader.h"
+#include "gpio/gpio_driver.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -36,6 +37,7 @@ hwb::DriverRegistry make_driver_registry() {
     hwb::DriverRegistry drivers;
     hwb::register_sim_driver(drivers);
     hwb::register_serial_driver(drivers);
+    hwb::register_gpio_driver(drivers);
     return drivers;
 }
 
@@ -141,8 +143,10 @@ int main(int argc, char** argv) {
     Options options;
     CLI::App app{"hwbridge: serial and GPIO hardware on the web, driven by a YAML device map", "hwbridge"};
     bool list_ports = false;
+    bool list_gpio = false;
     auto* map = app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml");
     app.add_flag("--list-ports", list_ports, "list serial ports with their USB ids (for the map's port/usb_* keys) and exit");
+    app.add_flag("--list-gpio", list_gpio, "list GPIO chips and their lines with names and consumers (for the map's chip/line keys) and exit");
     app.add_flag("--check", options.check, "validate the device map without touching hardware; exit 0 if valid, 1 if not");
     app.add_option("--listen", options.listen, "listen address HOST:PORT, overrides bridge.listen (port 0: any free port)");
     app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off (default: the map's log_level)")
@@ -152,6 +156,12 @@ int main(int argc, char** argv) {
     if (list_ports) {
         std::cout << hwb::serial_port_list();
         return 0;
+    }
+    if (list_gpio) {
+        std::string listing;
+        bool ok = hwb::gpio_chip_list(listing);
+        (ok ? std::cout : std::cerr) << listing;
+        return ok ? 0 : 1;
     }
     if (map->count() == 0) {
         std::cerr << "hwbridge: the device map is required (e.g. hwbridge config/demo.yaml); see --help\n";
