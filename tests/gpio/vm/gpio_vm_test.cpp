@@ -119,12 +119,13 @@ TEST_F(VmTest, OutputsStartAtTheirInitialValueAndPolarityRightAtTheRequest) {
     initial: on
   - id: plain_on
     device: board
-    line: 2
+    line: 5
     initial: on
 )");
     // Read right after the request, before anything else could have written the lines.
     EXPECT_EQ(sim_value(1), "1") << "active-low off must be high from the first moment";
     EXPECT_EQ(sim_value(2), "0") << "active-low on must be low";
+    EXPECT_EQ(sim_value(5), "1") << "active-high on (by offset) must be high";
     EXPECT_EQ(channels_->relay("active_low_off")->state(), RelayState::off);
     EXPECT_EQ(channels_->relay("active_low_on")->state(), RelayState::on);
     EXPECT_EQ(channels_->relay("plain_on")->state(), RelayState::on);
