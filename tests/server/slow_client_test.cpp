@@ -53,8 +53,14 @@ TEST(SlowClient, ReaderThatStallsDoesNotDelayOthersAndMemoryStaysBounded) {
     EXPECT_GT(fresh, 500);
     long rss_after = rss_kb(daemon.pid());
     // Sensor streams coalesce, so stalled sensor clients cost nothing more over time; the stalled
-    // text client's queue is bounded (4 MiB) and it is closed when it overflows.
+    // text client's queue is bounded (4 MiB) and it is closed when it overflows. Under
+    // AddressSanitizer freed memory sits in its quarantine, so RSS says nothing there.
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(rss_after - rss_before, 8 * 1024) << "RSS grew from " << rss_before << " kB to " << rss_after << " kB";
+#else
+    (void)rss_before;
+    (void)rss_after;
+#endif
     for (auto& s : stalls) EXPECT_FALSE(s->closed());
 }
 
