@@ -11,7 +11,7 @@
 
 namespace hwb::test {
 
-class ManualLoop final : public EventLoop {
+class ManualLoop : public EventLoop {
 public:
     Clock::time_point now() const override { return now_; }
 
