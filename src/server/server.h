@@ -12,6 +12,7 @@
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "server/lws_loop.h"
+#include "server/map_admin.h"
 
 namespace hwb {
 
@@ -37,6 +38,8 @@ public:
     // Channels must outlive the server's run().
     void attach(Channels& channels);
     Channels& channels() { return *channels_; }
+    // Serves /api/map (read, validate, apply, save); without one those answer 404.
+    void set_map_admin(MapAdmin* admin) { map_admin_ = admin; }
 
     void run();   // services the loop until stop()
     void stop();  // callable from any loop callback
@@ -68,6 +71,7 @@ private:
     std::unique_ptr<LwsLoop> loop_;
     std::uint16_t port_ = 0;
     Channels* channels_ = nullptr;
+    MapAdmin* map_admin_ = nullptr;
     bool stopping_ = false;
     Clock::time_point started_ = Clock::now();
     std::uint64_t next_client_ = 1;
