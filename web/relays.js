@@ -13,6 +13,8 @@ const CAUSES = {
   max_on: 'max on-time reached',
   lease_expired: 'lease ended',
   driver: 'by the hardware',
+  failsafe: 'safe state after a hardware failure',
+  reload: 'safe state before a map reload',
 };
 
 // "90 s", "15 min", "2 h": durations of the map's policies and of countdowns.

@@ -12,7 +12,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/bridge.h"
 #include "app/logging.h"
+#include "app/map_file.h"
 #include "app/shutdown.h"
 #include "core/channels.h"
 #include "core/driver.h"
@@ -41,12 +43,11 @@ hwb::DriverRegistry make_driver_registry() {
     return drivers;
 }
 
-void print_summary(const hwb::DeviceMap& map, const std::vector<std::unique_ptr<hwb::Device>>& devices,
-                   const hwb::Server& server) {
+void print_summary(const hwb::DeviceMap& map, const hwb::app::Bridge& bridge, const hwb::Server& server) {
     spdlog::info("hwbridge {}: '{}' from {}", version, map.bridge.name, map.path);
     for (std::size_t i = 0; i < map.devices.size(); ++i) {
         const auto& d = map.devices[i];
-        spdlog::info("device {} (driver {}): {}", d.id, d.driver, devices[i]->describe());
+        spdlog::info("device {} (driver {}): {}", d.id, d.driver, bridge.describe(d.id));
         for (const auto& s : d.sensors)
             spdlog::info("  sensor {} '{}'{}{}", s.info.id, s.info.label, s.info.unit.empty() ? "" : " in ", s.info.unit);
         for (const auto& r : d.relays)
@@ -61,6 +62,8 @@ void print_summary(const hwb::DeviceMap& map, const std::vector<std::unique_ptr<
 
 int run(const Options& options) {
     auto drivers = make_driver_registry();
+    // The text the map was loaded from is its version's base for the page's editor.
+    auto text = hwb::app::read_map_file(options.map_path);
     auto loaded = hwb::load_device_map_file(options.map_path, drivers);
     if (!loaded.ok()) {
         for (const auto& e : loaded.errors) std::cerr << e.str() << '\n';
@@ -95,6 +98,7 @@ int run(const Options& options) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     sigprocmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
     hwb::app::UniqueFd signal_fd(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
@@ -110,29 +114,30 @@ int run(const Options& options) {
         spdlog::error("{}; stopping", e.what());
         return 1;
     }
-    auto channels = std::make_unique<hwb::Channels>(map, server->loop());
-    server->attach(*channels);
+    auto bridge = std::make_unique<hwb::app::Bridge>(drivers, *server, map, text.ok() ? text.value() : std::string(),
+                                                     !options.log_level.empty());
+    bridge->start();
+    print_summary(bridge->map(), *bridge, *server);
 
-    std::vector<std::unique_ptr<hwb::Device>> devices;
-    hwb::DeviceContext context{server->loop(), *channels};
-    for (const auto& device : map.devices) devices.push_back(drivers.find(device.driver)->create(device, context));
-    for (auto& device : devices) device->start();
-    print_summary(map, devices, *server);
-
-    hwb::app::Shutdown shutdown(*server, *channels);
+    hwb::app::Shutdown shutdown(*server, bridge->channels());
     auto watch = server->loop().watch_fd(signal_fd.get(), [&](hwb::FdEvent) {
         signalfd_siginfo info{};
         while (read(signal_fd.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
-            shutdown.begin(strsignal(static_cast<int>(info.ssi_signo)));
+            if (info.ssi_signo == SIGHUP) {
+                spdlog::info("SIGHUP: reloading {}", bridge->map().path);
+                bridge->reload_from_file();
+            } else {
+                shutdown.begin(strsignal(static_cast<int>(info.ssi_signo)));
+            }
         }
     });
 
     server->run();
 
     watch.reset();
-    devices.clear();
+    bridge->close_devices();
     server.reset();  // clients see close 1001
-    channels.reset();
+    bridge.reset();
     spdlog::info("stopped");
     return 0;
 }

@@ -8,7 +8,7 @@ namespace hwb {
 // Why a relay changed (or a text line was sent): broadcast with every change so all clients,
 // and the log, know who or what did it.
 struct Cause {
-    enum class Kind : std::uint8_t { client, startup, shutdown, pulse_end, driver, lease_expired, max_on };
+    enum class Kind : std::uint8_t { client, startup, shutdown, pulse_end, driver, lease_expired, max_on, failsafe, reload };
     Kind kind = Kind::driver;
     std::string client;  // for Kind::client: the client's name (from the request) or connection id
 

@@ -19,28 +19,79 @@ void index_channel(std::map<std::string, T*>& index, T* channel) {
 }
 }  // namespace
 
-Channels::Channels(const DeviceMap& map, EventLoop& loop) {
+Channels::Channels(const DeviceMap& map, EventLoop& loop) : loop_(loop) {
+    for (const auto& device : map.devices) add_device(device);
+    arrange(map);
+}
+
+void Channels::add_device(const DeviceConfig& device) {
     ChannelObserver& fan_out = *this;  // channels report to this registry, which tells every observer
-    for (const auto& device : map.devices) {
-        for (const auto& s : device.sensors) {
-            sensors_.push_back(std::make_unique<Sensor>(s.info, fan_out));
-            index_channel(sensor_by_id_, sensors_.back().get());
-        }
-        for (const auto& r : device.relays) {
-            relays_.push_back(std::make_unique<Relay>(r.info, fan_out, loop));
-            index_channel(relay_by_id_, relays_.back().get());
-        }
-        for (const auto& t : device.texts) {
-            texts_.push_back(std::make_unique<TextChannel>(t.info, fan_out));
-            index_channel(text_by_id_, texts_.back().get());
-        }
+    for (const auto& s : device.sensors) {
+        sensors_.push_back(std::make_unique<Sensor>(s.info, fan_out));
+        index_channel(sensor_by_id_, sensors_.back().get());
     }
+    for (const auto& r : device.relays) {
+        relays_.push_back(std::make_unique<Relay>(r.info, fan_out, loop_));
+        index_channel(relay_by_id_, relays_.back().get());
+    }
+    for (const auto& t : device.texts) {
+        texts_.push_back(std::make_unique<TextChannel>(t.info, fan_out));
+        index_channel(text_by_id_, texts_.back().get());
+    }
+}
+
+void Channels::remove_device(const std::string& device_id) {
+    auto drop = [&](auto& list, auto& index) {
+        for (auto it = list.begin(); it != list.end();) {
+            if ((*it)->info().device == device_id) {
+                index.erase((*it)->id());
+                it = list.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    };
+    // Peers point at each other: no relay may keep a pointer to one about to go.
+    for (auto& relay : relays_) relay->set_interlock_peers({});
+    drop(sensors_, sensor_by_id_);
+    drop(relays_, relay_by_id_);
+    drop(texts_, text_by_id_);
+}
+
+void Channels::update_device(const DeviceConfig& device) {
+    for (const auto& s : device.sensors)
+        if (Sensor* sensor = this->sensor(s.info.id)) sensor->update_info(s.info);
+    for (const auto& r : device.relays)
+        if (Relay* relay = this->relay(r.info.id)) relay->update_info(r.info);
+    for (const auto& t : device.texts)
+        if (TextChannel* text = this->text(t.info.id)) text->update_info(t.info);
+}
+
+void Channels::arrange(const DeviceMap& map) {
+    std::map<std::string, std::size_t> order;
+    for (const auto& device : map.devices) {
+        for (const auto& s : device.sensors) order.emplace("s:" + s.info.id, order.size());
+        for (const auto& r : device.relays) order.emplace("r:" + r.info.id, order.size());
+        for (const auto& t : device.texts) order.emplace("t:" + t.info.id, order.size());
+    }
+    auto by_map = [&](auto& list, const char* prefix) {
+        std::stable_sort(list.begin(), list.end(), [&](const auto& a, const auto& b) {
+            auto ia = order.find(prefix + a->id()), ib = order.find(prefix + b->id());
+            std::size_t na = ia == order.end() ? order.size() : ia->second;
+            std::size_t nb = ib == order.end() ? order.size() : ib->second;
+            return na < nb;
+        });
+    };
+    by_map(sensors_, "s:");
+    by_map(relays_, "r:");
+    by_map(texts_, "t:");
     // Interlock groups: each relay learns the others of its group.
     for (auto& relay : relays_) {
-        if (relay->info().interlock.empty()) continue;
         std::vector<const Relay*> peers;
-        for (const auto& other : relays_)
-            if (other != relay && other->info().interlock == relay->info().interlock) peers.push_back(other.get());
+        if (!relay->info().interlock.empty()) {
+            for (const auto& other : relays_)
+                if (other != relay && other->info().interlock == relay->info().interlock) peers.push_back(other.get());
+        }
         relay->set_interlock_peers(std::move(peers));
     }
 }

@@ -43,7 +43,16 @@ public:
     Relay* relay(const std::string& id) const;
     TextChannel* text(const std::string& id) const;
 
+    // Map reload (docs/device-map.md, "Reloading"): channels of one device come and go together.
+    // After a series of these, arrange() puts every list in the new map's order and rebuilds the
+    // interlock groups. Removing destroys the channel objects: unbind their driver first.
+    void add_device(const DeviceConfig& device);
+    void remove_device(const std::string& device_id);
+    void update_device(const DeviceConfig& device);  // same channels; new labels and policies
+    void arrange(const DeviceMap& map);
+
 private:
+    EventLoop& loop_;
     void on_reading(const Sensor& sensor) override;
     void on_relay_change(const Relay& relay, const Cause& cause) override;
     void on_text_line(const TextChannel& channel, const TextLine& line) override;

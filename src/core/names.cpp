@@ -35,6 +35,8 @@ const char* to_string(Cause::Kind kind) {
         case Cause::Kind::driver: return "driver";
         case Cause::Kind::lease_expired: return "lease_expired";
         case Cause::Kind::max_on: return "max_on";
+        case Cause::Kind::failsafe: return "failsafe";
+        case Cause::Kind::reload: return "reload";
     }
     return "?";
 }

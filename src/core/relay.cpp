@@ -9,6 +9,8 @@ namespace hwb {
 
 namespace {
 constexpr auto busy_retry = std::chrono::milliseconds(10);
+constexpr auto failsafe_first_retry = std::chrono::milliseconds(1000);
+constexpr auto failsafe_max_retry = std::chrono::milliseconds(30000);
 
 std::string seconds(std::int64_t ms) {
     char text[32];
@@ -34,14 +36,16 @@ Relay::Relay(RelayInfo info, ChannelObserver& observer, EventLoop& loop)
       lease_end_(loop, [this] {
           std::string owner = lease_ ? lease_->owner : std::string();
           fall_back(Cause{Cause::Kind::lease_expired, owner});
-      }) {}
+      }),
+      failsafe_(loop, [this] { failsafe(); }) {}
 
 Relay::~Relay() = default;
 
 void Relay::bind(RelayOutput* output) {
     output_ = output;
     if (output == nullptr) {
-        in_flight_.reset();
+        if (auto flight = std::move(in_flight_))
+            flight->reply(Error{"offline", "relay '" + info_.id + "' went away before confirming"});
         pulse_end_.cancel();
         max_on_.cancel();
         lease_end_.cancel();
@@ -49,15 +53,59 @@ void Relay::bind(RelayOutput* output) {
         pulse_end_ms_.reset();
         max_on_end_ms_.reset();
         update_auto_off();
+        failsafe_.cancel();
+        failsafe_backoff_ = Millis(0);
+        return;
     }
+    check_failsafe();
 }
 
 void Relay::report(RelayState actual, Cause cause) { change(actual, cause); }
+
+void Relay::update_info(RelayInfo info) {
+    info_ = std::move(info);
+    if (state_ == RelayState::on && info_.max_on_ms > 0) {
+        auto since = std::chrono::duration_cast<Millis>(loop_.now() - changed_at_).count();
+        auto left = std::max<std::int64_t>(0, info_.max_on_ms - since);
+        max_on_.start(Millis(left));
+        max_on_end_ms_ = changed_ms_ + info_.max_on_ms;
+    } else {
+        max_on_.cancel();
+        max_on_end_ms_.reset();
+    }
+    update_auto_off();
+    check_failsafe();
+}
 
 void Relay::set_status(ChannelStatus status) {
     if (status.online == status_.online && status.reason == status_.reason) return;
     status_ = std::move(status);
     observer_.on_status(ChannelKind::relay, info_.id, status_);
+    if (!status_.online) {
+        failsafe_.cancel();
+        failsafe_backoff_ = Millis(0);  // a device that comes back gets its first attempt at once
+    }
+    check_failsafe();
+}
+
+// Unknown state, a safe state in the map and a driver that takes writes: schedule the failsafe
+// write (from the loop, never from inside the driver callback that reported the failure).
+void Relay::check_failsafe() {
+    if (!info_.safe_state || state_ != RelayState::unknown || output_ == nullptr || !status_.online) return;
+    if (failsafe_.active()) return;
+    failsafe_.start(failsafe_backoff_);
+}
+
+void Relay::failsafe() {
+    if (!info_.safe_state || state_ != RelayState::unknown || output_ == nullptr || !status_.online) return;
+    if (pending()) {  // someone's request is in flight: its outcome may settle the state
+        failsafe_.start(busy_retry);
+        return;
+    }
+    failsafe_backoff_ = failsafe_backoff_.count() == 0 ? failsafe_first_retry
+                                                       : std::min(failsafe_backoff_ * 2, Millis(failsafe_max_retry));
+    write(std::make_shared<InFlight>(InFlight{*info_.safe_state, Cause::of(Cause::Kind::failsafe),
+                                              [](const Result<RelayState>&) {}, std::nullopt, std::nullopt}));
 }
 
 std::optional<Error> Relay::refuse(bool on) const {
@@ -119,7 +167,8 @@ void Relay::release_leases_of(const std::string& owner) {
     if (lease_ && lease_->owner == owner) fall_back(Cause{Cause::Kind::lease_expired, owner});
 }
 
-void Relay::apply_safe_state(Reply reply) {
+void Relay::apply_safe_state(Reply reply, Cause cause) {
+    failsafe_.cancel();
     pulse_end_.cancel();
     max_on_.cancel();
     lease_end_.cancel();
@@ -133,7 +182,7 @@ void Relay::apply_safe_state(Reply reply) {
         flight->reply(Error{"offline", "relay '" + info_.id + "' is going to its safe state"});
     }
     write(std::make_shared<InFlight>(
-        InFlight{*info_.safe_state, Cause::of(Cause::Kind::shutdown), std::move(reply), std::nullopt, std::nullopt}));
+        InFlight{*info_.safe_state, std::move(cause), std::move(reply), std::nullopt, std::nullopt}));
 }
 
 // Pulse end and max_on: switch off now, or as soon as the write in flight is done.
@@ -225,6 +274,12 @@ void Relay::change(RelayState state, const Cause& cause, bool force) {
     }
     update_auto_off();
     if (changed || force) observer_.on_relay_change(*this, cause);
+    if (state_ != RelayState::unknown) {
+        failsafe_.cancel();
+        failsafe_backoff_ = Millis(0);
+    } else {
+        check_failsafe();
+    }
 }
 
 void Relay::update_auto_off() {

@@ -6,6 +6,10 @@
 // a request that arrives meanwhile is refused with `busy`. Requests that would break a policy
 // are refused with an Error, never reordered or delayed. Automatic transitions (pulse end,
 // max_on, lease expiry, shutdown) switch towards off/safe and are not held back by min_on.
+//
+// Failsafe: with a `safe_state` in the map, a relay whose state became unknown through a driver
+// failure (a write not confirmed, a device that went away and came back) is driven to its safe
+// state as soon as the driver can take a write, retried with backoff (1 s doubling to 30 s).
 #pragma once
 
 #include <cstdint>
@@ -70,9 +74,14 @@ public:
 
     // Relays sharing this relay's interlock group (set up by Channels).
     void set_interlock_peers(std::vector<const Relay*> peers) { peers_ = std::move(peers); }
+    // A map reload changed the label, policies or safe state: they hold from now on (a relay that
+    // is on and got a shorter max_on is switched off when the new limit is reached). State, lease
+    // and any pulse are kept.
+    void update_info(RelayInfo info);
 
     // Driver side.
-    void bind(RelayOutput* output);                // nullptr: the relay is gone (offline)
+    // nullptr: the relay is gone (offline); a request in flight is answered with `offline`.
+    void bind(RelayOutput* output);
     void report(RelayState actual, Cause cause);  // the hardware is known to be in this state
     void set_status(ChannelStatus status);
 
@@ -87,8 +96,9 @@ public:
     Result<Lease> renew_lease(const std::string& owner, Millis duration);
     // The client `owner` went away: a relay it holds by lease falls back now.
     void release_leases_of(const std::string& owner);
-    // Shutdown: drive the relay to its safe state if the map names one; replies at once otherwise.
-    void apply_safe_state(Reply reply);
+    // Shutdown (or a reload that removes the relay): drive the relay to its safe state if the map
+    // names one; replies at once otherwise.
+    void apply_safe_state(Reply reply, Cause cause = Cause::of(Cause::Kind::shutdown));
 
 private:
     struct InFlight;
@@ -98,6 +108,8 @@ private:
     void change(RelayState state, const Cause& cause, bool force = false);
     void automatic(bool on, Cause cause, Timer& retry);
     void fall_back(Cause cause);
+    void check_failsafe();
+    void failsafe();
     void update_auto_off();
 
     RelayInfo info_;
@@ -119,6 +131,8 @@ private:
     Timer pulse_end_;
     Timer max_on_;
     Timer lease_end_;
+    Timer failsafe_;
+    Millis failsafe_backoff_{0};
 };
 
 }  // namespace hwb

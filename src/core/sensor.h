@@ -36,6 +36,9 @@ public:
     void publish(double value);
     void publish(double value, std::int64_t time_ms);
     void set_status(ChannelStatus status);
+    // A map reload changed what the driver does not use (label, unit, precision, history): the
+    // channel keeps its readings. The id and device stay.
+    void update_info(SensorInfo info) { info_ = std::move(info); }
 
 private:
     SensorInfo info_;

@@ -52,6 +52,8 @@ public:
     void bind(TextOutput* output) { output_ = output; }
     void publish_line(std::string text);  // a line the device produced
     void set_status(ChannelStatus status);
+    // A map reload changed the label or limits; the channel keeps its history.
+    void update_info(TextInfo info) { info_ = std::move(info); }
 
     // A client sends a line to the device. On success the line is also published (to_device) so
     // every viewer of the console sees it.

@@ -161,7 +161,11 @@ DeviceConfig* read_relay(MappingReader& reader, LoadContext& context) {
     relay.info.max_on_ms = ms("max_on");
     relay.info.min_on_ms = ms("min_on");
     relay.info.min_off_ms = ms("min_off");
-    if (policy.has("interlock")) relay.info.interlock = policy.string("interlock");
+    if (policy.has("interlock")) {
+        relay.info.interlock = policy.string("interlock");
+        if (const SourceLocation* where = policy.location("interlock"))
+            context.interlock_groups[relay.info.interlock].emplace_back(relay.info.id, *where);
+    }
     relay.options = read_driver_options(reader, head, &DriverInfo::relay_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
@@ -212,6 +216,21 @@ void read_relays(const YAML::Node& section, LoadContext& context) {
 
 void read_texts(const YAML::Node& section, LoadContext& context) {
     read_channels(section, "texts", "text", context, read_text);
+}
+
+void check_interlock_groups(LoadContext& context) {
+    std::vector<std::string> names;
+    for (const auto& [group, members] : context.interlock_groups) names.push_back(group);
+    for (const auto& [group, members] : context.interlock_groups) {
+        if (members.size() != 1) continue;
+        std::vector<std::string> others;
+        for (const auto& name : names)
+            if (name != group) others.push_back(name);
+        context.diagnostics.error(members[0].second,
+                                  "interlock group '" + group + "' has only relay '" + members[0].first +
+                                      "'; a group needs two relays or more to keep apart" +
+                                      did_you_mean(group, others));
+    }
 }
 
 }  // namespace hwb::devicemap

@@ -27,6 +27,8 @@ struct LoadContext {
     // Devices with an error in their own entry or one of their channels: their Options may lack
     // keys, so the driver's cross-key check must not see them.
     std::set<std::string> incomplete_devices;
+    // interlock group -> its relays (id, where the group is named), in map order
+    std::map<std::string, std::vector<std::pair<std::string, SourceLocation>>> interlock_groups;
 };
 
 // `bridge:` (absent or empty: all defaults).
@@ -39,6 +41,10 @@ void read_devices(const YAML::Node& section, LoadContext& context);
 void read_sensors(const YAML::Node& section, LoadContext& context);
 void read_relays(const YAML::Node& section, LoadContext& context);
 void read_texts(const YAML::Node& section, LoadContext& context);
+
+// Interlock groups with a single relay: the group protects nothing, so its name is most likely
+// misspelt in one of the relays meant to share it.
+void check_interlock_groups(LoadContext& context);
 
 // Each complete device's DriverInfo::check (rules across keys), its problems reported at the
 // key they name. Runs after all sections, when every device has its channels.

@@ -8,10 +8,33 @@ namespace hwb {
 
 SensorSession::SensorSession(Server& server, lws* wsi, std::string client_id)
     : Session(server, wsi, std::move(client_id)), rate_timer_(server.loop(), [this] { request_write(); }) {
-    std::size_t n = server.channels().sensors().size();
-    subscribed_.assign(n, true);
+    size_for_sensors();
+    subscribed_.assign(subscribed_.size(), true);
+}
+
+void SensorSession::size_for_sensors() {
+    std::size_t n = server_.channels().sensors().size();
+    subscribed_.assign(n, false);
     dirty_.assign(n, false);
+    dirty_order_.clear();
     last_sent_.assign(n, Clock::time_point{});
+}
+
+void SensorSession::channels_changing() {
+    followed_ids_.clear();
+    const auto& sensors = server_.channels().sensors();
+    for (std::size_t i = 0; i < subscribed_.size() && i < sensors.size(); ++i)
+        if (subscribed_[i]) followed_ids_.insert(sensors[i]->id());
+}
+
+void SensorSession::channels_changed() {
+    rate_timer_.cancel();
+    size_for_sensors();
+    const auto& sensors = server_.channels().sensors();
+    for (std::size_t i = 0; i < sensors.size(); ++i)
+        subscribed_[i] = subscribed_all_ || followed_ids_.count(sensors[i]->id()) != 0;
+    followed_ids_.clear();
+    start();  // the hello carries every sensor's last reading
 }
 
 void SensorSession::start() {
@@ -83,6 +106,7 @@ void SensorSession::handle_message(std::string_view message) {
         }
     }
     subscribed_ = std::move(wanted);
+    subscribed_all_ = !request.channels.has_value();
     for (std::size_t i = 0; i < subscribed_.size(); ++i) {
         if (!subscribed_[i] && dirty_[i]) {
             dirty_[i] = false;

@@ -146,6 +146,26 @@ void Server::attach(Channels& channels) {
     reading_cache_.assign(channels.sensors().size(), {});
 }
 
+void Server::channels_changing() {
+    // Until channels_changed(), no reading may be looked up by a stale index.
+    sensor_index_.clear();
+    for (auto& [raw, session] : sessions_) session->channels_changing();
+}
+
+void Server::channels_changed(const BridgeConfig& bridge) {
+    std::string host = config_.listen_host;
+    std::uint16_t port = config_.listen_port;
+    config_ = bridge;
+    config_.listen_host = host;
+    config_.listen_port = port;
+    sensor_index_.clear();
+    for (std::size_t i = 0; i < channels_->sensors().size(); ++i) sensor_index_[channels_->sensors()[i].get()] = i;
+    reading_cache_.assign(channels_->sensors().size(), {});
+    for (auto& [raw, session] : sessions_) {
+        if (!session->closing()) session->channels_changed();
+    }
+}
+
 void Server::run() {
     while (!stopping_) {
         if (lws_service(context_, 0) < 0) return;

@@ -37,6 +37,12 @@ public:
 
     // Channels must outlive the server's run().
     void attach(Channels& channels);
+    // Map reload: call channels_changing() before adding, removing or rearranging channels and
+    // channels_changed() after, within one loop callback. Every connected client then gets a new
+    // hello on its existing connection; sensor subscriptions and open text channels are kept by id.
+    // `bridge` carries the reloaded bridge section (its listen address is not changed).
+    void channels_changing();
+    void channels_changed(const BridgeConfig& bridge);
     Channels& channels() { return *channels_; }
     // Serves /api/map (read, validate, apply, save); without one those answer 404.
     void set_map_admin(MapAdmin* admin) { map_admin_ = admin; }

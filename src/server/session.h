@@ -34,6 +34,10 @@ public:
     int on_writeable();
 
     virtual void start() = 0;  // queue the hello
+    // Map reload (Server::channels_changing/changed): note what the client follows by channel id,
+    // then re-index it against the new channels and queue a new hello.
+    virtual void channels_changing() {}
+    virtual void channels_changed() { start(); }
     // The server is going away: cancel timers before the context that runs them is destroyed.
     virtual void quiesce() {}
 

@@ -17,6 +17,8 @@ public:
     SensorSession(Server& server, lws* wsi, std::string client_id);
     void start() override;
     void quiesce() override { rate_timer_.cancel(); }
+    void channels_changing() override;
+    void channels_changed() override;
     void reading_changed(std::size_t sensor_index);
 
 private:
@@ -24,7 +26,11 @@ private:
     std::optional<std::string> next_message() override;
     bool has_output() const override;
 
+    void size_for_sensors();
+
     std::vector<bool> subscribed_;
+    bool subscribed_all_ = true;         // no channel list: sensors added by a reload are followed too
+    std::set<std::string> followed_ids_;  // during a reload
     std::vector<bool> dirty_;
     std::vector<std::size_t> dirty_order_;  // oldest change first
     std::optional<std::chrono::microseconds> min_interval_;
@@ -48,6 +54,7 @@ public:
     TextSession(Server& server, lws* wsi, std::string client_id);
     void start() override;
     bool has_open(const std::string& channel) const { return open_.count(channel) != 0; }
+    void channels_changed() override;
 
 private:
     void handle_message(std::string_view message) override;

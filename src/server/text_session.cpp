@@ -7,6 +7,13 @@ namespace hwb {
 TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
     : Session(server, wsi, std::move(client_id)) {}
 
+void TextSession::channels_changed() {
+    for (auto it = open_.begin(); it != open_.end();) {
+        it = server_.channels().text(*it) == nullptr ? open_.erase(it) : std::next(it);
+    }
+    start();
+}
+
 void TextSession::start() {
     send(protocol::text_hello({server_.config().name, client_}, server_.channels().texts()));
 }

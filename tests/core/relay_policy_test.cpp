@@ -7,14 +7,21 @@
 namespace hwb {
 namespace {
 
-// Confirms every write at once, as a GPIO line does.
+// Confirms every write at once, as a GPIO line does; `failures` > 0 makes the next writes fail
+// leaving the hardware in an unknown state (a board that did not confirm).
 class InstantOutput final : public RelayOutput {
 public:
     void write(bool on, Done done) override {
         writes.push_back(on);
+        if (failures > 0) {
+            --failures;
+            done(RelayState::unknown, Error{"timeout", "no confirmation"});
+            return;
+        }
         done(relay_state(on), std::nullopt);
     }
     std::vector<bool> writes;
+    int failures = 0;
 };
 
 struct Log final : ChannelObserver {
@@ -63,6 +70,66 @@ protected:
     std::unique_ptr<Channels> channels_;
     std::vector<std::unique_ptr<InstantOutput>> outputs_;
 };
+
+TEST_F(PolicyTest, UnconfirmedWriteDrivesTheRelayToItsSafeState) {
+    add(RelayInfo{.id = "heater", .safe_state = false});
+    auto& out = *outputs_.back();
+    out.failures = 1;
+    auto r = set("heater", true);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "timeout");
+    EXPECT_EQ(relay("heater").state(), RelayState::unknown);
+    EXPECT_EQ(out.writes, std::vector<bool>({true}));  // not from inside the driver's callback
+    loop.run_ready();
+    EXPECT_EQ(out.writes, std::vector<bool>({true, false}));
+    EXPECT_EQ(relay("heater").state(), RelayState::off);
+    EXPECT_EQ(log.changes.back(), "heater off failsafe");
+}
+
+TEST_F(PolicyTest, FailsafeRetriesWithBackoffUntilTheHardwareAnswers) {
+    add(RelayInfo{.id = "heater", .safe_state = false});
+    auto& out = *outputs_.back();
+    out.failures = 3;  // the request and the first two failsafe writes fail
+    ASSERT_FALSE(set("heater", true).ok());
+    loop.run_ready();
+    EXPECT_EQ(out.writes.size(), 2u);
+    loop.advance(std::chrono::milliseconds(999));
+    EXPECT_EQ(out.writes.size(), 2u);
+    loop.advance(std::chrono::milliseconds(1));
+    EXPECT_EQ(out.writes.size(), 3u);  // 1 s after the first failsafe write failed
+    loop.advance(std::chrono::milliseconds(1999));
+    EXPECT_EQ(out.writes.size(), 3u);
+    loop.advance(std::chrono::milliseconds(1));
+    EXPECT_EQ(out.writes.size(), 4u);  // then 2 s
+    EXPECT_EQ(relay("heater").state(), RelayState::off);
+    loop.advance(std::chrono::milliseconds(60000));
+    EXPECT_EQ(out.writes.size(), 4u);  // settled: no more writes
+}
+
+TEST_F(PolicyTest, WithoutASafeStateAnUnknownRelayIsLeftAlone) {
+    add(RelayInfo{.id = "lamp"});
+    auto& out = *outputs_.back();
+    out.failures = 1;
+    ASSERT_FALSE(set("lamp", true).ok());
+    loop.advance(std::chrono::milliseconds(60000));
+    EXPECT_EQ(out.writes.size(), 1u);
+    EXPECT_EQ(relay("lamp").state(), RelayState::unknown);
+}
+
+TEST_F(PolicyTest, DeviceBackFromAFailureGetsTheSafeStateOnceOnline) {
+    add(RelayInfo{.id = "pump", .safe_state = false});
+    auto& out = *outputs_.back();
+    ASSERT_TRUE(set("pump", true).ok());
+    relay("pump").set_status({false, "port vanished"});
+    relay("pump").report(RelayState::unknown, Cause::of(Cause::Kind::driver));
+    loop.advance(std::chrono::milliseconds(60000));
+    EXPECT_EQ(out.writes, std::vector<bool>({true}));  // nothing can be written while offline
+    relay("pump").set_status({true, ""});
+    loop.run_ready();
+    EXPECT_EQ(out.writes, std::vector<bool>({true, false}));
+    EXPECT_EQ(relay("pump").state(), RelayState::off);
+    EXPECT_EQ(log.changes.back(), "pump off failsafe");
+}
 
 TEST_F(PolicyTest, RelaySwitchesOffAfterMaxOn) {
     add(RelayInfo{.id = "heater", .max_on_ms = 60000});

@@ -22,6 +22,9 @@ relays:
     interlock: motor
   - id: lamp
     device: bench
+  - id: reverse
+    device: bench
+    interlock: motor
 )");
     ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
     const auto& relays = result.map->devices[0].relays;
@@ -48,6 +51,25 @@ relays:
     EXPECT_EQ(lines[0].rfind("map.yaml:5:13: error: 'max_on' needs a unit", 0), 0u) << lines[0];
     EXPECT_EQ(lines[1].rfind("map.yaml:6:5: error: unknown key 'mn_off'", 0), 0u) << lines[1];
     EXPECT_NE(lines[1].find("did you mean 'min_off'?"), std::string::npos) << lines[1];
+}
+
+TEST(DeviceMapRelayPolicies, InterlockGroupWithOneRelayIsReportedAsLikelyMisspelt) {
+    auto result = load(R"(
+devices: [{id: bench, driver: sim}]
+relays:
+  - {id: forward, device: bench, interlock: motor}
+  - {id: reverse, device: bench, interlock: motr}
+  - {id: up, device: bench, interlock: lift}
+  - {id: down, device: bench, interlock: lift}
+)");
+    ASSERT_FALSE(result.ok());
+    auto lines = error_lines(result);
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_EQ(lines[0].rfind("map.yaml:3:45: error: interlock group 'motor' has only relay 'forward'", 0), 0u)
+        << lines[0];
+    EXPECT_EQ(lines[1].rfind("map.yaml:4:45: error: interlock group 'motr' has only relay 'reverse'", 0), 0u)
+        << lines[1];
+    EXPECT_NE(lines[1].find("did you mean 'motor'?"), std::string::npos) << lines[1];
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ public:
     Daemon& operator=(const Daemon&) = delete;
 
     std::uint16_t port() const { return port_; }
+    const std::string& map_path() const { return map_.path(); }
     int pid() const { return pid_; }
     // Sends `signal` and waits for the exit; returns the exit code (128+N if killed by signal N).
     int stop(int signal, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));

@@ -1,0 +1,276 @@
+#include "app/bridge.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "app/logging.h"
+#include "app/map_file.h"
+#include "devicemap/loader.h"
+
+namespace hwb::app {
+
+namespace {
+
+constexpr auto safe_state_deadline = std::chrono::seconds(3);
+
+bool same_sensor(const SensorConfig& a, const SensorConfig& b) {
+    return a.info.id == b.info.id && a.info.type == b.info.type && a.info.min == b.info.min &&
+           a.info.max == b.info.max && a.options.all() == b.options.all();
+}
+bool same_relay(const RelayConfig& a, const RelayConfig& b) {
+    return a.info.id == b.info.id && a.options.all() == b.options.all();
+}
+bool same_text(const TextConfig& a, const TextConfig& b) {
+    return a.info.id == b.info.id && a.options.all() == b.options.all();
+}
+template <class T, class Same>
+bool same_list(const std::vector<T>& a, const std::vector<T>& b, Same same) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!same(a[i], b[i])) return false;
+    return true;
+}
+
+const DeviceConfig* find_device(const DeviceMap& map, const std::string& id) {
+    for (const auto& d : map.devices)
+        if (d.id == id) return &d;
+    return nullptr;
+}
+
+std::vector<MapProblem> problems_of(const std::vector<Diagnostic>& errors) {
+    std::vector<MapProblem> out;
+    for (const auto& e : errors) out.push_back(MapProblem{e.where.line, e.where.column, e.message});
+    return out;
+}
+
+}  // namespace
+
+bool same_hardware(const DeviceConfig& running, const DeviceConfig& next) {
+    return running.id == next.id && running.driver == next.driver && running.options.all() == next.options.all() &&
+           same_list(running.sensors, next.sensors, same_sensor) && same_list(running.relays, next.relays, same_relay) &&
+           same_list(running.texts, next.texts, same_text);
+}
+
+struct Bridge::Plan {
+    DeviceMap next;
+    std::string text;
+    std::function<void(MapApplyResult)> done;
+    std::vector<std::string> closing;    // removed or reopened: closed, channels dropped
+    std::vector<std::string> opening;    // added or reopened: channels added, opened
+    std::vector<std::string> kept;
+    std::vector<std::string> summary;
+    std::size_t pending = 1;             // safe-state writes not yet answered, +1 while starting them
+    std::unique_ptr<Timer> step;         // the deadline, or (at 0 s) the finish once all answered
+    bool finished = false;
+};
+
+Bridge::Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, bool log_level_fixed)
+    : drivers_(drivers),
+      server_(server),
+      map_(std::move(map)),
+      text_(std::move(text)),
+      version_(map_version(text_)),
+      log_level_fixed_(log_level_fixed),
+      channels_(std::make_unique<Channels>(map_, server.loop())),
+      context_{server.loop(), *channels_} {
+    server_.attach(*channels_);
+    server_.set_map_admin(this);
+}
+
+Bridge::~Bridge() {
+    server_.set_map_admin(nullptr);
+    close_devices();
+}
+
+std::unique_ptr<Device> Bridge::open(const DeviceConfig& device) {
+    return drivers_.find(device.driver)->create(device, context_);
+}
+
+void Bridge::start() {
+    for (const auto& device : map_.devices) devices_[device.id] = open(device);
+    for (const auto& device : map_.devices) devices_[device.id]->start();
+}
+
+void Bridge::close_devices() {
+    devices_.clear();
+}
+
+std::string Bridge::describe(const std::string& device_id) const {
+    auto it = devices_.find(device_id);
+    return it == devices_.end() ? std::string("closed") : it->second->describe();
+}
+
+MapDocument Bridge::current() const {
+    return MapDocument{map_.path, text_, version_};
+}
+
+std::vector<MapProblem> Bridge::validate(const std::string& text) const {
+    auto loaded = load_device_map_string(text, map_.path, drivers_);
+    return problems_of(loaded.errors);
+}
+
+void Bridge::apply(const std::string& text, const std::string& base_version, bool save,
+                   std::function<void(MapApplyResult)> done) {
+    MapApplyResult result;
+    result.version = version_;
+    if (reloading_) {
+        result.error = Error{"busy", "a reload is in progress; try again in a moment"};
+        return done(std::move(result));
+    }
+    if (base_version != version_) {
+        result.error = Error{"stale", "the running map changed since this draft was started (version " + base_version +
+                                          ", running " + version_ + ")"};
+        return done(std::move(result));
+    }
+    auto loaded = load_device_map_string(text, map_.path, drivers_);
+    if (!loaded.ok()) {
+        result.error = Error{"invalid", std::to_string(loaded.errors.size()) + " error(s) in the map"};
+        result.problems = problems_of(loaded.errors);
+        return done(std::move(result));
+    }
+    if (save) {
+        // Someone may have edited the file by hand since it was loaded: never overwrite that.
+        auto on_disk = read_map_file(map_.path);
+        if (on_disk.ok() && map_version(on_disk.value()) != version_) {
+            result.error = Error{"stale", map_.path + " changed on disk since it was loaded; reload it first"};
+            return done(std::move(result));
+        }
+        if (auto saved = save_map_file(map_.path, text); !saved.ok()) {
+            result.error = saved.error();
+            return done(std::move(result));
+        }
+        spdlog::info("map saved to {} (previous version kept as {}.bak)", map_.path, map_.path);
+    }
+    reload(std::move(*loaded.map), text, std::move(done));
+}
+
+void Bridge::reload_from_file() {
+    auto text = read_map_file(map_.path);
+    if (!text.ok()) {
+        spdlog::error("reload: {}; the running map stays", text.error().message);
+        return;
+    }
+    if (reloading_) {
+        spdlog::warn("reload: a reload is already in progress; ignored");
+        return;
+    }
+    auto loaded = load_device_map_file(map_.path, drivers_);
+    if (!loaded.ok()) {
+        for (const auto& e : loaded.errors) spdlog::error("reload: {}", e.str());
+        spdlog::error("reload: {} has {} error(s); the running map stays", map_.path, loaded.errors.size());
+        return;
+    }
+    reload(std::move(*loaded.map), text.value(), [](const MapApplyResult&) {});
+}
+
+void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapApplyResult)> done) {
+    auto plan = std::make_shared<Plan>();
+    next.path = map_.path;
+    plan->next = std::move(next);
+    plan->text = std::move(text);
+    plan->done = std::move(done);
+    std::set<std::string> in_next;
+    for (const auto& device : plan->next.devices) {
+        in_next.insert(device.id);
+        const DeviceConfig* running = find_device(map_, device.id);
+        if (running == nullptr) {
+            plan->opening.push_back(device.id);
+            plan->summary.push_back("device " + device.id + ": added");
+        } else if (same_hardware(*running, device)) {
+            plan->kept.push_back(device.id);
+        } else {
+            plan->closing.push_back(device.id);
+            plan->opening.push_back(device.id);
+            plan->summary.push_back("device " + device.id + ": reopened with its new settings");
+        }
+    }
+    for (const auto& device : map_.devices) {
+        if (in_next.count(device.id) == 0) {
+            plan->closing.push_back(device.id);
+            plan->summary.push_back("device " + device.id + ": removed");
+        }
+    }
+    const auto& old_bridge = map_.bridge;
+    const auto& new_bridge = plan->next.bridge;
+    if (old_bridge.listen_host != new_bridge.listen_host || old_bridge.listen_port != new_bridge.listen_port)
+        plan->summary.push_back("bridge.listen changed: takes effect after a restart");
+    reloading_ = plan;
+
+    // Relays of devices about to close go to their safe state first (cause reload). The rest runs
+    // from its own loop callback, never inside a driver's reply (the device is about to go).
+    plan->step = std::make_unique<Timer>(server_.loop(), [this, weak = std::weak_ptr<Plan>(plan)] {
+        auto plan = weak.lock();
+        if (!plan) return;
+        if (plan->pending > 0)
+            spdlog::error("reload: {} relay(s) did not confirm their safe state within {} s; going on", plan->pending,
+                          safe_state_deadline.count());
+        finish(plan);
+    });
+    plan->step->start(safe_state_deadline);
+    for (const auto& id : plan->closing) {
+        const DeviceConfig* running = find_device(map_, id);
+        for (const auto& r : running->relays) {
+            Relay* relay = channels_->relay(r.info.id);
+            if (relay == nullptr || !r.info.safe_state) continue;
+            ++plan->pending;
+            plan->summary.push_back("relay " + r.info.id + ": safe state " + (*r.info.safe_state ? "on" : "off") +
+                                    " before its device closes");
+            relay->apply_safe_state(
+                [this, plan, id = r.info.id](const Result<RelayState>& result) {
+                    if (!result.ok())
+                        spdlog::error("reload: relay {}: safe state not confirmed: {}", id, result.error().message);
+                    if (--plan->pending == 0) plan->step->start(std::chrono::seconds(0));
+                },
+                Cause::of(Cause::Kind::reload));
+        }
+    }
+    if (--plan->pending == 0) plan->step->start(std::chrono::seconds(0));
+}
+
+void Bridge::finish(std::shared_ptr<Plan> plan) {
+    if (plan->finished) return;
+    plan->finished = true;
+    plan->step->cancel();
+
+    server_.channels_changing();
+    for (const auto& id : plan->closing) {
+        devices_.erase(id);  // the driver unbinds from its channels
+        channels_->remove_device(id);
+    }
+    for (const auto& id : plan->opening) channels_->add_device(*find_device(plan->next, id));
+    for (const auto& id : plan->kept) channels_->update_device(*find_device(plan->next, id));
+    channels_->arrange(plan->next);
+    std::vector<std::string> started;
+    for (const auto& id : plan->opening) {
+        const DeviceConfig& device = *find_device(plan->next, id);
+        try {
+            devices_[id] = open(device);
+            started.push_back(id);
+        } catch (const std::exception& e) {
+            // Drivers report hardware trouble as offline channels; this is a bug, but not one
+            // that may take the running bridge down.
+            spdlog::error("reload: device {} could not be created: {}", id, e.what());
+            plan->summary.push_back("device " + id + ": could not be created: " + e.what());
+        }
+    }
+    map_ = std::move(plan->next);
+    text_ = std::move(plan->text);
+    version_ = map_version(text_);
+    if (!log_level_fixed_) set_log_level(to_string(map_.bridge.log_level));
+    server_.channels_changed(map_.bridge);
+    for (const auto& id : started) devices_[id]->start();
+
+    if (plan->summary.empty()) plan->summary.push_back("no device changed; labels and policies applied");
+    spdlog::info("map reloaded from {} (version {})", map_.path, version_);
+    for (const auto& line : plan->summary) spdlog::info("  {}", line);
+    // The plan's timer may be the one running this: keep it alive until the next reload.
+    finished_ = std::move(reloading_);
+    MapApplyResult result;
+    result.version = version_;
+    result.summary = std::move(plan->summary);
+    auto done = std::move(plan->done);
+    done(std::move(result));
+}
+
+}  // namespace hwb::app

@@ -1,0 +1,75 @@
+// The running device map: its channels and devices, and the hot reload (SIGHUP or the page's
+// editor through MapAdmin). See docs/device-map.md, "Reloading".
+//
+// A reload compares each device of the new map with the running one:
+//   kept      same driver settings and channels: keeps running untouched (ports stay open,
+//             relays keep their state, leases and timers); new labels, units and relay policies
+//             are applied in place;
+//   reopened  anything the driver uses changed: its relays go to their safe state first, then
+//             the device is closed and opened again with the new settings;
+//   removed   its relays go to their safe state, then it is closed;
+//   added     opened and started.
+// Connected clients get a new hello on their existing connections.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/channels.h"
+#include "core/device_map.h"
+#include "core/driver.h"
+#include "server/map_admin.h"
+#include "server/server.h"
+
+namespace hwb::app {
+
+class Bridge final : public MapAdmin {
+public:
+    // `map` was loaded from `text` (the file's content). `log_level_fixed`: --log-level was given,
+    // so reloads keep it.
+    Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, bool log_level_fixed);
+    ~Bridge() override;
+
+    void start();          // opens and starts every device
+    void close_devices();  // before the server goes
+    Channels& channels() { return *channels_; }
+    const DeviceMap& map() const { return map_; }
+    std::string describe(const std::string& device_id) const;
+
+    // SIGHUP: the file as it is now; errors are logged and the running map stays.
+    void reload_from_file();
+
+    MapDocument current() const override;
+    std::vector<MapProblem> validate(const std::string& text) const override;
+    void apply(const std::string& text, const std::string& base_version, bool save,
+               std::function<void(MapApplyResult)> done) override;
+
+private:
+    struct Plan;
+    void reload(DeviceMap next, std::string text, std::function<void(MapApplyResult)> done);
+    void finish(std::shared_ptr<Plan> plan);
+    std::unique_ptr<Device> open(const DeviceConfig& device);
+
+    const DriverRegistry& drivers_;
+    Server& server_;
+    DeviceMap map_;
+    std::string text_;
+    std::string version_;
+    bool log_level_fixed_;
+    std::unique_ptr<Channels> channels_;
+    DeviceContext context_;
+    std::map<std::string, std::unique_ptr<Device>> devices_;
+    std::shared_ptr<Plan> reloading_;
+    std::shared_ptr<Plan> finished_;
+};
+
+// True when a running device can stay open under `next`: same driver, options and channels,
+// with only what drivers do not use (labels, units, precision, history sizes, relay policies,
+// safe state) allowed to differ.
+bool same_hardware(const DeviceConfig& running, const DeviceConfig& next);
+
+}  // namespace hwb::app
