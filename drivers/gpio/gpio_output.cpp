@@ -18,8 +18,14 @@ Status GpioOutput::start(Chip& chip, const std::string& consumer) {
         return Error{"not_found", "line " + config_.line.text + " does not exist: " + chip.name() + " '" + chip.label() +
                                      "' has " + std::to_string(chip.line_count()) + " lines"};
     }
-    auto request = chip.request_output(offset, consumer, {config_.active_low, config_.initial_on});
+    // The first request sets the map's initial state; a request after a failure (chip gone, line
+    // lost) sets the safe state when the map names one, since nothing is known of the state between.
+    bool after_failure = started_ && relay_.info().safe_state.has_value();
+    bool initial = after_failure ? *relay_.info().safe_state : config_.initial_on;
+    Cause cause = Cause::of(after_failure ? Cause::Kind::failsafe : Cause::Kind::startup);
+    auto request = chip.request_output(offset, consumer, {config_.active_low, initial});
     if (!request.ok()) return request.error();
+    started_ = true;
     request_ = std::move(request).value();
     what_ = describe_line(chip, offset, config_.line.by_offset ? std::string() : config_.line.text);
     auto level = request_->get();
@@ -27,12 +33,12 @@ Status GpioOutput::start(Chip& chip, const std::string& consumer) {
     relay_.set_status({true, ""});
     if (!level.ok()) {
         spdlog::warn("gpio: relay {}: {}", relay_.id(), level.error().message);
-        relay_.report(RelayState::unknown, Cause::of(Cause::Kind::startup));
+        relay_.report(RelayState::unknown, cause);
     } else {
-        if (level.value() != config_.initial_on)
+        if (level.value() != initial)
             spdlog::warn("gpio: relay {}: {} reads back {} right after being requested {}", relay_.id(), what_,
-                         level.value() ? "on" : "off", config_.initial_on ? "on" : "off");
-        relay_.report(relay_state(level.value()), Cause::of(Cause::Kind::startup));
+                         level.value() ? "on" : "off", initial ? "on" : "off");
+        relay_.report(relay_state(level.value()), cause);
     }
     return {};
 }

@@ -25,6 +25,7 @@ private:
     OutputConfig config_;
     std::string what_;
     std::unique_ptr<LineRequest> request_;
+    bool started_ = false;  // requested once already: a later request follows a failure
 };
 
 }  // namespace hwb::gpio

@@ -67,6 +67,11 @@ bool SerialRelay::on_frame(std::string_view frame) {
 }
 
 void SerialRelay::on_online(bool first) {
+    if (!first && relay_.info().safe_state) {
+        // Back after a failure: the core drives the relay to its safe state (cause failsafe).
+        relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
+        return;
+    }
     if (settings_.query_command) {
         // The answer (matched by confirm_on/confirm_off) reports the state; nothing is switched.
         if (!first) relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
