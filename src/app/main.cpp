@@ -18,6 +18,7 @@
 #include "app/shutdown.h"
 #include "core/channels.h"
 #include "core/driver.h"
+#include "devicemap/json_schema.h"
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
 #include "server/server.h"
@@ -149,9 +150,11 @@ int main(int argc, char** argv) {
     CLI::App app{"hwbridge: serial and GPIO hardware on the web, driven by a YAML device map", "hwbridge"};
     bool list_ports = false;
     bool list_gpio = false;
+    bool schema = false;
     auto* map = app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml");
     app.add_flag("--list-ports", list_ports, "list serial ports with their USB ids (for the map's port/usb_* keys) and exit");
     app.add_flag("--list-gpio", list_gpio, "list GPIO chips and their lines with names and consumers (for the map's chip/line keys) and exit");
+    app.add_flag("--schema", schema, "print the device map's JSON Schema (for editors, see docs/device-map.md) and exit");
     app.add_flag("--check", options.check, "validate the device map without touching hardware; exit 0 if valid, 1 if not");
     app.add_option("--listen", options.listen, "listen address HOST:PORT, overrides bridge.listen (port 0: any free port)");
     app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off (default: the map's log_level)")
@@ -160,6 +163,10 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (list_ports) {
         std::cout << hwb::serial_port_list();
+        return 0;
+    }
+    if (schema) {
+        std::cout << hwb::devicemap::json_schema(make_driver_registry());
         return 0;
     }
     if (list_gpio) {

@@ -1,0 +1,241 @@
+// JSON Schema of the device map. Each OptionSpec becomes one property schema (type, bounds,
+// choices, default, help as description); the keys the section readers check by hand (`range`,
+// `listen`, origins, ids, relay states) get the equivalent hand-written refinement here.
+#include "devicemap/json_schema.h"
+
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "devicemap/option_reader.h"
+#include "devicemap/scalars.h"
+#include "devicemap/schema.h"
+
+namespace hwb::devicemap {
+
+namespace {
+
+// Keeps keys in declaration order, so editors list them as the docs do.
+using Json = nlohmann::ordered_json;
+
+// The loader reads a scalar's text, so `label: 42` or `line: 17` are strings to it, while an
+// editor's YAML parser hands over a number: string keys accept every scalar type.
+Json any_scalar_type() { return Json::array({"string", "number", "boolean"}); }
+
+// Durations as parse_duration accepts them; the bounds are in the description (a pattern cannot
+// compare values).
+constexpr const char* duration_pattern = "^([0-9]+\\.?[0-9]*|\\.[0-9]+)(ms|s|m|h)$";
+
+// The same text rules as address.cpp (is_host_name, is_ipv6_literal, parse_port).
+constexpr const char* host_pattern = "([A-Za-z0-9][A-Za-z0-9.-]*|\\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\\])";
+constexpr const char* port_pattern =
+    "([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+
+// Drivers may spell "no limit" as ±1e300; such a bound is left out, as in the loader's messages.
+bool bounded(double limit) { return std::isfinite(limit) && std::abs(limit) < 1e15; }
+
+Json default_value(const OptionValue& value) {
+    return std::visit(
+        [](const auto& v) -> Json {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+                return format_duration(v);
+            } else {
+                return v;
+            }
+        },
+        value);
+}
+
+Json option_schema(const OptionSpec& spec) {
+    Json s = Json::object();
+    s["description"] = spec.type == OptionType::duration ? spec.help + "; " + expectation(spec) : spec.help;
+    // Whole bounds as integers: `maximum: 10`, not `10.0`, in what editors show.
+    auto bound = [](double limit) -> Json {
+        if (limit == std::trunc(limit)) return static_cast<std::int64_t>(limit);
+        return limit;
+    };
+    auto add_bounds = [&] {
+        if (bounded(spec.min)) s["minimum"] = bound(spec.min);
+        if (bounded(spec.max)) s["maximum"] = bound(spec.max);
+    };
+    switch (spec.type) {
+        case OptionType::string: s["type"] = any_scalar_type(); break;
+        case OptionType::number:
+            s["type"] = "number";
+            add_bounds();
+            break;
+        case OptionType::integer:
+            s["type"] = "integer";
+            add_bounds();
+            break;
+        case OptionType::boolean: s["type"] = "boolean"; break;
+        case OptionType::duration:
+            s["type"] = "string";
+            s["pattern"] = duration_pattern;
+            break;
+        case OptionType::choice: s["enum"] = spec.choices; break;
+        case OptionType::string_list:
+            s["type"] = "array";
+            s["items"] = {{"type", any_scalar_type()}};
+            break;
+    }
+    if (spec.fallback) s["default"] = default_value(*spec.fallback);
+    return s;
+}
+
+void add_options(Json& object, const std::vector<OptionSpec>& specs) {
+    for (const auto& spec : specs) {
+        object["properties"][spec.key] = option_schema(spec);
+        if (spec.required) object["required"].push_back(spec.key);
+    }
+}
+
+// An object of `specs` that refuses other keys, as MappingReader::report_unknown_keys does.
+Json closed_object(const std::string& description, const std::vector<OptionSpec>& specs) {
+    Json object = {{"description", description}, {"type", "object"}};
+    add_options(object, specs);
+    object["additionalProperties"] = false;
+    return object;
+}
+
+// Ids: schema::is_identifier. Any scalar whose text qualifies, so `id: 7` is fine too.
+void refine_id(Json& object) {
+    Json& id = object["properties"]["id"];
+    id["type"] = Json::array({"string", "integer", "boolean"});
+    id["pattern"] = "^[A-Za-z0-9_-]{1," + std::to_string(schema::max_id_length) + "}$";
+}
+
+Json bridge_schema(const std::string& description) {
+    Json bridge = closed_object(description, schema::bridge());
+    bridge["type"] = Json::array({"object", "null"});  // `bridge:` alone: all defaults
+    Json& properties = bridge["properties"];
+    properties["listen"]["type"] = "string";
+    properties["listen"]["pattern"] = std::string("^") + host_pattern + ":" + port_pattern + "$";
+    properties["allowed_origins"]["items"] = {
+        {"type", "string"},
+        {"pattern", std::string("^https?://") + host_pattern + "(:" + port_pattern + ")?$"},
+    };
+    return bridge;
+}
+
+// Each device's keys depend on its `driver`: one if/then per driver, whose `then` lists the
+// common keys and the driver's device_options and refuses all others. A device with an unknown
+// driver fails at `driver` only; its other keys are not judged, as in the loader.
+Json device_schema(const DriverRegistry& drivers) {
+    Json device = {{"description", "a device: the hardware (or simulation) channels live on"}, {"type", "object"}};
+    add_options(device, schema::device());
+    refine_id(device);
+    const auto names = drivers.names();
+    std::string known;
+    for (const auto& name : names) {
+        const DriverInfo* driver = drivers.find(name);
+        known += (known.empty() ? "" : "; ") + name + ": " + driver->description;
+        Json then = {{"properties", Json::object()}};
+        for (const auto& spec : schema::device()) then["properties"][spec.key] = true;
+        add_options(then, driver->device_options);
+        then["additionalProperties"] = false;
+        device["allOf"].push_back({
+            {"if", {{"properties", {{"driver", {{"const", name}}}}}, {"required", {"driver"}}}},
+            {"then", then},
+        });
+    }
+    if (!names.empty()) {
+        device["properties"]["driver"].erase("type");
+        device["properties"]["driver"]["enum"] = names;
+        device["properties"]["driver"]["description"] = "the driver: " + known;
+    }
+    return device;
+}
+
+// A channel names its device, not its driver, so which driver's options apply is decided by a
+// reference a schema cannot follow: a channel must fit the options of at least one driver.
+Json channel_schema(const std::string& description, const std::vector<std::vector<OptionSpec>>& own,
+                    std::vector<OptionSpec> DriverInfo::*driver_options, const DriverRegistry& drivers) {
+    Json channel = {{"description", description}, {"type", "object"}};
+    add_options(channel, schema::channel());
+    for (const auto& specs : own) add_options(channel, specs);
+    refine_id(channel);
+    const Json common = channel["properties"];
+    for (const auto& name : drivers.names()) {
+        Json fit = {{"title", "keys of a channel on a '" + name + "' device"}, {"properties", Json::object()}};
+        for (auto it = common.begin(); it != common.end(); ++it) fit["properties"][it.key()] = true;
+        add_options(fit, drivers.find(name)->*driver_options);
+        fit["additionalProperties"] = false;
+        channel["anyOf"].push_back(fit);
+    }
+    if (drivers.names().empty()) channel["additionalProperties"] = false;
+    return channel;
+}
+
+Json sensor_schema(const DriverRegistry& drivers) {
+    Json sensor = channel_schema("a sensor: read-only values", {schema::sensor()}, &DriverInfo::sensor_options, drivers);
+    // read_range: [min, max], and only on number sensors (min < max is not expressible).
+    Json range = {
+        {"description", "expected range [min, max] of a number sensor, min < max"},
+        {"type", "array"},
+        {"items", {{"type", "number"}}},
+        {"minItems", 2},
+        {"maxItems", 2},
+    };
+    sensor["properties"]["range"] = range;
+    for (auto& fit : sensor["anyOf"]) fit["properties"]["range"] = true;
+    sensor["if"] = {{"properties", {{"type", {{"const", "boolean"}}}}}, {"required", {"type"}}};
+    sensor["then"] = {{"not", {{"required", {"range"}}}}};
+    return sensor;
+}
+
+Json relay_schema(const DriverRegistry& drivers) {
+    Json relay = channel_schema("a relay: an on/off output", {schema::relay(), schema::relay_policy()},
+                                &DriverInfo::relay_options, drivers);
+    // read_relay_state: on/off may also be written as the YAML booleans true/false.
+    for (const auto& spec : schema::relay()) {
+        relay["properties"][spec.key]["enum"].push_back(true);
+        relay["properties"][spec.key]["enum"].push_back(false);
+    }
+    return relay;
+}
+
+Json list_of(const Json& entry, const std::string& description) {
+    return {{"description", description}, {"type", Json::array({"array", "null"})}, {"items", entry}};
+}
+
+}  // namespace
+
+std::string json_schema(const DriverRegistry& drivers) {
+    Json root = {
+        {"$schema", "http://json-schema.org/draft-07/schema#"},
+        {"title", "hwbridge device map"},
+        {"description", "Devices and channels served by hwbridge; see docs/device-map.md"},
+        {"type", "object"},
+    };
+    const std::map<std::string, std::function<Json(const std::string&)>> sections = {
+        {"bridge", [](const std::string& d) { return bridge_schema(d); }},
+        {"devices",
+         [&](const std::string& d) {
+             Json list = {{"description", d}, {"type", "array"}, {"minItems", 1}, {"items", device_schema(drivers)}};
+             return list;
+         }},
+        {"sensors", [&](const std::string& d) { return list_of(sensor_schema(drivers), d); }},
+        {"relays", [&](const std::string& d) { return list_of(relay_schema(drivers), d); }},
+        {"texts",
+         [&](const std::string& d) {
+             return list_of(channel_schema("a text channel: a line-based console", {schema::text()},
+                                           &DriverInfo::text_options, drivers),
+                            d);
+         }},
+    };
+    for (const auto& spec : schema::top_level()) {
+        auto section = sections.find(spec.key);
+        if (section == sections.end()) throw std::logic_error("json_schema: no schema for section '" + spec.key + "'");
+        root["properties"][spec.key] = section->second(spec.help);
+        if (spec.required) root["required"].push_back(spec.key);
+    }
+    root["additionalProperties"] = false;
+    return root.dump(2) + "\n";
+}
+
+}  // namespace hwb::devicemap
