@@ -4,7 +4,10 @@
 # plots). See docs/performance.md.
 #   bench/run.sh                 every scenario, 5 s each (about 6 minutes)
 #   bench/run.sh --smoke         every scenario at its smallest size, 1 s each (CI: .ci/bench-smoke)
-#   Environment: DURATION=S, OUT=DIR, BUILD=DIR, DAEMON_CPU=N, GENERATOR_CPU=N (-1: no pinning)
+#   Environment: DURATION=S, OUT=DIR, BUILD=DIR, DAEMON_CPU=N, GENERATOR_CPU=N (-1: no pinning),
+#   RT=1: generator and daemon run with real-time priority (chrt -f 10, needs root), so builds or
+#   other work on a shared machine preempt them less; the kernel's own threads (the pty's
+#   flush work) keep their normal priority.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +21,15 @@ cores=$(nproc)
 daemon_cpu=${DAEMON_CPU:-$([ "$cores" -ge 2 ] && echo $((cores - 1)) || echo -1)}
 generator_cpu=${GENERATOR_CPU:-$([ "$cores" -ge 2 ] && echo 0 || echo -1)}
 
-if [ ! -x "$build/hwb-loadgen" ] || [ ! -x "$build/hwbridge" ] || [ -n "$(find src drivers web bench -newer "$build/hwb-loadgen" -type f -print -quit)" ]; then
+if [ ! -x "$build/bench/hwb-loadgen" ] || [ ! -x "$build/hwbridge" ] || [ -n "$(find src drivers web bench/loadgen bench/micro bench/CMakeLists.txt -newer "$build/bench/hwb-loadgen" -type f -print -quit)" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHWB_BUILD_TESTS=OFF -DHWB_BUILD_BENCH=ON ${CMAKE_ARGS:-} >/dev/null
   cmake --build "$build" -j2 --target hwbridge hwb-loadgen hwb-micro
 fi
 
 mkdir -p "$out"
 : > "$out/results.jsonl"
-gen=("$build/hwb-loadgen")
+gen=("$build/bench/hwb-loadgen")
+if [ "${RT:-0}" = 1 ]; then gen=(chrt -f 10 "$build/bench/hwb-loadgen"); fi
 common=(--binary "$build/hwbridge" --maps bench/maps --out "$out" --duration "$duration"
         --daemon-cpu "$daemon_cpu" --generator-cpu "$generator_cpu")
 failures=0
@@ -40,7 +44,7 @@ run() {
   echo "date: $(date -Is)"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "kernel: $(uname -r)"
-  echo "cpus: $cores; daemon on cpu $daemon_cpu, generator on cpu $generator_cpu"
+  echo "cpus: $cores; daemon on cpu $daemon_cpu, generator on cpu $generator_cpu; real-time priority: ${RT:-0}"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   lscpu | grep -E 'Model name|^CPU\(s\)|Thread|MHz|L2|L3' || true
 } > "$out/machine.txt"
@@ -69,7 +73,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt
 "${gen[@]}" summary "$out" > /dev/null
 # Microbenchmarks of the codec and the framer (Google Benchmark), JSON and console.
 micro_time=$([ $smoke = 1 ] && echo 0.01 || echo 0.5)
-"$build/hwb-micro" --benchmark_min_time="$micro_time" --benchmark_out="$out/micro.json" \
+"$build/bench/hwb-micro" --benchmark_min_time="$micro_time" --benchmark_out="$out/micro.json" \
   --benchmark_out_format=json > "$out/micro.txt"
 if command -v gnuplot >/dev/null; then
   for cdf in "$out"/*.cdf.tsv; do
