@@ -121,6 +121,11 @@ ProcSample DaemonProcess::sample() const {
         if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stoull(line.substr(6));
         if (line.rfind("VmHWM:", 0) == 0) s.hwm_kb = std::stoull(line.substr(6));
     }
+    std::ifstream rollup("/proc/" + std::to_string(pid_) + "/smaps_rollup");
+    while (std::getline(rollup, line)) {
+        if (line.rfind("Pss:", 0) == 0) s.pss_kb = std::stoull(line.substr(4));
+        if (line.rfind("Anonymous:", 0) == 0) s.anon_kb = std::stoull(line.substr(10));
+    }
     return s;
 }
 

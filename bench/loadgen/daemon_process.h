@@ -20,6 +20,10 @@ struct ProcSample {
     std::uint64_t cpu_ticks = 0;  // utime + stime
     std::uint64_t rss_kb = 0;     // VmRSS
     std::uint64_t hwm_kb = 0;     // VmHWM: peak resident set
+    // From smaps_rollup: RSS counts every shared-library page the daemon touched in full; PSS
+    // shares them out among the processes that map them; anonymous memory is the daemon's own.
+    std::uint64_t pss_kb = 0;
+    std::uint64_t anon_kb = 0;
 };
 
 class DaemonProcess {

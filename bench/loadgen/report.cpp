@@ -144,6 +144,10 @@ int write_summary(const std::string& dir) {
         std::snprintf(buf, sizeof buf, f, v);
         return std::string(buf);
     };
+    auto mem = [&](const json& r, const char* rss) {
+        return fmt("%.1f MB", r.value(rss, 0.0) / 1024) + fmt(" (PSS %.1f MB", r.value("pss_kb", 0.0) / 1024) +
+               fmt(", anonymous %.1f MB)", r.value("anon_kb", 0.0) / 1024);
+    };
     for (const char* kind : {"sensor", "text"}) {
         std::string k = kind;
         check("fanout-" + k + "-c100-r1000", "zero loss", loss, [&](const json& r) { return fmt("%.0f lost", r.value("lost", 0.0)); });
@@ -152,10 +156,10 @@ int write_summary(const std::string& dir) {
         check("fanout-" + k + "-c100-r1000", "CPU ≤ 40 %", [](const json& r) { return r.value("cpu_percent", 100.0) <= 40; },
               [&](const json& r) { return fmt("%.1f %%", r.value("cpu_percent", 0.0)); });
         check("fanout-" + k + "-c100-r1000", "RSS ≤ 8 MB", [](const json& r) { return r.value("rss_max_kb", 1e9) <= 8192; },
-              [&](const json& r) { return fmt("%.1f MB", r.value("rss_max_kb", 0.0) / 1024); });
+              [&](const json& r) { return mem(r, "rss_max_kb"); });
         check("fanout-" + k + "-c1000-r100", "zero loss", loss, [&](const json& r) { return fmt("%.0f lost", r.value("lost", 0.0)); });
         check("fanout-" + k + "-c1000-r100", "RSS ≤ 16 MB", [](const json& r) { return r.value("rss_max_kb", 1e9) <= 16384; },
-              [&](const json& r) { return fmt("%.1f MB", r.value("rss_max_kb", 0.0) / 1024); });
+              [&](const json& r) { return mem(r, "rss_max_kb"); });
         check("fanout-" + k + "-c1-r10000", "zero loss", loss, [&](const json& r) { return fmt("%.0f lost", r.value("lost", 0.0)); });
         check("fanout-" + k + "-c1-r10000", "p99 ≤ 1 ms", [&](const json& r) { return p99(r) <= 1000; },
               [&](const json& r) { return fmt("%.3f ms", p99(r) / 1000); });
@@ -166,7 +170,7 @@ int write_summary(const std::string& dir) {
                   [&](const json& x) { return fmt("%.3f ms", p99(x) / 1000); });
         if (r["scenario"] == "idle")
             check(r["name"], "idle RSS ≤ 5 MB", [](const json& x) { return x.value("rss_kb", 1e9) <= 5120; },
-                  [&](const json& x) { return fmt("%.1f MB", x.value("rss_kb", 0.0) / 1024); });
+                  [&](const json& x) { return mem(x, "rss_kb"); });
     }
     md << "\n## Targets\n\n| scenario | target | measured | met |\n|---|---|---|---|\n";
     for (const auto& t : targets)

@@ -117,7 +117,9 @@ struct Usage {
         return {{"cpu_percent", std::round(DaemonProcess::cpu_percent(start, end) * 10) / 10},
                 {"rss_kb", end.rss_kb},
                 {"rss_max_kb", std::max(rss_max_kb, end.rss_kb)},
-                {"rss_peak_kb", end.hwm_kb}};
+                {"rss_peak_kb", end.hwm_kb},
+                {"pss_kb", end.pss_kb},
+                {"anon_kb", end.anon_kb}};
     }
 };
 
