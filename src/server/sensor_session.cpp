@@ -5,6 +5,13 @@
 #include "server/sessions.h"
 
 namespace hwb {
+namespace {
+
+// Readings go out one by one while the client keeps up. Once this many messages wait for it
+// (it reads slower than readings arrive), it gets the latest value of each channel instead.
+constexpr std::size_t keep_up_limit = 32;
+
+}  // namespace
 
 SensorSession::SensorSession(Server& server, lws* wsi, std::string client_id)
     : Session(server, wsi, std::move(client_id)), rate_timer_(server.loop(), [this] { request_write(); }) {
@@ -43,6 +50,12 @@ void SensorSession::start() {
 
 void SensorSession::reading_changed(std::size_t index) {
     if (!subscribed_[index] || dirty_[index] || closing()) return;
+    // Several readings can arrive in one turn of the loop (a serial read holds many lines); they
+    // are all sent unless the client is behind or capped its rate.
+    if (!min_interval_ && queued_messages() < keep_up_limit) {
+        send(server_.encoded_reading(index));
+        return;
+    }
     dirty_[index] = true;
     dirty_order_.push_back(index);
     request_write();

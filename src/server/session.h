@@ -55,6 +55,7 @@ protected:
     virtual bool has_output() const { return !queue_.empty(); }
 
     void request_write();
+    std::size_t queued_messages() const { return queue_.size(); }
 
     Server& server_;
     lws* wsi_;

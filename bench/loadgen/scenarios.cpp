@@ -1,0 +1,704 @@
+#include "scenarios.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "daemon_process.h"
+#include "histogram.h"
+#include "pty_pair.h"
+#include "report.h"
+#include "ws_pool.h"
+
+namespace hwb::bench {
+namespace {
+
+using nlohmann::json;
+
+// Serial lines carry the generator's sequence number and send time (µs since `epoch`, this
+// process's monotonic clock). Sensors get both folded into one integer value, seq * 1e9 + µs,
+// exact in a double (below 2^53) for runs shorter than 1000 s.
+constexpr std::uint64_t seq_factor = 1000000000;
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string map_for(const Options& o, const std::string& file, const std::string& port) {
+    std::string map = read_text(o.maps + "/" + file);
+    for (auto at = map.find("@PORT@"); at != std::string::npos; at = map.find("@PORT@"))
+        map.replace(at, 6, port);
+    return map;
+}
+
+// A periodic timer: `ticks()` says how many periods passed since the last call.
+class Ticker {
+public:
+    explicit Ticker(int per_second) {
+        fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        long period_ns = 1000000000L / std::max(per_second, 1);
+        itimerspec spec{};
+        spec.it_interval.tv_sec = period_ns / 1000000000L;
+        spec.it_interval.tv_nsec = period_ns % 1000000000L;
+        spec.it_value = spec.it_interval;
+        timerfd_settime(fd_, 0, &spec, nullptr);
+    }
+    ~Ticker() { ::close(fd_); }
+    Ticker(const Ticker&) = delete;
+    Ticker& operator=(const Ticker&) = delete;
+    int fd() const { return fd_; }
+    std::uint64_t ticks() {
+        std::uint64_t n = 0;
+        if (::read(fd_, &n, sizeof n) != sizeof n) return 0;
+        return n;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+// Delivery bookkeeping of one receiver: the generator's sequence numbers as they arrive.
+struct Delivery {
+    std::uint64_t received = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t out_of_order = 0;
+    std::uint64_t last_seq = 0;
+    void on(std::uint64_t seq) {
+        if (seq == last_seq) {
+            ++duplicates;
+        } else if (seq < last_seq) {
+            ++out_of_order;
+        } else {
+            ++received;
+            last_seq = seq;
+        }
+    }
+};
+
+std::uint64_t number_after(std::string_view text, std::string_view key, std::size_t* end = nullptr) {
+    auto at = text.find(key);
+    if (at == std::string_view::npos) return 0;
+    const char* p = text.data() + at + key.size();
+    char* stop = nullptr;
+    auto v = std::strtoull(p, &stop, 10);
+    if (end) *end = static_cast<std::size_t>(stop - text.data());
+    return v;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// Memory and CPU of the daemon while a scenario runs.
+struct Usage {
+    ProcSample start;
+    ProcSample end;
+    std::uint64_t rss_max_kb = 0;
+    void sample(const DaemonProcess& d) { rss_max_kb = std::max(rss_max_kb, d.sample().rss_kb); }
+    json to_json() const {
+        return {{"cpu_percent", std::round(DaemonProcess::cpu_percent(start, end) * 10) / 10},
+                {"rss_kb", end.rss_kb},
+                {"rss_max_kb", std::max(rss_max_kb, end.rss_kb)},
+                {"rss_peak_kb", end.hwm_kb},
+                {"pss_kb", end.pss_kb},
+                {"anon_kb", end.anon_kb}};
+    }
+};
+
+std::string log_path(const Options& o, const std::string& name) { return o.out + "/" + name + ".daemon.log"; }
+
+json delivery_json(std::uint64_t expected, std::uint64_t delivered, std::uint64_t duplicates, std::uint64_t reordered) {
+    return {{"expected", expected},
+            {"delivered", delivered},
+            {"lost", expected > delivered ? expected - delivered : 0},
+            {"loss_percent", expected ? std::round(1e4 * static_cast<double>(expected - std::min(expected, delivered)) /
+                                                   static_cast<double>(expected)) / 100
+                                      : 0.0},
+            {"duplicates", duplicates},
+            {"out_of_order", reordered}};
+}
+
+// Connects `n` clients, at most `in_flight` at a time, until each is ready (`ready[i]`).
+bool connect_all(WsPool& pool, int n, const std::vector<char>& ready, int in_flight, double timeout_s) {
+    auto deadline = now_us() + static_cast<std::int64_t>(timeout_s * 1e6);
+    for (;;) {
+        std::size_t ready_count = 0;
+        for (std::size_t i = 0; i < pool.size(); ++i) ready_count += ready[i] != 0;
+        if (ready_count == static_cast<std::size_t>(n)) return true;
+        std::size_t dead = 0;
+        for (std::size_t i = 0; i < pool.size(); ++i) dead += pool.conn(i).state == WsConn::State::closed;
+        if (dead > 0 || now_us() > deadline) return false;
+        while (pool.size() < static_cast<std::size_t>(n) &&
+               pool.size() - ready_count < static_cast<std::size_t>(in_flight))
+            pool.connect();
+        pool.poll(5);
+    }
+}
+
+}  // namespace
+
+int run_fanout(const Options& o) {
+    const bool sensor = o.kind == "sensor";
+    const std::string name = "fanout-" + o.kind + "-c" + std::to_string(o.clients) + "-r" + std::to_string(o.rate);
+    PtyPair pty;
+    DaemonProcess daemon(o.binary, map_for(o, sensor ? "serial-sensor.yaml" : "serial-text.yaml", pty.path()),
+                         log_path(o, name), o.daemon_cpu);
+    const std::int64_t epoch = now_us();
+    Histogram latency;
+    Timeline timeline(epoch);
+    std::vector<Delivery> delivery(static_cast<std::size_t>(o.clients));
+    std::vector<char> ready(static_cast<std::size_t>(o.clients) + 4096, 0);
+    bool offline = false;
+    WsPool* pool_ptr = nullptr;
+    WsPool pool(daemon.port(), sensor ? "sensor" : "text", [&](std::size_t i, std::string_view m) {
+        if (!ready[i]) {
+            if (starts_with(m, "{\"type\":\"hello\"")) {
+                if (m.find("\"online\":true") == std::string_view::npos) offline = true;
+                if (sensor)
+                    ready[i] = 1;
+                else
+                    pool_ptr->send_text(i, R"({"type":"open","id":1,"channel":"console"})");
+            } else if (starts_with(m, "{\"type\":\"ack\"")) {
+                ready[i] = 1;
+            }
+            return;
+        }
+        std::uint64_t seq = 0;
+        std::int64_t sent = 0;
+        if (sensor) {
+            if (!starts_with(m, "{\"type\":\"reading\"")) return;
+            auto at = m.find("\"value\":");
+            if (at == std::string_view::npos) return;
+            auto v = static_cast<std::uint64_t>(std::llround(std::strtod(m.data() + at + 8, nullptr)));
+            seq = v / seq_factor;
+            sent = static_cast<std::int64_t>(v % seq_factor);
+        } else {
+            if (!starts_with(m, "{\"type\":\"line\"")) return;
+            std::size_t end = 0;
+            seq = number_after(m, "\"line\":\"", &end);
+            sent = static_cast<std::int64_t>(std::strtoull(m.data() + end, nullptr, 10));
+        }
+        std::int64_t now = now_us();
+        latency.record(now - epoch - sent);
+        timeline.record(now, now - epoch - sent);
+        delivery[i].on(seq);
+    });
+    pool_ptr = &pool;
+    json result = {{"name", name}, {"scenario", "fanout"}, {"kind", o.kind}, {"clients", o.clients}, {"rate", o.rate}};
+    if (!connect_all(pool, o.clients, ready, 100, 60)) {
+        result["error"] = "clients could not connect: " + std::to_string(pool.failures()) + " failed";
+        write_report(o.out, result, latency, nullptr);
+        return 1;
+    }
+    if (offline) result["warning"] = "channel offline at connect";
+
+    Usage usage;
+    usage.start = daemon.sample();
+    std::uint64_t seq = 0;
+    std::string pending;
+    Ticker ticker(o.rate);
+    const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
+    char line[64];
+    auto write_pending = [&] {
+        while (!pending.empty()) {
+            ssize_t n = ::write(pty.master(), pending.data(), pending.size());
+            if (n <= 0) break;  // pty buffer full: the daemon does not keep up; kept for later
+            pending.erase(0, static_cast<std::size_t>(n));
+        }
+    };
+    bool generating = true;
+    pool.watch(ticker.fd(), EPOLLIN, [&](std::uint32_t) {
+        auto n = ticker.ticks();
+        if (!generating) return;
+        std::int64_t now = now_us();
+        if (now >= end_us) {
+            generating = false;
+            return;
+        }
+        for (std::uint64_t k = 0; k < n; ++k) {
+            ++seq;
+            std::int64_t t = now - epoch;
+            int len = sensor ? std::snprintf(line, sizeof line, "%llu\n",
+                                             static_cast<unsigned long long>(seq * seq_factor + static_cast<std::uint64_t>(t)))
+                             : std::snprintf(line, sizeof line, "%llu %lld\n", static_cast<unsigned long long>(seq),
+                                             static_cast<long long>(t));
+            pending.append(line, static_cast<std::size_t>(len));
+        }
+        write_pending();
+    });
+    std::int64_t next_sample = now_us();
+    while (generating || !pending.empty()) {
+        pool.poll(1);
+        if (!pending.empty()) write_pending();
+        if (now_us() >= next_sample) {
+            usage.sample(daemon);
+            next_sample += 100000;
+        }
+        if (!generating && now_us() > end_us + 5000000) break;  // pty stuck
+    }
+    usage.end = daemon.sample();
+    pool.unwatch(ticker.fd());
+    // Drain: until every open client has the last line, or nothing arrived for 2 s.
+    std::uint64_t last_total = 0;
+    std::int64_t quiet_since = now_us();
+    for (;;) {
+        pool.poll(10);
+        std::uint64_t total = 0;
+        bool done = true;
+        for (std::size_t i = 0; i < delivery.size(); ++i) {
+            total += delivery[i].received;
+            if (pool.conn(i).state == WsConn::State::open && delivery[i].last_seq < seq) done = false;
+        }
+        if (done) break;
+        if (total != last_total) {
+            last_total = total;
+            quiet_since = now_us();
+        } else if (now_us() - quiet_since > 2000000) {
+            break;
+        }
+    }
+    usage.sample(daemon);
+    std::uint64_t delivered = 0, dups = 0, reordered = 0, closed = 0;
+    for (std::size_t i = 0; i < delivery.size(); ++i) {
+        delivered += delivery[i].received;
+        dups += delivery[i].duplicates;
+        reordered += delivery[i].out_of_order;
+        closed += pool.conn(i).state == WsConn::State::closed;
+    }
+    result["lines_written"] = seq;
+    result["duration_s"] = o.duration_s;
+    result.update(delivery_json(seq * static_cast<std::uint64_t>(o.clients), delivered, dups, reordered));
+    result["clients_closed_by_server"] = closed;
+    result["latency_us"] = latency_json(latency);
+    result.update(usage.to_json());
+    result["daemon_alive"] = daemon.alive();
+    write_report(o.out, result, latency, &timeline);
+    std::printf("%s: %llu/%llu delivered, p99 %llu us, cpu %.1f %%\n", name.c_str(),
+                static_cast<unsigned long long>(delivered),
+                static_cast<unsigned long long>(seq * static_cast<std::uint64_t>(o.clients)),
+                static_cast<unsigned long long>(latency.percentile(0.99)), DaemonProcess::cpu_percent(usage.start, usage.end));
+    return delivered == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
+}
+
+int run_text_to_serial(const Options& o) {
+    const std::string name = "ws-to-serial-text-r" + std::to_string(o.rate);
+    PtyPair pty;
+    DaemonProcess daemon(o.binary, map_for(o, "serial-text.yaml", pty.path()), log_path(o, name), o.daemon_cpu);
+    const std::int64_t epoch = now_us();
+    Histogram latency;
+    Timeline timeline(epoch);
+    Delivery delivery;
+    std::vector<char> ready(4096, 0);
+    std::uint64_t acks = 0, errors = 0;
+    WsPool* pool_ptr = nullptr;
+    WsPool pool(daemon.port(), "text", [&](std::size_t i, std::string_view m) {
+        if (starts_with(m, "{\"type\":\"hello\"")) {
+            pool_ptr->send_text(i, R"({"type":"open","id":0,"channel":"console"})");
+        } else if (starts_with(m, "{\"type\":\"ack\"")) {
+            if (ready[i]) ++acks;
+            ready[i] = 1;
+        } else if (starts_with(m, "{\"type\":\"error\"")) {
+            ++errors;
+        }
+    });
+    pool_ptr = &pool;
+    json result = {{"name", name}, {"scenario", "ws-to-serial"}, {"kind", "text"}, {"clients", 1}, {"rate", o.rate}};
+    if (!connect_all(pool, 1, ready, 1, 10)) {
+        result["error"] = "client could not connect";
+        write_report(o.out, result, latency, nullptr);
+        return 1;
+    }
+    std::string from_device;
+    pool.watch(pty.master(), EPOLLIN, [&](std::uint32_t) {
+        char buf[65536];
+        ssize_t n = ::read(pty.master(), buf, sizeof buf);
+        if (n <= 0) return;
+        std::int64_t now = now_us();
+        from_device.append(buf, static_cast<std::size_t>(n));
+        std::size_t start = 0;
+        for (auto nl = from_device.find('\n'); nl != std::string::npos; nl = from_device.find('\n', start)) {
+            char* end = nullptr;
+            std::uint64_t seq = std::strtoull(from_device.c_str() + start, &end, 10);
+            std::int64_t sent = std::strtoll(end, nullptr, 10);
+            latency.record(now - epoch - sent);
+            timeline.record(now, now - epoch - sent);
+            delivery.on(seq);
+            start = nl + 1;
+        }
+        from_device.erase(0, start);
+    });
+    Usage usage;
+    usage.start = daemon.sample();
+    std::uint64_t seq = 0;
+    Ticker ticker(o.rate);
+    const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
+    bool generating = true;
+    char msg[160];
+    pool.watch(ticker.fd(), EPOLLIN, [&](std::uint32_t) {
+        auto n = ticker.ticks();
+        if (!generating) return;
+        if (now_us() >= end_us) {
+            generating = false;
+            return;
+        }
+        for (std::uint64_t k = 0; k < n; ++k) {
+            ++seq;
+            int len = std::snprintf(msg, sizeof msg, R"({"type":"send","id":%llu,"channel":"console","line":"%llu %lld"})",
+                                    static_cast<unsigned long long>(seq), static_cast<unsigned long long>(seq),
+                                    static_cast<long long>(now_us() - epoch));
+            pool.send_text(0, std::string_view(msg, static_cast<std::size_t>(len)));
+        }
+    });
+    std::int64_t next_sample = now_us();
+    while (generating) {
+        pool.poll(1);
+        if (now_us() >= next_sample) {
+            usage.sample(daemon);
+            next_sample += 100000;
+        }
+    }
+    usage.end = daemon.sample();
+    pool.unwatch(ticker.fd());
+    std::int64_t deadline = now_us() + 2000000;
+    while (delivery.last_seq < seq && now_us() < deadline) pool.poll(10);
+    result["lines_written"] = seq;
+    result["duration_s"] = o.duration_s;
+    result.update(delivery_json(seq, delivery.received, delivery.duplicates, delivery.out_of_order));
+    result["acks"] = acks;
+    result["errors"] = errors;
+    result["latency_us"] = latency_json(latency);
+    result.update(usage.to_json());
+    result["daemon_alive"] = daemon.alive();
+    write_report(o.out, result, latency, &timeline);
+    std::printf("%s: %llu/%llu delivered, p99 %llu us\n", name.c_str(), static_cast<unsigned long long>(delivery.received),
+                static_cast<unsigned long long>(seq), static_cast<unsigned long long>(latency.percentile(0.99)));
+    return delivery.received == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
+}
+
+int run_relay(const Options& o) {
+    const std::string name = "relay-rtt-r" + std::to_string(o.rate);
+    DaemonProcess daemon(o.binary, map_for(o, "sim-relay.yaml", ""), log_path(o, name), o.daemon_cpu);
+    const std::int64_t epoch = now_us();
+    Histogram latency;
+    Timeline timeline(epoch);
+    std::vector<char> ready(4096, 0);
+    std::uint64_t sent = 0, acks = 0, errors = 0, stray = 0;
+    std::int64_t sent_at = 0;
+    bool outstanding = false;
+    WsPool pool(daemon.port(), "relay", [&](std::size_t i, std::string_view m) {
+        if (starts_with(m, "{\"type\":\"hello\"")) {
+            ready[i] = 1;
+        } else if (starts_with(m, "{\"type\":\"ack\"") || starts_with(m, "{\"type\":\"error\"")) {
+            std::int64_t now = now_us();
+            if (!outstanding || number_after(m, "\"id\":") != sent) {
+                ++stray;
+                return;
+            }
+            outstanding = false;
+            if (m[9] == 'a') {
+                ++acks;
+                latency.record(now - sent_at);
+                timeline.record(now, now - sent_at);
+            } else {
+                ++errors;
+            }
+        }
+    });
+    json result = {{"name", name}, {"scenario", "relay-rtt"}, {"kind", "relay"}, {"clients", 1}, {"rate", o.rate}};
+    if (!connect_all(pool, 1, ready, 1, 10)) {
+        result["error"] = "client could not connect";
+        write_report(o.out, result, latency, nullptr);
+        return 1;
+    }
+    Usage usage;
+    usage.start = daemon.sample();
+    Ticker ticker(o.rate);
+    const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
+    bool generating = true;
+    std::uint64_t skipped = 0;
+    char msg[128];
+    pool.watch(ticker.fd(), EPOLLIN, [&](std::uint32_t) {
+        ticker.ticks();
+        if (now_us() >= end_us) {
+            generating = false;
+            return;
+        }
+        if (outstanding) {  // closed loop: one request at a time, so `busy` never happens
+            ++skipped;
+            return;
+        }
+        ++sent;
+        int len = std::snprintf(msg, sizeof msg, R"({"type":"set","id":%llu,"channel":"pump","state":"%s"})",
+                                static_cast<unsigned long long>(sent), sent % 2 ? "on" : "off");
+        outstanding = true;
+        sent_at = now_us();
+        pool.send_text(0, std::string_view(msg, static_cast<std::size_t>(len)));
+    });
+    while (generating) pool.poll(1);
+    usage.end = daemon.sample();
+    pool.unwatch(ticker.fd());
+    std::int64_t deadline = now_us() + 2000000;
+    while (outstanding && now_us() < deadline) pool.poll(10);
+    usage.sample(daemon);
+    result["duration_s"] = o.duration_s;
+    result.update(delivery_json(sent, acks, 0, 0));
+    result["errors"] = errors;
+    result["stray_answers"] = stray;
+    result["ticks_skipped_waiting"] = skipped;
+    result["latency_us"] = latency_json(latency);
+    result.update(usage.to_json());
+    result["daemon_alive"] = daemon.alive();
+    write_report(o.out, result, latency, &timeline);
+    std::printf("%s: %llu/%llu acked, p99 %llu us\n", name.c_str(), static_cast<unsigned long long>(acks),
+                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(latency.percentile(0.99)));
+    return acks == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
+}
+
+int run_storm(const Options& o) {
+    const std::string name = "storm-n" + std::to_string(o.count);
+    PtyPair pty;
+    DaemonProcess daemon(o.binary, map_for(o, "serial-sensor.yaml", pty.path()), log_path(o, name), o.daemon_cpu);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const std::int64_t epoch = now_us();
+    Histogram latency;
+    Timeline timeline(epoch);
+    std::uint64_t hellos = 0;
+    WsPool* pool_ptr = nullptr;
+    WsPool pool(daemon.port(), "sensor", [&](std::size_t i, std::string_view m) {
+        if (!starts_with(m, "{\"type\":\"hello\"")) return;
+        std::int64_t now = now_us();
+        auto& c = pool_ptr->conn(i);
+        latency.record(now - c.started_us);
+        timeline.record(now, now - c.started_us);
+        ++hellos;
+        pool_ptr->close(i);
+    });
+    pool_ptr = &pool;
+    Usage usage;
+    usage.start = daemon.sample();
+    const std::uint64_t rss_before = usage.start.rss_kb;
+    const std::int64_t deadline = now_us() + 60000000;
+    std::size_t started = 0;
+    while (now_us() < deadline) {
+        std::size_t finished = 0;
+        for (std::size_t i = 0; i < pool.size(); ++i) finished += pool.conn(i).state == WsConn::State::closed;
+        if (finished == static_cast<std::size_t>(o.count)) break;
+        while (started < static_cast<std::size_t>(o.count) && started - finished < static_cast<std::size_t>(o.concurrency)) {
+            auto i = pool.connect();
+            pool.conn(i).started_us = now_us();
+            ++started;
+        }
+        pool.poll(5);
+    }
+    usage.end = daemon.sample();
+    const std::int64_t elapsed = usage.end.at_us - usage.start.at_us;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the daemon finish closing
+    usage.sample(daemon);
+    json result = {{"name", name}, {"scenario", "storm"}, {"kind", "sensor"}, {"clients", o.count},
+                   {"concurrency", o.concurrency}};
+    result.update(delivery_json(static_cast<std::uint64_t>(o.count), hellos, 0, 0));
+    result["connect_failures"] = pool.failures();
+    result["duration_s"] = static_cast<double>(elapsed) / 1e6;
+    result["connections_per_s"] = std::round(static_cast<double>(hellos) / (static_cast<double>(elapsed) / 1e6));
+    result["latency_us"] = latency_json(latency);
+    result.update(usage.to_json());
+    result["rss_before_kb"] = rss_before;
+    result["rss_after_kb"] = daemon.sample().rss_kb;
+    result["daemon_alive"] = daemon.alive();
+    write_report(o.out, result, latency, &timeline);
+    std::printf("%s: %llu/%d hellos, p99 connect->hello %llu us, rss %llu -> %llu kB\n", name.c_str(),
+                static_cast<unsigned long long>(hellos), o.count, static_cast<unsigned long long>(latency.percentile(0.99)),
+                static_cast<unsigned long long>(rss_before), static_cast<unsigned long long>(result["rss_after_kb"].get<std::uint64_t>()));
+    return hellos == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
+}
+
+int run_idle(const Options& o) {
+    int rc = 0;
+    for (const char* map : {"serial-sensor.yaml", "demo"}) {
+        const std::string name = std::string("idle-") + (map == std::string("demo") ? "demo" : "serial-sensor");
+        PtyPair pty;
+        std::string yaml = map == std::string("demo") ? read_text(o.maps + "/../../config/demo.yaml")
+                                                      : map_for(o, map, pty.path());
+        DaemonProcess daemon(o.binary, yaml, log_path(o, name), o.daemon_cpu);
+        Usage usage;
+        usage.start = daemon.sample();
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(std::min(o.duration_s, 2.0) * 1000)));
+        usage.end = daemon.sample();
+        json result = {{"name", name}, {"scenario", "idle"}, {"clients", 0}};
+        result.update(usage.to_json());
+        result["daemon_alive"] = daemon.alive();
+        write_report(o.out, result, Histogram{}, nullptr);
+        std::printf("%s: rss %llu kB, cpu %.1f %%\n", name.c_str(), static_cast<unsigned long long>(usage.end.rss_kb),
+                    DaemonProcess::cpu_percent(usage.start, usage.end));
+        if (usage.end.rss_kb == 0 || !daemon.alive()) rc = 1;
+    }
+    return rc;
+}
+
+// The pty alone: lines written to the master at the scenario rate, read from the slave by a
+// child on the daemon's core, as the daemon would.
+int run_floor_pty(const Options& o) {
+    const std::string name = "floor-pty-r" + std::to_string(o.rate);
+    PtyPair pty(true);
+    int results[2];
+    if (pipe(results) != 0) throw std::runtime_error("pipe failed");
+    const std::int64_t epoch = now_us();
+    pid_t child = fork();
+    if (child == 0) {
+        pin_to_cpu(o.daemon_cpu);
+        ::close(results[0]);
+        std::vector<std::int64_t> latencies;
+        std::string buf;
+        char chunk[65536];
+        bool end = false;
+        while (!end) {
+            ssize_t n = ::read(pty.slave(), chunk, sizeof chunk);
+            if (n <= 0) break;
+            std::int64_t now = now_us();
+            buf.append(chunk, static_cast<std::size_t>(n));
+            std::size_t start = 0;
+            for (auto nl = buf.find('\n'); nl != std::string::npos; nl = buf.find('\n', start)) {
+                if (buf.compare(start, 3, "end") == 0) end = true;
+                char* stop = nullptr;
+                auto seq = static_cast<std::int64_t>(std::strtoull(buf.c_str() + start, &stop, 10));
+                latencies.push_back(seq);
+                latencies.push_back(now - epoch - std::strtoll(stop, nullptr, 10));
+                start = nl + 1;
+            }
+            buf.erase(0, start);
+        }
+        auto bytes = latencies.size() * sizeof(std::int64_t);
+        const char* p = reinterpret_cast<const char*>(latencies.data());
+        while (bytes > 0) {
+            ssize_t n = ::write(results[1], p, bytes);
+            if (n <= 0) break;
+            p += n;
+            bytes -= static_cast<std::size_t>(n);
+        }
+        _exit(0);
+    }
+    ::close(results[1]);
+    std::uint64_t seq = 0;
+    {
+        Ticker ticker(o.rate);
+        const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
+        char line[64];
+        while (now_us() < end_us) {
+            pollfd p{ticker.fd(), POLLIN, 0};
+            ::poll(&p, 1, 100);
+            auto n = ticker.ticks();
+            std::string chunk;
+            for (std::uint64_t k = 0; k < n; ++k) {
+                int len = std::snprintf(line, sizeof line, "%llu %lld\n", static_cast<unsigned long long>(++seq),
+                                        static_cast<long long>(now_us() - epoch));
+                chunk.append(line, static_cast<std::size_t>(len));
+            }
+            if (!chunk.empty() && ::write(pty.master(), chunk.data(), chunk.size()) < 0) break;
+        }
+        std::string end = "end 0\n";
+        while (::write(pty.master(), end.data(), end.size()) < 0 && errno == EAGAIN) usleep(1000);
+    }
+    std::string data;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(results[0], buf, sizeof buf)) > 0;) data.append(buf, static_cast<std::size_t>(n));
+    ::close(results[0]);
+    waitpid(child, nullptr, 0);
+    Histogram latency;
+    Delivery delivery;
+    const auto* values = reinterpret_cast<const std::int64_t*>(data.data());
+    for (std::size_t k = 0; k + 1 < data.size() / sizeof(std::int64_t); k += 2) {
+        if (values[k] == 0) continue;  // the end marker
+        delivery.on(static_cast<std::uint64_t>(values[k]));
+        latency.record(values[k + 1]);
+    }
+    json result = {{"name", name}, {"scenario", "floor-pty"}, {"clients", 1}, {"rate", o.rate}, {"duration_s", o.duration_s}};
+    result.update(delivery_json(seq, delivery.received, delivery.duplicates, delivery.out_of_order));
+    result["latency_us"] = latency_json(latency);
+    write_report(o.out, result, latency, nullptr);
+    std::printf("%s: %llu/%llu lines, p50 %llu us, p99 %llu us\n", name.c_str(),
+                static_cast<unsigned long long>(delivery.received), static_cast<unsigned long long>(seq),
+                static_cast<unsigned long long>(latency.percentile(0.5)), static_cast<unsigned long long>(latency.percentile(0.99)));
+    return delivery.received == 0 ? 1 : 0;
+}
+
+// A raw TCP round trip over loopback: 64 bytes to an echo child on the daemon's core and back.
+int run_floor_tcp(const Options& o) {
+    const std::string name = "floor-tcp-r" + std::to_string(o.rate);
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 1) != 0 ||
+        getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        throw std::runtime_error("cannot listen on loopback");
+    pid_t child = fork();
+    if (child == 0) {
+        pin_to_cpu(o.daemon_cpu);
+        int c = ::accept(listener, nullptr, nullptr);
+        int one = 1;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        char buf[4096];
+        for (ssize_t n; (n = ::recv(c, buf, sizeof buf, 0)) > 0;)
+            if (::send(c, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+        _exit(0);
+    }
+    ::close(listener);
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+    Histogram latency;
+    std::uint64_t sent = 0, answered = 0;
+    {
+        Ticker ticker(o.rate);
+        const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
+        char msg[64] = {};
+        while (now_us() < end_us) {
+            pollfd p{ticker.fd(), POLLIN, 0};
+            ::poll(&p, 1, 100);
+            if (ticker.ticks() == 0) continue;
+            std::int64_t start = now_us();
+            ++sent;
+            if (::send(fd, msg, sizeof msg, MSG_NOSIGNAL) != sizeof msg) break;
+            std::size_t got = 0;
+            while (got < sizeof msg) {
+                ssize_t n = ::recv(fd, msg + got, sizeof msg - got, 0);
+                if (n <= 0) break;
+                got += static_cast<std::size_t>(n);
+            }
+            if (got < sizeof msg) break;
+            ++answered;
+            latency.record(now_us() - start);
+        }
+    }
+    ::close(fd);
+    waitpid(child, nullptr, 0);
+    json result = {{"name", name}, {"scenario", "floor-tcp"}, {"clients", 1}, {"rate", o.rate}, {"duration_s", o.duration_s}};
+    result.update(delivery_json(sent, answered, 0, 0));
+    result["latency_us"] = latency_json(latency);
+    write_report(o.out, result, latency, nullptr);
+    std::printf("%s: %llu round trips, p50 %llu us, p99 %llu us\n", name.c_str(), static_cast<unsigned long long>(answered),
+                static_cast<unsigned long long>(latency.percentile(0.5)), static_cast<unsigned long long>(latency.percentile(0.99)));
+    return answered == 0 ? 1 : 0;
+}
+
+}  // namespace hwb::bench
