@@ -80,6 +80,7 @@ Result<Pattern> Pattern::compile(std::string_view text) {
 }
 
 bool Pattern::search(std::string_view text, std::size_t group, std::string_view& out) const {
+    if (text.size() > max_pattern_input) return false;
     if (!std::regex_search(text.data(), text.data() + text.size(), match_, regex_)) return false;
     if (group >= match_.size() || !match_[group].matched) return false;
     out = std::string_view(match_[group].first, static_cast<std::size_t>(match_[group].length()));
@@ -87,6 +88,7 @@ bool Pattern::search(std::string_view text, std::size_t group, std::string_view&
 }
 
 bool Pattern::matches(std::string_view text) const {
+    if (text.size() > max_pattern_input) return false;
     return std::regex_search(text.data(), text.data() + text.size(), match_, regex_);
 }
 

@@ -2,6 +2,7 @@
 // See docs/device-map.md for the YAML keys.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct BridgeConfig {
     std::vector<std::string> allowed_origins;  // besides the same host, which is always allowed
     std::size_t max_message_bytes = 65536;     // larger incoming frames close the connection (1009)
     LogLevel log_level = LogLevel::info;
+    // Keepalive: a connection silent this long is pinged; with no answer within ping_timeout it is
+    // dropped (a half-open TCP peer). Whole seconds: libwebsockets counts in seconds.
+    std::chrono::seconds ping_interval{20};
+    std::chrono::seconds ping_timeout{10};
 };
 
 struct SensorConfig {

@@ -1,4 +1,4 @@
-// The `bridge:` section: name, listen address, allowed origins, message size, log level.
+// The `bridge:` section: name, listen address, allowed origins, message size, log level, keepalive.
 #include "devicemap/address.h"
 #include "devicemap/loader.h"
 #include "devicemap/mapping_reader.h"
@@ -16,6 +16,11 @@ LogLevel log_level_from(const std::string& name) {
     for (LogLevel level : levels)
         if (name == to_string(level)) return level;
     return LogLevel::info;  // unreachable: the choice was validated against the same names
+}
+
+// libwebsockets' keepalive counts whole seconds; 1.5s becomes 2s, never 1s.
+std::chrono::seconds whole_seconds(std::chrono::milliseconds d) {
+    return std::chrono::duration_cast<std::chrono::seconds>(d + std::chrono::milliseconds(999));
 }
 
 void read_listen(MappingReader& reader, BridgeConfig& bridge) {
@@ -59,6 +64,8 @@ BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
     if (options.has("max_message_bytes"))
         bridge.max_message_bytes = static_cast<std::size_t>(options.integer("max_message_bytes"));
     if (options.has("log_level")) bridge.log_level = log_level_from(options.string("log_level"));
+    if (options.has("ping_interval")) bridge.ping_interval = whole_seconds(options.duration("ping_interval"));
+    if (options.has("ping_timeout")) bridge.ping_timeout = whole_seconds(options.duration("ping_timeout"));
     read_listen(reader, bridge);
     check_origins(reader);
     reader.report_unknown_keys();

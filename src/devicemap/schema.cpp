@@ -24,6 +24,12 @@ std::vector<OptionSpec> bridge() {
          .fallback = std::int64_t{65536}, .min = 256, .max = 16777216},
         {.key = "log_level", .type = OptionType::choice, .help = "least severe log level printed",
          .fallback = std::string("info"), .choices = {"trace", "debug", "info", "warn", "error", "off"}},
+        {.key = "ping_interval", .type = OptionType::duration,
+         .help = "a client connection silent this long is pinged (whole seconds)",
+         .fallback = std::chrono::milliseconds(20000), .min = 1000, .max = 3600000},
+        {.key = "ping_timeout", .type = OptionType::duration,
+         .help = "a pinged client that does not answer within this is dropped (whole seconds)",
+         .fallback = std::chrono::milliseconds(10000), .min = 1000, .max = 3600000},
     };
 }
 

@@ -84,16 +84,6 @@ const lws_protocols protocols[] = {
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
-// Dead peers (half-open TCP) are pinged after 20 s of silence and dropped 10 s later.
-const lws_retry_bo_t keepalive = {
-    .retry_ms_table = nullptr,
-    .retry_ms_table_count = 0,
-    .conceal_count = 0,
-    .secs_since_valid_ping = 20,
-    .secs_since_valid_hangup = 30,
-    .jitter_percent = 0,
-};
-
 }  // namespace
 
 Server::Server(BridgeConfig config) : config_(std::move(config)) {
@@ -110,7 +100,12 @@ Server::Server(BridgeConfig config) : config_(std::move(config)) {
     info.protocols = protocols;
     info.user = this;
     info.vhost_name = "hwbridge";
-    info.retry_and_idle_policy = &keepalive;
+    // Dead peers (half-open TCP) are pinged after ping_interval of silence and dropped when
+    // ping_timeout passes without an answer. lws keeps the pointer: the policy is a member.
+    auto secs = [](std::chrono::seconds s) { return static_cast<std::uint16_t>(std::clamp<std::int64_t>(s.count(), 1, 65535)); };
+    keepalive_.secs_since_valid_ping = secs(config_.ping_interval);
+    keepalive_.secs_since_valid_hangup = secs(config_.ping_interval + config_.ping_timeout);
+    info.retry_and_idle_policy = &keepalive_;
     info.timeout_secs = 10;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (host.find(':') == std::string::npos && host != "::" ? 1 : 0);
     if (host == "::") info.options &= ~static_cast<std::uint64_t>(LWS_SERVER_OPTION_DISABLE_IPV6);

@@ -72,6 +72,7 @@ private:
     bool upgrade_allowed(lws* wsi);
 
     BridgeConfig config_;
+    lws_retry_bo_t keepalive_{};  // from config_; must outlive context_
     lws_context* context_ = nullptr;
     lws_vhost* vhost_ = nullptr;
     std::unique_ptr<LwsLoop> loop_;

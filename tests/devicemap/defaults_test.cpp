@@ -25,6 +25,8 @@ devices:
     EXPECT_TRUE(map.bridge.allowed_origins.empty());
     EXPECT_EQ(map.bridge.max_message_bytes, 65536u);
     EXPECT_EQ(map.bridge.log_level, LogLevel::info);
+    EXPECT_EQ(map.bridge.ping_interval, 20s);
+    EXPECT_EQ(map.bridge.ping_timeout, 10s);
     ASSERT_EQ(map.devices.size(), 1u);
     EXPECT_EQ(map.devices[0].id, "bench");
     EXPECT_EQ(map.devices[0].driver, "sim");
@@ -54,6 +56,29 @@ devices:
     EXPECT_EQ(bridge.allowed_origins, (std::vector<std::string>{"http://pi.local:8080", "https://example.org"}));
     EXPECT_EQ(bridge.max_message_bytes, 1024u);
     EXPECT_EQ(bridge.log_level, LogLevel::debug);
+}
+
+TEST(DeviceMapDefaults, KeepaliveIsInWholeSecondsRoundedUp) {
+    auto result = load(R"(
+bridge:
+  ping_interval: 1500ms
+  ping_timeout: 2s
+devices:
+  - id: bench
+    driver: sim
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    EXPECT_EQ(result.map->bridge.ping_interval, 2s);
+    EXPECT_EQ(result.map->bridge.ping_timeout, 2s);
+
+    auto too_short = load(R"(
+bridge:
+  ping_timeout: 500ms
+devices:
+  - id: bench
+    driver: sim
+)");
+    EXPECT_FALSE(too_short.ok());
 }
 
 TEST(DeviceMapDefaults, ChannelDefaultsAreFilled) {

@@ -27,6 +27,24 @@ TEST(Pattern, NamedGroupsBecomeNumberedGroups) {
     EXPECT_FALSE(Pattern::compile("(unclosed").ok());
 }
 
+// std::regex recurses per character: a long frame of noise must not overflow the stack.
+TEST(Pattern, FrameLongerThanTheLimitDoesNotMatchAndDoesNotCrash) {
+    auto p = Pattern::compile("value: (.*)");
+    ASSERT_TRUE(p.ok());
+    const std::string noise = "value: " + std::string(200000, 'x');
+    std::string_view out;
+    EXPECT_FALSE(p.value().search(noise, 1, out));
+    EXPECT_FALSE(p.value().matches(noise));
+    const std::string longest = "value: " + std::string(max_pattern_input - 7, 'x');
+    EXPECT_TRUE(p.value().search(longest, 1, out));
+    EXPECT_EQ(out.size(), max_pattern_input - 7);
+
+    auto e = ValueExtractor::make(ExtractSpec{.kind = ExtractSpec::Kind::pattern, .pattern = "T=(?<t>.*)"});
+    ASSERT_TRUE(e.ok());
+    double v = 0;
+    EXPECT_EQ(e.value().extract("T=" + std::string(100000, '1'), v), ExtractOutcome::no_match);
+}
+
 TEST(Extract, PatternWithFieldPicksTheNamedGroup) {
     ExtractSpec s;
     s.pattern = R"(T=(?<temp>[-0-9.]+);H=(?<hum>[0-9.]+))";

@@ -186,6 +186,19 @@ void WsClient::send_frame(std::uint8_t opcode, const std::string& payload, bool 
 
 void WsClient::send_text(const std::string& text) { send_frame(0x1, text); }
 
+void WsClient::send_raw(const std::string& bytes) { write_all(fd_, bytes); }
+
+void WsClient::drop(bool reset) {
+    if (fd_ < 0) return;
+    if (reset) {
+        linger l{1, 0};
+        setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    }
+    ::close(fd_);
+    fd_ = -1;
+    closed_ = true;
+}
+
 bool WsClient::fill(std::size_t n, Deadline deadline) {
     while (buffer_.size() < n) {
         if (!read_some(fd_, buffer_, deadline)) return false;

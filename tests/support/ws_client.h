@@ -50,6 +50,10 @@ public:
     void send_text(const std::string& text);
     void send_json(const nlohmann::json& message) { send_text(message.dump()); }
     void send_frame(std::uint8_t opcode, const std::string& payload, bool fin = true);
+    // Writes `bytes` as they are: partial, unmasked or otherwise malformed frames.
+    void send_raw(const std::string& bytes);
+    // Closes the socket now, without a close frame; with `reset`, as a TCP reset (SO_LINGER 0).
+    void drop(bool reset = false);
 
     // Next text message as JSON, or nullopt on timeout / close. Answers pings.
     std::optional<nlohmann::json> next(std::chrono::milliseconds timeout = 3000ms);
