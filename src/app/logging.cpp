@@ -1,17 +1,62 @@
 #include "app/logging.h"
 
-#include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace hwb::app {
 
+namespace {
+
+// "<N>" with N the syslog priority of the level: the journal reads it as the message's priority
+// (journalctl -p warning), and strips it from the text.
+class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        const char* prefix = "<6>";
+        switch (msg.level) {
+            case spdlog::level::trace:
+            case spdlog::level::debug: prefix = "<7>"; break;
+            case spdlog::level::info: prefix = "<6>"; break;
+            case spdlog::level::warn: prefix = "<4>"; break;
+            case spdlog::level::err: prefix = "<3>"; break;
+            case spdlog::level::critical: prefix = "<2>"; break;
+            default: break;
+        }
+        dest.append(prefix, prefix + 3);
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<SyslogPriorityFlag>(); }
+};
+
+}  // namespace
+
+bool stderr_is_journal() {
+    // systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected; a child that inherited the
+    // variable but writes somewhere else (a terminal, a file) is not talking to the journal.
+    const char* stream = std::getenv("JOURNAL_STREAM");
+    if (stream == nullptr) return false;
+    unsigned long long dev = 0, ino = 0;
+    char extra = 0;
+    if (std::sscanf(stream, "%llu:%llu%c", &dev, &ino, &extra) != 2) return false;
+    struct stat st {};
+    if (fstat(STDERR_FILENO, &st) != 0) return false;
+    return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
 void setup_logging() {
     auto logger = spdlog::stderr_color_mt("hwbridge");
     spdlog::set_default_logger(logger);
-    if (std::getenv("JOURNAL_STREAM") != nullptr) {
-        spdlog::set_pattern("[%l] %v");
+    if (stderr_is_journal()) {
+        auto formatter = std::make_unique<spdlog::pattern_formatter>();
+        formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
+        spdlog::set_formatter(std::move(formatter));
     } else {
         spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e [%^%l%$] %v");
     }

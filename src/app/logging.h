@@ -5,8 +5,11 @@
 namespace hwb::app {
 
 // spdlog to stderr with millisecond timestamps, e.g. "2026-11-26 04:12:01.123 [info] ...".
-// Under systemd (JOURNAL_STREAM set) the journal adds its own timestamp, so ours is left out.
+// When stderr is the journal (systemd service: $JOURNAL_STREAM names stderr's device and inode),
+// the journal adds its own timestamp, so ours is left out and the level travels as a syslog
+// priority prefix ("<4>relay1: ..." for a warning).
 void setup_logging();
 void set_log_level(const std::string& level);
+bool stderr_is_journal();
 
 }  // namespace hwb::app

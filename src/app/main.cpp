@@ -16,6 +16,7 @@
 #include "app/logging.h"
 #include "app/map_file.h"
 #include "app/shutdown.h"
+#include "app/systemd.h"
 #include "core/channels.h"
 #include "core/driver.h"
 #include "devicemap/json_schema.h"
@@ -120,14 +121,21 @@ int run(const Options& options) {
     bridge->start();
     print_summary(bridge->map(), *bridge, *server);
 
+    hwb::app::Systemd systemd(server->loop());
+    auto ready_status = [&] { return bridge->map().bridge.name + ": listening on port " + std::to_string(server->port()); };
+    systemd.ready(ready_status());
+
     hwb::app::Shutdown shutdown(*server, bridge->channels());
     auto watch = server->loop().watch_fd(signal_fd.get(), [&](hwb::FdEvent) {
         signalfd_siginfo info{};
         while (read(signal_fd.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
             if (info.ssi_signo == SIGHUP) {
                 spdlog::info("SIGHUP: reloading {}", bridge->map().path);
+                systemd.reloading();
                 bridge->reload_from_file();
+                systemd.ready(ready_status());
             } else {
+                systemd.stopping("stopping: relays to their safe state");
                 shutdown.begin(strsignal(static_cast<int>(info.ssi_signo)));
             }
         }
