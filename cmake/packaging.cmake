@@ -1,0 +1,75 @@
+# Installation layout and the Debian package (CPack). Included from the top-level CMakeLists.txt.
+#   cmake --install build --prefix /usr/local        the daemon, docs, examples, unit, rules
+#   cpack --config build/CPackConfig.cmake -G DEB      hwbridge_VERSION_ARCH.deb (prefix /usr)
+# Paths follow the prefix; with the prefix /usr (the package) the map goes to /etc/hwbridge and the
+# systemd unit and udev rules to /lib (Debian 12's place for them).
+include(GNUInstallDirs)
+
+set(HWB_PACKAGE_MAINTAINER "hwbridge maintainers <hwbridge@users.noreply.github.com>"
+    CACHE STRING "Maintainer field of the .deb")
+
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(HWB_SYSTEM_LIB_DIR "/lib")
+else()
+  set(HWB_SYSTEM_LIB_DIR "${CMAKE_INSTALL_PREFIX}/lib")
+endif()
+set(HWB_BIN_DIR ${CMAKE_INSTALL_FULL_BINDIR})
+set(HWB_CONF_DIR ${CMAKE_INSTALL_FULL_SYSCONFDIR}/hwbridge)
+set(HWB_DOC_DIR ${CMAKE_INSTALL_FULL_DATADIR}/doc/hwbridge)
+
+# The unit names the installed paths.
+configure_file(${PROJECT_SOURCE_DIR}/packaging/hwbridge.service.in ${PROJECT_BINARY_DIR}/packaging/hwbridge.service @ONLY)
+
+# Debian wants the changelog compressed, reproducibly (no name, no time in the gzip header).
+find_program(HWB_GZIP gzip REQUIRED)
+add_custom_command(
+  OUTPUT ${PROJECT_BINARY_DIR}/packaging/changelog.gz
+  COMMAND ${HWB_GZIP} -n -9 -c ${PROJECT_SOURCE_DIR}/packaging/changelog > ${PROJECT_BINARY_DIR}/packaging/changelog.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/packaging/changelog)
+add_custom_target(hwb_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz)
+
+install(FILES packaging/hwbridge.yaml DESTINATION ${HWB_CONF_DIR})
+install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB_SYSTEM_LIB_DIR}/systemd/system)
+install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
+install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md
+              packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
+        DESTINATION ${HWB_DOC_DIR})
+install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.yaml config/serial-relay-board.yaml
+              udev/70-hwbridge-serial-names.rules.example
+        DESTINATION ${HWB_DOC_DIR}/examples)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME hwbridge)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_CONTACT ${HWB_PACKAGE_MAINTAINER})
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "serial and GPIO hardware on the web
+ hwbridge is a small daemon that puts serial devices and GPIO lines on the
+ web: a YAML device map names the hardware and its channels (sensors,
+ relays, text consoles), and hwbridge serves them over WebSocket
+ subprotocols and a bundled web page.
+ .
+ This package runs it as a hardened systemd service with the map
+ /etc/hwbridge/hwbridge.yaml, and installs udev rules that give the
+ service's groups (gpio, dialout) access to GPIO chips and serial ports.")
+# Library dependencies from the binary (dpkg-shlibdeps); adduser for the maintainer scripts.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "udev")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/conffiles ${PROJECT_SOURCE_DIR}/packaging/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/prerm ${PROJECT_SOURCE_DIR}/packaging/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+if(CMAKE_CROSSCOMPILING)
+  # CPack would ask dpkg on the build machine; the package is for the target.
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
+    set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+  elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm")
+    set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE armhf)
+  endif()
+endif()
+include(CPack)
