@@ -47,15 +47,16 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "serial and GPIO hardware on the web
- hwbridge is a small daemon that puts serial devices and GPIO lines on the
- web: a YAML device map names the hardware and its channels (sensors,
- relays, text consoles), and hwbridge serves them over WebSocket
- subprotocols and a bundled web page.
- .
- This package runs it as a hardened systemd service with the map
- /etc/hwbridge/hwbridge.yaml, and installs udev rules that give the
- service's groups (gpio, dialout) access to GPIO chips and serial ports.")
+# CPack makes the synopsis from the summary and indents the rest (an empty line becomes " .").
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "serial and GPIO hardware on the web")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "hwbridge is a small daemon that puts serial devices and GPIO lines on the
+web: a YAML device map names the hardware and its channels (sensors,
+relays, text consoles), and hwbridge serves them over WebSocket
+subprotocols and a bundled web page.
+
+This package runs it as a hardened systemd service with the map
+/etc/hwbridge/hwbridge.yaml, and installs udev rules that give the
+service's groups (gpio, dialout) access to GPIO chips and serial ports.")
 # Library dependencies from the binary (dpkg-shlibdeps); adduser for the maintainer scripts.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
