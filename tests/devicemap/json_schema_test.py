@@ -177,6 +177,7 @@ VALID = [
           - {id: r1, device: a, safe_state: off, initial: on}
           - {id: r2, device: a, safe_state: true, initial: false}
           - {id: r3, device: a, safe_state: none, max_on: 1.5s, min_on: 250ms, min_off: 1h, interlock: g}
+          - {id: r4, device: a, interlock: g}
         """)),
     ("bridge keys", textwrap.dedent("""\
         bridge:

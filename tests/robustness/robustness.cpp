@@ -75,7 +75,9 @@ bool daemon_still_serves(std::uint16_t port, const std::string& relay) {
     const bool failed_before = ::testing::Test::HasFailure();
     WsClient sensor(port, "sensor");
     EXPECT_TRUE(sensor.ok()) << "a new sensor client was refused";
-    if (sensor.ok()) EXPECT_TRUE(sensor.wait_type("reading", std::chrono::seconds(5))) << "no reading for a new client";
+    if (sensor.ok()) {
+        EXPECT_TRUE(sensor.wait_type("reading", std::chrono::seconds(5))) << "no reading for a new client";
+    }
 
     WsClient control(port, "relay");
     EXPECT_TRUE(control.ok()) << "a new relay client was refused";
