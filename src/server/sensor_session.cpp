@@ -64,7 +64,7 @@ void SensorSession::reading_changed(std::size_t index) {
 // A closing session flushes its answers but no more readings, so it cannot wait on a rate cap.
 bool SensorSession::has_output() const { return Session::has_output() || (!closing() && !dirty_order_.empty()); }
 
-std::optional<std::string> SensorSession::next_message() {
+std::optional<Message> SensorSession::next_message() {
     // Answers and status first; then the oldest changed channel whose rate cap allows it now.
     if (auto queued = Session::next_message()) return queued;
     auto now = server_.loop().now();

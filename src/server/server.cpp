@@ -184,12 +184,12 @@ std::int64_t Server::uptime_s() const {
     return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count();
 }
 
-const std::string& Server::encoded_reading(std::size_t index) {
+const Message& Server::encoded_reading(std::size_t index) {
     auto& cache = reading_cache_[index];
     const Sensor& sensor = sensor_at(index);
-    if (sensor.last() && cache.seq != sensor.last()->seq) {
-        cache.json = protocol::reading(sensor);
-        cache.seq = sensor.last()->seq;
+    if (!cache.json || (sensor.last() && cache.seq != sensor.last()->seq)) {
+        cache.json = std::make_shared<const std::string>(protocol::reading(sensor));
+        cache.seq = sensor.last() ? sensor.last()->seq : 0;
     }
     return cache.json;
 }
@@ -258,15 +258,15 @@ void Server::on_relay_change(const Relay& relay, const Cause& cause) {
     spdlog::info("audit: relay {} {} -> {} by {}{}{}", relay.id(), to_string(relay.previous_state()),
                  to_string(relay.state()), to_string(cause.kind), cause.client.empty() ? "" : " ", cause.client);
     if (relay_sessions_.empty()) return;
-    std::string message = protocol::relay_state(relay, cause);
+    auto message = std::make_shared<const std::string>(protocol::relay_state(relay, cause));
     for (auto* s : relay_sessions_) s->send(message);
 }
 
 void Server::on_text_line(const TextChannel& channel, const TextLine& line) {
-    std::string message;
+    Message message;
     for (auto* s : text_sessions_) {
         if (!s->has_open(channel.id())) continue;
-        if (message.empty()) message = protocol::text_line(channel.id(), line);
+        if (!message) message = std::make_shared<const std::string>(protocol::text_line(channel.id(), line));
         s->send(message);
     }
 }
@@ -277,7 +277,7 @@ void Server::on_status(ChannelKind kind, const std::string& id, const ChannelSta
     } else {
         spdlog::warn("{} {} is offline: {}", to_string(kind), id, status.reason);
     }
-    std::string message = protocol::status(id, status);
+    auto message = std::make_shared<const std::string>(protocol::status(id, status));
     switch (kind) {
         case ChannelKind::sensor:
             for (auto* s : sensor_sessions_) s->send(message);

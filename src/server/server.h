@@ -13,6 +13,7 @@
 #include "core/device_map.h"
 #include "server/lws_loop.h"
 #include "server/map_admin.h"
+#include "server/session.h"
 
 namespace hwb {
 
@@ -54,7 +55,12 @@ public:
 
     // Shared by all sensor sessions: the encoded last reading of sensor `index`, re-encoded only
     // when the sensor published since.
-    const std::string& encoded_reading(std::size_t index);
+    const Message& encoded_reading(std::size_t index);
+    // Bytes queued by all sessions together (each session counts what it holds), and the budget
+    // above which the largest queues are closed.
+    void account_queued(std::size_t added, std::size_t removed) { queued_total_ += added; queued_total_ -= removed; }
+    std::size_t queued_total() const { return queued_total_; }
+    static constexpr std::size_t queued_budget = 64 * 1024 * 1024;
     const Sensor& sensor_at(std::size_t index) const { return *channels_->sensors()[index]; }
 
     // lws glue.
@@ -83,6 +89,7 @@ private:
     Clock::time_point started_ = Clock::now();
     std::uint64_t next_client_ = 1;
 
+    std::size_t queued_total_ = 0;  // before sessions_: sessions give their bytes back when destroyed
     std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
     std::vector<SensorSession*> sensor_sessions_;
     std::vector<RelaySession*> relay_sessions_;
@@ -90,7 +97,7 @@ private:
     std::unordered_map<const Sensor*, std::size_t> sensor_index_;
     struct CachedReading {
         std::uint64_t seq = 0;
-        std::string json;
+        Message json;
     };
     std::vector<CachedReading> reading_cache_;
 };

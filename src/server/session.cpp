@@ -2,6 +2,7 @@
 
 #include <libwebsockets.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
@@ -58,10 +59,11 @@ int Session::on_writeable() {
         if (closing_) request_write();
         return 0;
     }
-    tx_.resize(LWS_PRE + message->size());
-    std::memcpy(tx_.data() + LWS_PRE, message->data(), message->size());
-    int written = lws_write(wsi_, tx_.data() + LWS_PRE, message->size(), LWS_WRITE_TEXT);
-    if (written < static_cast<int>(message->size())) {
+    const std::string& text = **message;
+    tx_.resize(LWS_PRE + text.size());
+    std::memcpy(tx_.data() + LWS_PRE, text.data(), text.size());
+    int written = lws_write(wsi_, tx_.data() + LWS_PRE, text.size(), LWS_WRITE_TEXT);
+    if (written < static_cast<int>(text.size())) {
         spdlog::debug("client {}: write failed, closing", client_);
         return -1;
     }
@@ -69,25 +71,35 @@ int Session::on_writeable() {
     return 0;
 }
 
-std::optional<std::string> Session::next_message() {
+Session::~Session() { server_.account_queued(0, queued_bytes_); }
+
+std::optional<Message> Session::next_message() {
     if (queue_.empty()) return std::nullopt;
-    std::string front = std::move(queue_.front());
+    Message front = std::move(queue_.front());
     queue_.pop_front();
-    queued_bytes_ -= front.size();
+    queued_bytes_ -= front->size();
+    server_.account_queued(0, front->size());
     return front;
 }
 
-void Session::send(std::string message) {
-    if (closing_) return;
-    if (queue_.size() >= max_queued_messages || queued_bytes_ + message.size() > max_queued_bytes) {
-        spdlog::warn("client {}: not reading ({} messages, {} bytes queued), closing with 1008", client_, queue_.size(),
-                     queued_bytes_);
+void Session::send(Message message) {
+    if (closing_ || !message) return;
+    // Per client: a client that lets this much pile up is not reading. Bridge-wide: many slow
+    // clients together must not eat the Pi's memory; the one holding more than its share goes.
+    bool full = queue_.size() >= max_queued_messages || queued_bytes_ + message->size() > max_queued_bytes;
+    bool over_budget = server_.queued_total() + message->size() > Server::queued_budget &&
+                       queued_bytes_ > Server::queued_budget / std::max<std::size_t>(1, server_.client_count());
+    if (full || over_budget) {
+        spdlog::warn("client {}: not reading ({} messages, {} bytes queued{}), closing with 1008", client_, queue_.size(),
+                     queued_bytes_, over_budget ? ", bridge-wide budget reached" : "");
         queue_.clear();
+        server_.account_queued(0, queued_bytes_);
         queued_bytes_ = 0;
         close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "client too slow: outgoing queue full");
         return;
     }
-    queued_bytes_ += message.size();
+    queued_bytes_ += message->size();
+    server_.account_queued(message->size(), 0);
     queue_.push_back(std::move(message));
     request_write();
 }

@@ -20,10 +20,13 @@ namespace hwb {
 
 class Server;
 
+// One encoded message; broadcasts share one copy among all the sessions that queue it.
+using Message = std::shared_ptr<const std::string>;
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(Server& server, lws* wsi, std::string client_id);
-    virtual ~Session() = default;
+    virtual ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
@@ -45,13 +48,15 @@ public:
     void close_with(std::uint16_t code, std::string reason);
     bool closing() const { return closing_.has_value(); }
 
-    // Queues a message; a client whose queue overflows (it does not read) is closed with 1008.
-    void send(std::string message);
+    // Queues a message; a client whose queue overflows (it does not read) is closed with 1008, as
+    // is the largest queue when all clients together hold more than the bridge-wide budget.
+    void send(std::string message) { send(std::make_shared<const std::string>(std::move(message))); }
+    void send(Message message);
 
 protected:
     virtual void handle_message(std::string_view message) = 0;
     // Next message to write, if any. The default takes the queue's front.
-    virtual std::optional<std::string> next_message();
+    virtual std::optional<Message> next_message();
     virtual bool has_output() const { return !queue_.empty(); }
 
     void request_write();
@@ -62,7 +67,7 @@ protected:
     std::string client_;
 
 private:
-    std::deque<std::string> queue_;
+    std::deque<Message> queue_;
     std::size_t queued_bytes_ = 0;
     std::string rx_;
     bool rx_binary_ = false;

@@ -23,7 +23,7 @@ public:
 
 private:
     void handle_message(std::string_view message) override;
-    std::optional<std::string> next_message() override;
+    std::optional<Message> next_message() override;
     bool has_output() const override;
 
     void size_for_sensors();
