@@ -78,10 +78,8 @@ Bridge::Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std
     server_.set_map_admin(this);
 }
 
-Bridge::~Bridge() {
-    server_.set_map_admin(nullptr);
-    close_devices();
-}
+// The server goes first (its sessions point into the channels); it must not be touched here.
+Bridge::~Bridge() { close_devices(); }
 
 std::unique_ptr<Device> Bridge::open(const DeviceConfig& device) {
     return drivers_.find(device.driver)->create(device, context_);
