@@ -207,6 +207,7 @@ TEST_F(MapApi, ResultForAClientThatLeftIsDroppedAndTheServerStaysUp) {
     }
     for (int i = 0; i < 100 && admin.applies == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     ASSERT_EQ(admin.applies, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server sees the hang-up
     finish_apply();  // the wsi is gone: must not be written to (AddressSanitizer would say)
     EXPECT_EQ(http_get(port(), "/api/map").status, 200);
 }
