@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_CONFIG, launchBrowser, openPage, startDaemon, waitLive } from './helpers.js';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, DEMO_CONFIG, launchBrowser, openPage, startDaemon, waitLive } from './helpers.js';
 
 let browser;
 let daemon;
@@ -182,4 +183,32 @@ test('a draft based on an outdated version is refused; the newer one loads and t
   second.hwb.check();
   await first.hwb.context.close();
   await second.hwb.context.close();
+});
+
+test('a page not opened by a loopback name sees the map read-only, with the reason', async () => {
+  // bridge.test resolves to 127.0.0.1 in this browser only: the bridge sees a loopback peer but a
+  // foreign Host, as with DNS rebinding or a reverse proxy, and must not make it an admin.
+  const other = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--host-resolver-rules=MAP bridge.test 127.0.0.1`],
+  });
+  try {
+    const page = await other.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://bridge.test:${daemon.port}/#map`);
+    await page.waitForFunction(() => document.getElementById('map-text').value.length > 0);
+    assert.equal(await page.locator('#map-text').evaluate((a) => a.readOnly), true);
+    assert.equal(await page.locator('#map-apply').isVisible(), false);
+    assert.equal(await page.locator('#map-save').isVisible(), false);
+    assert.match(await page.locator('#map-admin').textContent(), /loopback name .*bridge\.test/);
+    // The API refuses too, whatever the page shows.
+    const status = await page.evaluate(() => fetch('api/map/apply', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: 'x', version: 'y' }),
+    }).then((r) => r.status));
+    assert.equal(status, 403);
+    assert.deepEqual(errors, []);
+  } finally {
+    await other.close();
+  }
 });
