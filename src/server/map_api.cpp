@@ -67,7 +67,7 @@ AdminCheck admin_check(std::string_view peer, std::string_view host) {
         return {false, "Applying and saving needs the page opened by a loopback name (http://localhost:PORT or "
                        "http://127.0.0.1:PORT); it was opened as '" + std::string(host) + "'."};
     }
-    return {true, "Connected from the bridge machine itself (" + std::string(peer) +
+    return {true, "Connected from the bridge machine itself (loopback, " + std::string(peer) +
                       "): until authentication exists, every local client may apply and save the device map."};
 }
 
