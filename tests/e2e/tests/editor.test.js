@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, DEMO_CONFIG, launchBrowser, openPage, startDaemon, waitLive } from './helpers.js';
+import { CHROMIUM, DEMO_CONFIG, launchBrowser, openPage, OUTPUT_DIR, startDaemon, waitLive } from './helpers.js';
 
 let browser;
 let daemon;
@@ -89,6 +89,8 @@ test('a typo typed into the draft is marked at its line, listed, and the diff sh
   assert.equal(await added.count(), 1);
   assert.match(await removed.textContent(), new RegExp(`^${precisionLine}\\s*-\\s*precision: 1$`));
   assert.match(await added.textContent(), new RegExp(`^${precisionLine}\\s*\\+\\s*precixsion: 1$`));
+
+  await page.screenshot({ path: join(OUTPUT_DIR, 'editor.png'), fullPage: true }); // for docs/web-page.md
 
   // Clicking the problem puts the caret at its line and column, in the editor.
   await page.locator('#map-text').evaluate((a) => a.setSelectionRange(0, 0));
