@@ -126,6 +126,8 @@ test('Apply of a label change updates the dashboard of an open page without relo
   // Let the temperature trend gather points, to see they survive the reload.
   await dashboard.waitForFunction(() => window.hwbridge.panels.sensor.cards.get('temperature').series.length >= 20);
   const before = await dashboard.evaluate(() => window.hwbridge.panels.sensor.cards.get('temperature').series.length);
+  await dashboard.locator('[data-console="status"] .console-line').first().waitFor();
+  const linesBefore = await dashboard.locator('[data-console="status"] .console-line').count();
 
   const page = await openEditor();
   await typeAt(page, labelLine, 0, ' (water)');
@@ -148,6 +150,8 @@ test('Apply of a label change updates the dashboard of an open page without relo
   assert.equal(await dashboard.locator('[data-console]').count(), 2);
   const after = await dashboard.evaluate(() => window.hwbridge.panels.sensor.cards.get('temperature').series.length);
   assert.ok(after >= before, `trend kept its history (${before} points before, ${after} after)`);
+  const linesAfter = await dashboard.locator('[data-console="status"] .console-line').count();
+  assert.ok(linesAfter >= linesBefore, `console kept its scrollback (${linesBefore} lines before, ${linesAfter} after)`);
   dashboard.hwb.check();
   page.hwb.check();
   await dashboard.hwb.context.close();
