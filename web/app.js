@@ -5,6 +5,7 @@ import { SensorPanel } from './sensors.js';
 import { RelayPanel } from './relays.js';
 import { ConsolePanel } from './consoles.js';
 import { setText } from './dom.js';
+import { MapEditor } from './editor.js';
 
 const PROTOCOL_VERSION = 1;
 
@@ -37,6 +38,8 @@ function hello(name, message, connection) {
     setText($('bridge-name'), message.bridge);
     document.title = `${message.bridge} — hwbridge`;
   }
+  // A second hello on the same connection: the bridge reloaded its device map.
+  if (helloSeen[name] && name === 'sensor') editor.mapMayHaveChanged();
   helloSeen[name] = true;
   const channels = message.channels || [];
   panels[name].hello(message, connection);
@@ -121,8 +124,27 @@ window.addEventListener('online', () => {
   for (const c of Object.values(connections)) c.retryNow();
 });
 
+// ---- views: the dashboard (#) and the device map editor (#map) ----
+const editor = new MapEditor();
+
+function showView() {
+  const map = location.hash === '#map';
+  $('dashboard').hidden = map;
+  $('editor').hidden = !map;
+  if (map) {
+    $('nav-dashboard').removeAttribute('aria-current');
+    $('nav-map').setAttribute('aria-current', 'page');
+    editor.show();
+  } else {
+    $('nav-map').removeAttribute('aria-current');
+    $('nav-dashboard').setAttribute('aria-current', 'page');
+  }
+}
+window.addEventListener('hashchange', showView);
+showView();
+
 updateIndicator();
 updateEmpty();
 
 // For tests and curious users: the page's connections, read-only use please.
-window.hwbridge = { connections, panels };
+window.hwbridge = { connections, panels, editor };

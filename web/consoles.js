@@ -210,9 +210,14 @@ export class ConsolePanel {
   }
 
   hello(message, connection) {
+    // A second hello on the same socket (the bridge reloaded its map) keeps the channels this page
+    // has open: their scrollback stays, only new channels are opened. After a reconnect every
+    // channel is opened again and its scrollback replaced by the bridge's history.
+    const sameSocket = connection.socket != null && connection.socket === this.socket;
+    this.socket = connection.socket;
     this.connection = connection;
     reconcile(this.container, this.cards, message.channels || [], (channel) => new ConsoleCard(channel, this));
-    for (const card of this.cards.values()) card.open(connection);
+    for (const card of this.cards.values()) if (!(sameSocket && card.opened)) card.open(connection);
   }
 
   message(message) {

@@ -91,14 +91,27 @@ class SensorCard {
     this.dirty();
   }
 
-  // Older readings from the bridge (`history`), merged under what arrived live since.
+  // Readings from the bridge (`history`) merged with what this page already has, in time order.
+  // A second hello on the same connection (the map was reloaded) asks again; a sensor that was
+  // reopened then has a short history on the bridge, and the page keeps its own older points.
   backfill(points) {
     const old = this.series;
     const merged = new Series();
-    for (const [time, value] of points) merged.push(time, value === null ? NaN : Number(value));
-    for (let i = 0; i < old.length; i += 1) {
-      const at = (old.start + i) % old.times.length;
-      merged.push(old.times[at], old.values[at]);
+    let i = 0;
+    let j = 0;
+    const oldTime = (k) => old.times[(old.start + k) % old.times.length];
+    const oldValue = (k) => old.values[(old.start + k) % old.times.length];
+    while (i < points.length || j < old.length) {
+      const fromPoints = j >= old.length || (i < points.length && points[i][0] <= oldTime(j));
+      if (fromPoints) {
+        const [time, value] = points[i];
+        if (j < old.length && time === oldTime(j)) j += 1; // the same reading on both sides
+        merged.push(time, value === null ? NaN : Number(value));
+        i += 1;
+      } else {
+        merged.push(oldTime(j), oldValue(j));
+        j += 1;
+      }
     }
     this.series = merged;
     this.redraw();

@@ -1,30 +1,40 @@
-// HTTP side of the server: the embedded page, GET /api/channels, GET /healthz, and the
-// gatekeeping of WebSocket upgrades (subprotocol and Origin), all on protocols[0].
+// HTTP side of the server: the embedded page, GET /api/channels, GET /healthz, /api/map (read,
+// validate, apply, save; meaning in map_api.cpp), and the gatekeeping of WebSocket upgrades
+// (subprotocol and Origin), all on protocols[0].
 #include <libwebsockets.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "protocol/messages.h"
+#include "server/map_api.h"
 #include "server/server.h"
 #include "server/web_assets.h"
 
 namespace hwb {
 
-namespace {
-
 // Per-request state in lws' per-session memory (plain data: lws zeroes it and frees it).
 struct HttpSlot {
-    const char* data;
+    const char* data;      // answer body being sent
     std::size_t size;
     std::size_t sent;
-    std::string* owned;  // body built for this request (JSON), freed when the transaction ends
+    std::string* owned;    // body built for this request (JSON), freed when the transaction ends
+    std::string* request;  // POST body being collected
+    std::uint64_t pending;  // id in Server::map_requests_ while an apply/save waits for its result
+    unsigned status;       // of a deferred answer (headers written in WRITEABLE)
+    map_api::Action action;
+    bool headers_pending;
+    bool close_after;      // the request body was not read: close instead of keeping the connection
 };
-static_assert(sizeof(HttpSlot) <= sizeof(void*) * 4, "protocols[0].per_session_data_size is too small");
+static_assert(sizeof(HttpSlot) <= http_slot_size, "http_slot_size is too small");
+
+namespace {
 
 constexpr std::size_t chunk_size = 16 * 1024;
 
@@ -57,7 +67,26 @@ std::string lower(std::string s) {
 
 void free_body(HttpSlot* slot) {
     delete slot->owned;
+    delete slot->request;
     *slot = HttpSlot{};
+}
+
+std::string peer_of(lws* wsi) {
+    char peer[64] = "?";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    return peer;
+}
+
+bool add_security_headers(lws* wsi, unsigned char** p, unsigned char* end) {
+    auto add = [&](const char* name, const char* value) {
+        return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
+                                           reinterpret_cast<const unsigned char*>(value),
+                                           static_cast<int>(std::strlen(value)), p, end);
+    };
+    return add("cache-control:", "no-cache") || add("x-content-type-options:", "nosniff") ||
+           add("content-security-policy:",
+               "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'") ||
+           add("referrer-policy:", "no-referrer");
 }
 
 int begin_response(lws* wsi, HttpSlot* slot, unsigned status, const char* mime, std::string_view body,
@@ -71,16 +100,7 @@ int begin_response(lws* wsi, HttpSlot* slot, unsigned status, const char* mime, 
     unsigned char* p = start;
     unsigned char* end = buffer + sizeof(buffer) - 1;
     if (lws_add_http_common_headers(wsi, status, mime, body.size(), &p, end)) return 1;
-    auto add = [&](const char* name, const char* value) {
-        return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
-                                           reinterpret_cast<const unsigned char*>(value),
-                                           static_cast<int>(std::strlen(value)), &p, end);
-    };
-    if (add("cache-control:", "no-cache") || add("x-content-type-options:", "nosniff") ||
-        add("content-security-policy:",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'") ||
-        add("referrer-policy:", "no-referrer"))
-        return 1;
+    if (add_security_headers(wsi, &p, end)) return 1;
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return 1;
     lws_callback_on_writable(wsi);
     return 0;
@@ -91,33 +111,49 @@ int send_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body) {
     return begin_response(wsi, slot, status, "application/json", *owned, owned);
 }
 
+// A JSON answer whose headers are written in the next WRITEABLE: usable from any callback on the
+// loop thread, including results that arrive after the request callback returned.
+void defer_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body, bool close_after = false) {
+    delete slot->owned;
+    delete slot->request;
+    slot->request = nullptr;
+    slot->owned = new std::string(std::move(body));
+    slot->data = slot->owned->data();
+    slot->size = slot->owned->size();
+    slot->sent = 0;
+    slot->status = status;
+    slot->headers_pending = true;
+    slot->close_after = slot->close_after || close_after;
+    lws_callback_on_writable(wsi);
+}
+
+int write_deferred_headers(lws* wsi, HttpSlot* slot) {
+    unsigned char buffer[LWS_PRE + 1024];
+    unsigned char* start = buffer + LWS_PRE;
+    unsigned char* p = start;
+    unsigned char* end = buffer + sizeof(buffer) - 1;
+    if (lws_add_http_common_headers(wsi, slot->status, "application/json", slot->size, &p, end)) return -1;
+    if (slot->status == HTTP_STATUS_METHOD_NOT_ALLOWED &&
+        lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("allow:"),
+                                    reinterpret_cast<const unsigned char*>("GET, POST"), 9, &p, end))
+        return -1;
+    if (slot->close_after &&
+        lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("connection:"),
+                                    reinterpret_cast<const unsigned char*>("close"), 5, &p, end))
+        return -1;
+    if (add_security_headers(wsi, &p, end)) return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+    slot->headers_pending = false;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
 }  // namespace
 
-// Browsers send Origin on WebSocket upgrades. Allowed: the server's own host (Origin's host equals
-// the Host header) and the map's allow-list; requests without Origin come from non-browser clients.
-bool Server::upgrade_allowed(lws* wsi) {
-    char peer[64] = "?";
-    lws_get_peer_simple(wsi, peer, sizeof(peer));
-
-    std::string offered = header(wsi, WSI_TOKEN_PROTOCOL);
-    bool ours = false;
-    std::size_t pos = 0;
-    while (pos <= offered.size()) {
-        std::size_t comma = offered.find(',', pos);
-        std::string name = offered.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        name.erase(0, name.find_first_not_of(" \t"));
-        name.erase(name.find_last_not_of(" \t") + 1);
-        if (name == "sensor" || name == "relay" || name == "text") ours = true;
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-    }
-    if (!ours) {
-        spdlog::warn("refused WebSocket upgrade from {}: subprotocol '{}' is not one of sensor, relay, text", peer,
-                     offered);
-        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "name one of the subprotocols sensor, relay, text");
-        return false;
-    }
-
+// Browsers send Origin on WebSocket upgrades and on every POST. Allowed: the server's own host
+// (Origin's host equals the Host header) and the map's allow-list; requests without Origin come
+// from non-browser clients.
+bool Server::origin_allowed(lws* wsi, const char* what) {
     std::string origin = header(wsi, WSI_TOKEN_ORIGIN);
     if (origin.empty()) return true;
     std::string normalized = lower(origin);
@@ -131,10 +167,163 @@ bool Server::upgrade_allowed(lws* wsi) {
     std::string origin_host = scheme == std::string::npos ? normalized : normalized.substr(scheme + 3);
     std::string host = lower(header(wsi, WSI_TOKEN_HOST));
     if (!host.empty() && origin_host == host) return true;
-    spdlog::warn("refused WebSocket upgrade from {}: origin '{}' is not allowed (host '{}'; see bridge.allowed_origins)",
-                 peer, origin, host);
+    spdlog::warn("refused {} from {}: origin '{}' is not allowed (host '{}'; see bridge.allowed_origins)", what,
+                 peer_of(wsi), origin, host);
+    return false;
+}
+
+bool Server::upgrade_allowed(lws* wsi) {
+    std::string offered = header(wsi, WSI_TOKEN_PROTOCOL);
+    bool ours = false;
+    std::size_t pos = 0;
+    while (pos <= offered.size()) {
+        std::size_t comma = offered.find(',', pos);
+        std::string name = offered.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t") + 1);
+        if (name == "sensor" || name == "relay" || name == "text") ours = true;
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    if (!ours) {
+        spdlog::warn("refused WebSocket upgrade from {}: subprotocol '{}' is not one of sensor, relay, text",
+                     peer_of(wsi), offered);
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "name one of the subprotocols sensor, relay, text");
+        return false;
+    }
+    if (origin_allowed(wsi, "WebSocket upgrade")) return true;
     lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
     return false;
+}
+
+// GET /api/map, POST /api/map/{validate,apply,save}: everything up to the body.
+int Server::map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& path) {
+    using map_api::Action;
+    Action action = map_api::action_of(path);
+    if (!post) {
+        if (path == "/api/map") {
+            MapDocument doc = map_admin_->current();
+            auto admin = map_api::admin_check(peer_of(wsi), header(wsi, WSI_TOKEN_HOST));
+            nlohmann::json body = {{"path", doc.path},         {"text", doc.text},
+                                   {"version", doc.version},   {"admin", admin.admin},
+                                   {"admin_reason", admin.reason}, {"max_bytes", map_api::max_body_bytes}};
+            defer_json(wsi, slot, HTTP_STATUS_OK, map_api::dump(body));
+            return 0;
+        }
+        if (action != Action::none) {
+            defer_json(wsi, slot, HTTP_STATUS_METHOD_NOT_ALLOWED, map_api::error_body("bad_request", "use POST"));
+            return 0;
+        }
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "not found");
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    // A refusal before the body was read closes the connection afterwards (the unread body must
+    // not be parsed as the next request).
+    auto refuse = [&](unsigned status, const char* code, const std::string& message) {
+        defer_json(wsi, slot, status, map_api::error_body(code, message), true);
+        return 0;
+    };
+    if (action == Action::none) return refuse(HTTP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "POST goes to /api/map/validate, /apply or /save");
+    if (!origin_allowed(wsi, (std::string("POST ") + path).c_str()))
+        return refuse(HTTP_STATUS_FORBIDDEN, "refused", "origin not allowed (see bridge.allowed_origins)");
+    if (action != Action::validate) {
+        auto admin = map_api::admin_check(peer_of(wsi), header(wsi, WSI_TOKEN_HOST));
+        if (!admin.admin) {
+            spdlog::warn("audit: map {} by {} refused: not admin", map_api::to_string(action), peer_of(wsi));
+            return refuse(HTTP_STATUS_FORBIDDEN, "refused", admin.reason);
+        }
+    }
+    // Content-Length only decides when the body is complete (lws reads that many bytes); its value
+    // is checked against the cap, and so is every byte that arrives.
+    std::string length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (length.empty() && !header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING).empty())
+        return refuse(411, "bad_request", "send the body with a Content-Length");
+    unsigned long long declared = 0;
+    if (!length.empty()) {
+        char* end = nullptr;
+        declared = std::strtoull(length.c_str(), &end, 10);
+        if (end == length.c_str() || *end != '\0') return refuse(HTTP_STATUS_BAD_REQUEST, "bad_request", "bad Content-Length");
+    }
+    if (declared > map_api::max_body_bytes)
+        return refuse(HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "too_large",
+                      "a device map may have at most " + std::to_string(map_api::max_body_bytes) + " bytes");
+    slot->action = action;
+    slot->request = new std::string();
+    if (declared == 0) return map_post(wsi, slot);  // lws delivers no body completion for an empty body
+    return 0;
+}
+
+// The whole body arrived.
+int Server::map_post(lws* wsi, HttpSlot* slot) {
+    using map_api::Action;
+    std::string body = slot->request != nullptr ? std::move(*slot->request) : std::string();
+    delete slot->request;
+    slot->request = nullptr;
+    auto parsed = map_api::parse_draft(header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE), body, header(wsi, WSI_TOKEN_HTTP_IF_MATCH));
+    if (!parsed.draft) {
+        defer_json(wsi, slot, HTTP_STATUS_BAD_REQUEST, map_api::error_body("bad_request", parsed.error));
+        return 0;
+    }
+    map_api::Draft& draft = *parsed.draft;
+    if (slot->action == Action::validate) {
+        auto problems = map_admin_->validate(draft.text);
+        nlohmann::json answer = {{"ok", problems.empty()}, {"problems", map_api::problems_json(problems)}};
+        defer_json(wsi, slot, HTTP_STATUS_OK, map_api::dump(answer));
+        return 0;
+    }
+    std::string peer = peer_of(wsi);
+    const char* action = map_api::to_string(slot->action);
+    if (draft.version.empty()) {
+        spdlog::warn("audit: map {} by {} refused: no base version", action, peer);
+        defer_json(wsi, slot, 428, map_api::error_body("bad_request",
+            "say which version the draft is based on ({\"text\", \"version\"} or If-Match)"));
+        return 0;
+    }
+    std::uint64_t id = next_map_request_++;
+    map_requests_.emplace(id, wsi);
+    slot->pending = id;
+    std::weak_ptr<bool> alive = alive_;
+    auto done = [this, alive, id, peer, action](MapApplyResult result) {
+        auto server_alive = alive.lock();
+        if (!server_alive || !*server_alive) return;
+        try {
+            std::string summary;
+            for (const auto& line : result.summary) summary += (summary.empty() ? "" : "; ") + line;
+            if (result.error) {
+                spdlog::warn("audit: map {} by {} refused: {}: {}", action, peer, result.error->code, result.error->message);
+            } else {
+                spdlog::info("audit: map {} by {} done, version {}: {}", action, peer, result.version,
+                             summary.empty() ? "no changes" : summary);
+            }
+            map_applied(id, result);
+        } catch (const std::exception& e) {
+            spdlog::error("map {}: answering the request failed: {}", action, e.what());
+        }
+    };
+    try {
+        map_admin_->apply(draft.text, draft.version, slot->action == Action::save, done);
+    } catch (const std::exception& e) {
+        spdlog::error("audit: map {} by {} failed: {}", action, peer, e.what());
+        if (map_requests_.erase(id) != 0) {
+            slot->pending = 0;
+            defer_json(wsi, slot, HTTP_STATUS_INTERNAL_SERVER_ERROR, map_api::error_body("io", e.what()));
+        }
+    }
+    return 0;
+}
+
+void Server::map_applied(std::uint64_t request, const MapApplyResult& result) {
+    auto it = map_requests_.find(request);
+    if (it == map_requests_.end()) {
+        spdlog::info("map result for a request whose connection is gone; dropped");
+        return;
+    }
+    lws* wsi = it->second;
+    map_requests_.erase(it);
+    auto* slot = static_cast<HttpSlot*>(lws_wsi_user(wsi));
+    slot->pending = 0;
+    auto answer = map_api::apply_answer(result);
+    defer_json(wsi, slot, answer.status, std::move(answer.body));
 }
 
 int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
@@ -145,9 +334,23 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
 
         case LWS_CALLBACK_HTTP: {
             std::string path(static_cast<const char*>(in), len);
-            if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
-                lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "only GET is served");
+            bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+            bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+            if (!get && !post) {
+                spdlog::info("refused HTTP method from {} for {}: only GET and POST", peer_of(wsi), path);
+                defer_json(wsi, slot, HTTP_STATUS_METHOD_NOT_ALLOWED,
+                           map_api::error_body("bad_request", "only GET and POST are served"), true);
+                return 0;
+            }
+            if (path == "/api/map" || path.rfind("/api/map/", 0) == 0) {
+                if (map_admin_ != nullptr) return map_request(wsi, slot, post, path);
+                lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "device map editing is not available");
                 return lws_http_transaction_completed(wsi) ? -1 : 0;
+            }
+            if (post) {
+                defer_json(wsi, slot, HTTP_STATUS_METHOD_NOT_ALLOWED,
+                           map_api::error_body("bad_request", "POST is only served under /api/map"), true);
+                return 0;
             }
             if (path == "/healthz") {
                 nlohmann::json body = {{"status", "ok"}, {"uptime_s", uptime_s()}, {"clients", client_count()}};
@@ -164,8 +367,25 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
             return lws_http_transaction_completed(wsi) ? -1 : 0;
         }
 
+        case LWS_CALLBACK_HTTP_BODY:
+            if (slot->request == nullptr) return 0;  // refused already; the answer is on its way
+            if (slot->request->size() + len > map_api::max_body_bytes) {
+                defer_json(wsi, slot, HTTP_STATUS_REQ_ENTITY_TOO_LARGE,
+                           map_api::error_body("too_large", "a device map may have at most " +
+                                                                std::to_string(map_api::max_body_bytes) + " bytes"),
+                           true);
+                return 0;
+            }
+            slot->request->append(static_cast<const char*>(in), len);
+            return 0;
+
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            if (slot->request == nullptr) return 0;
+            return map_post(wsi, slot);
+
         case LWS_CALLBACK_HTTP_WRITEABLE: {
             if (slot->data == nullptr) return 0;
+            if (slot->headers_pending) return write_deferred_headers(wsi, slot);
             std::size_t n = std::min(chunk_size, slot->size - slot->sent);
             bool last = slot->sent + n == slot->size;
             std::string chunk(LWS_PRE, '\0');
@@ -177,13 +397,18 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
                 lws_callback_on_writable(wsi);
                 return 0;
             }
+            bool close = slot->close_after;
             free_body(slot);
+            if (close) return -1;
             return lws_http_transaction_completed(wsi) ? -1 : 0;
         }
 
         case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         case LWS_CALLBACK_CLOSED_HTTP:
-            if (slot != nullptr) free_body(slot);
+            if (slot != nullptr) {
+                if (slot->pending != 0) map_requests_.erase(slot->pending);
+                free_body(slot);
+            }
             return 0;
 
         default:

@@ -76,7 +76,7 @@ void lws_log_to_spdlog(int level, const char* line) {
 
 // The first entry handles HTTP and receives upgrades that name no subprotocol (refused there).
 const lws_protocols protocols[] = {
-    {"http", http_callback, sizeof(void*) * 4, 0, 0, nullptr, 0},
+    {"http", http_callback, http_slot_size, 0, 0, nullptr, 0},
     {"sensor", ws_callback<ChannelKind::sensor>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
     {"relay", ws_callback<ChannelKind::relay>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
     {"text", ws_callback<ChannelKind::text>, sizeof(SessionSlot), 4096, 0, nullptr, 0},
@@ -125,6 +125,7 @@ Server::Server(BridgeConfig config) : config_(std::move(config)) {
 }
 
 Server::~Server() {
+    *alive_ = false;
     if (channels_ != nullptr) channels_->remove_observer(this);
     // Closes every connection with 1001 (going away); their CLOSED callbacks still reach us here.
     // Timers of sessions closed on the way must not touch the context being torn down.

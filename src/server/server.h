@@ -18,9 +18,13 @@
 namespace hwb {
 
 class Session;
+struct HttpSlot;
 class SensorSession;
 class RelaySession;
 class TextSession;
+
+// lws per-connection memory of the HTTP protocol (HttpSlot, http.cpp).
+constexpr std::size_t http_slot_size = sizeof(void*) * 10;
 
 class Server final : private ChannelObserver {
 public:
@@ -76,6 +80,13 @@ private:
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
 
     bool upgrade_allowed(lws* wsi);
+    // Origin rule shared by WebSocket upgrades and POSTs (a CSRF guard): own host or
+    // bridge.allowed_origins; requests without Origin come from non-browser clients. Logs refusals.
+    bool origin_allowed(lws* wsi, const char* what);
+    // /api/map (map_api.h); http.cpp.
+    int map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& path);
+    int map_post(lws* wsi, HttpSlot* slot);
+    void map_applied(std::uint64_t request, const MapApplyResult& result);
 
     BridgeConfig config_;
     lws_retry_bo_t keepalive_{};  // from config_; must outlive context_
@@ -85,6 +96,12 @@ private:
     std::uint16_t port_ = 0;
     Channels* channels_ = nullptr;
     MapAdmin* map_admin_ = nullptr;
+    // Map apply/save requests waiting for their result, by request id: a connection that closes
+    // meanwhile is erased (CLOSED_HTTP), so a late result is dropped, never written to a freed wsi.
+    std::unordered_map<std::uint64_t, lws*> map_requests_;
+    std::uint64_t next_map_request_ = 1;
+    // Results may arrive after the server is gone; they check this first.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     bool stopping_ = false;
     Clock::time_point started_ = Clock::now();
     std::uint64_t next_client_ = 1;

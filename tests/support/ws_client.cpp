@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <strings.h>
 #include <random>
 #include <stdexcept>
 
@@ -106,6 +107,48 @@ HttpResponse http_get(std::uint16_t port, const std::string& path) {
         if (end == std::string::npos) continue;
         auto length = content_length(raw.substr(0, end));
         if (length != std::string::npos && raw.size() >= end + 4 + length) break;
+    }
+    ::close(fd);
+    return parse_response(raw);
+}
+
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& path,
+                          const std::vector<std::string>& headers, const std::string& body,
+                          std::chrono::milliseconds timeout) {
+    int fd = connect_loopback(port);
+    std::string request = method + " " + path + " HTTP/1.1\r\nConnection: close\r\n";
+    bool has_length = false;
+    bool has_host = false;
+    for (const auto& h : headers) {
+        request += h + "\r\n";
+        if (content_length(h + "\r\n") != std::string::npos) has_length = true;
+        if (h.size() > 5 && strncasecmp(h.c_str(), "host:", 5) == 0) has_host = true;
+    }
+    if (!has_host) request += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+    if (!has_length && (!body.empty() || method == "POST")) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    request += "\r\n";
+    std::string raw;
+    try {
+        write_all(fd, request);
+        // In pieces, reading what the server says meanwhile: a server that refuses an upload may
+        // answer and close before the body is sent, and must not be lost behind a reset.
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (std::size_t off = 0; off < body.size(); off += 64 * 1024) {
+            write_all(fd, body.substr(off, 64 * 1024));
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 0) > 0 && !read_some(fd, raw, deadline)) break;
+        }
+    } catch (const std::runtime_error&) {
+        // The server closed early (EPIPE/ECONNRESET); its answer, if any, is in `raw` or the socket.
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto end = raw.find("\r\n\r\n");
+        if (end != std::string::npos) {
+            auto length = content_length(raw.substr(0, end));
+            if (length != std::string::npos && raw.size() >= end + 4 + length) break;
+        }
+        if (!read_some(fd, raw, deadline)) break;
     }
     ::close(fd);
     return parse_response(raw);

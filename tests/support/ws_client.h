@@ -25,6 +25,13 @@ struct HttpResponse {
 // One HTTP/1.1 request with Connection: close; the whole answer.
 HttpResponse http_get(std::uint16_t port, const std::string& path);
 
+// Any request with Connection: close: `headers` are whole lines without CRLF ("Origin: http://x");
+// Host and Content-Length are added unless `headers` name them. Sends the whole body even if the
+// server answers early (a refused upload), then waits up to `timeout` for the answer.
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& path,
+                          const std::vector<std::string>& headers = {}, const std::string& body = {},
+                          std::chrono::milliseconds timeout = 5000ms);
+
 // Resident set size of a process in kB, from /proc.
 long rss_kb(int pid);
 

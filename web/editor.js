@@ -1,0 +1,304 @@
+// The device map editor (docs/web-page.md, "Device map"): the running map in a textarea with a
+// line-number gutter, server-side validation as you type, a line diff against the running map,
+// and Apply / Save for admins (docs/protocol.md, "Device map" for the HTTP API).
+
+import { el, setText } from './dom.js';
+import { diffLines, hunks } from './diff.js';
+
+const VALIDATE_DELAY_MS = 400;
+
+const $ = (id) => document.getElementById(id);
+
+export class MapEditor {
+  constructor() {
+    this.text = $('map-text');
+    this.gutter = $('map-gutter');
+    this.problemsNode = $('map-problems');
+    this.problemsTitle = $('map-problems-title');
+    this.diffNode = $('map-diff');
+    this.diffTitle = $('map-diff-title');
+    this.statusNode = $('map-status');
+    this.adminNode = $('map-admin');
+    this.fileNode = $('map-file');
+    this.staleNode = $('map-stale');
+    this.applyButton = $('map-apply');
+    this.saveButton = $('map-save');
+    this.revertButton = $('map-revert');
+    this.base = null; // {path, text, version}: the running map the draft is compared with
+    this.admin = false;
+    this.problems = [];
+    this.checkedText = null; // the draft text the problems belong to
+    this.busy = false;
+    this.loaded = false;
+    this.validateTimer = 0;
+    this.validateSeq = 0;
+    this.validation = null; // AbortController of the request in flight
+    this.gutterLines = -1;
+
+    this.text.addEventListener('input', () => this.edited());
+    this.text.addEventListener('scroll', () => { this.gutter.scrollTop = this.text.scrollTop; });
+    this.text.addEventListener('keydown', (e) => {
+      // Tab indents (YAML needs spaces); Escape then Tab leaves the editor, as in most code editors.
+      if (e.key === 'Escape') { this.tabLeaves = true; return; }
+      if (e.key === 'Tab' && !e.shiftKey && !this.tabLeaves && !this.text.readOnly) {
+        e.preventDefault();
+        this.text.setRangeText('  ', this.text.selectionStart, this.text.selectionEnd, 'end');
+        this.edited();
+      }
+    });
+    this.text.addEventListener('blur', () => { this.tabLeaves = false; });
+    this.applyButton.addEventListener('click', () => this.apply(false));
+    this.saveButton.addEventListener('click', () => this.apply(true));
+    this.revertButton.addEventListener('click', () => {
+      if (!this.base) return;
+      this.setDraft(this.base.text);
+      this.say(`Draft reverted to the running map (version ${this.base.version}).`);
+    });
+  }
+
+  // Called when the view is shown: loads the running map the first time.
+  async show() {
+    if (!this.loaded) await this.load({ keepDraft: false });
+  }
+
+  // The bridge sent a new hello (it reloaded its map, or the page reconnected): if the running map
+  // changed, an untouched draft follows it; an edited one is kept and the page says so.
+  async mapMayHaveChanged() {
+    if (!this.loaded || this.busy) return;
+    let doc;
+    try {
+      doc = await this.fetchMap();
+    } catch {
+      return;
+    }
+    if (doc.version === this.base.version) return;
+    if (this.text.value === this.base.text) {
+      this.adopt(doc, { keepDraft: false });
+      this.say(`The running map changed (now version ${doc.version}); the editor shows it.`);
+    } else {
+      this.showStale(doc.version);
+    }
+  }
+
+  async fetchMap() {
+    const response = await fetch('api/map', { cache: 'no-store' });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    return response.json();
+  }
+
+  async load({ keepDraft }) {
+    this.say('Loading the device map…');
+    let doc;
+    try {
+      doc = await this.fetchMap();
+    } catch (e) {
+      this.say(`Could not load the device map: ${e.message}`, 'error');
+      return;
+    }
+    this.loaded = true;
+    this.adopt(doc, { keepDraft });
+    this.say(keepDraft ? `Loaded version ${doc.version} of the running map; your draft is unchanged and compared with it.`
+      : `Version ${doc.version} of the running map.`);
+  }
+
+  adopt(doc, { keepDraft }) {
+    this.base = { path: doc.path, text: doc.text, version: doc.version };
+    this.admin = Boolean(doc.admin);
+    this.staleNode.hidden = true;
+    this.staleNode.replaceChildren();
+    setText(this.fileNode, `${doc.path || 'device map'} · version ${doc.version}`);
+    setText(this.adminNode, doc.admin_reason || '');
+    this.adminNode.classList.toggle('readonly', !this.admin);
+    this.text.readOnly = !this.admin;
+    this.text.setAttribute('aria-readonly', String(!this.admin));
+    if (!keepDraft) this.setDraft(doc.text);
+    else this.edited();
+  }
+
+  setDraft(text) {
+    this.text.value = text;
+    this.edited();
+  }
+
+  edited() {
+    this.renderGutter();
+    this.renderDiff();
+    this.updateButtons();
+    clearTimeout(this.validateTimer);
+    this.validateTimer = setTimeout(() => this.validate(), VALIDATE_DELAY_MS);
+  }
+
+  async validate() {
+    const text = this.text.value;
+    if (text === this.checkedText) return;
+    this.validation?.abort();
+    const controller = new AbortController();
+    this.validation = controller;
+    const seq = ++this.validateSeq;
+    setText(this.problemsTitle, 'Checking…');
+    let answer;
+    try {
+      const response = await fetch('api/map/validate', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text }), signal: controller.signal,
+      });
+      answer = await response.json();
+      if (!response.ok) throw new Error(answer?.error?.message || `${response.status}`);
+    } catch (e) {
+      if (e.name === 'AbortError' || seq !== this.validateSeq) return;
+      setText(this.problemsTitle, `Could not check the draft: ${e.message}`);
+      return;
+    }
+    if (seq !== this.validateSeq) return;
+    this.showProblems(text, answer.problems || []);
+  }
+
+  showProblems(text, problems) {
+    this.checkedText = text;
+    this.problems = problems;
+    setText(this.problemsTitle, problems.length === 0 ? 'No problems found.'
+      : `${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+    this.problemsNode.replaceChildren(...problems.map((p) => el('li', {},
+      el('button', { type: 'button', class: 'problem', 'data-line': p.line, onclick: () => this.goTo(p.line, p.column) },
+        el('span', { class: 'problem-at' }, p.line > 0 ? `line ${p.line}${p.column > 0 ? `, column ${p.column}` : ''}` : 'file'),
+        ` ${p.message}`))));
+    this.gutterLines = -1; // markers changed
+    this.renderGutter();
+    this.updateButtons();
+  }
+
+  // Moves the caret to line:column (1-based) and scrolls it into view.
+  goTo(line, column) {
+    const lines = this.text.value.split('\n');
+    let offset = 0;
+    for (let i = 0; i < Math.min(line - 1, lines.length); i += 1) offset += lines[i].length + 1;
+    const within = Math.max(0, Math.min((column || 1) - 1, (lines[line - 1] ?? '').length));
+    this.text.focus();
+    this.text.setSelectionRange(offset + within, offset + within);
+    const lineHeight = parseFloat(getComputedStyle(this.text).lineHeight) || 20;
+    const top = (line - 1) * lineHeight;
+    if (top < this.text.scrollTop || top > this.text.scrollTop + this.text.clientHeight - 2 * lineHeight) {
+      this.text.scrollTop = Math.max(0, top - this.text.clientHeight / 3);
+    }
+  }
+
+  renderGutter() {
+    const count = Math.max(1, this.text.value.split('\n').length);
+    if (count === this.gutterLines) return;
+    this.gutterLines = count;
+    const byLine = new Map();
+    for (const p of this.problems) if (p.line > 0) byLine.set(p.line, [...(byLine.get(p.line) || []), p.message]);
+    const nodes = [];
+    for (let line = 1; line <= count; line += 1) {
+      const messages = byLine.get(line);
+      const node = el('span', { class: messages ? 'gutter-line error' : 'gutter-line', 'data-line': line }, String(line));
+      if (messages) node.title = messages.join('\n');
+      nodes.push(node);
+    }
+    this.gutter.replaceChildren(...nodes);
+    this.gutter.scrollTop = this.text.scrollTop;
+  }
+
+  renderDiff() {
+    if (!this.base) return;
+    const draft = this.text.value;
+    if (draft === this.base.text) {
+      setText(this.diffTitle, 'No changes against the running map.');
+      this.diffNode.replaceChildren();
+      return;
+    }
+    const diff = diffLines(this.base.text, draft);
+    if (diff === null) {
+      setText(this.diffTitle, 'Too many changes to show line by line.');
+      this.diffNode.replaceChildren();
+      return;
+    }
+    const added = diff.filter((d) => d.op === '+').length;
+    const removed = diff.filter((d) => d.op === '-').length;
+    setText(this.diffTitle, `Changes against the running map: ${added} line${added === 1 ? '' : 's'} added, ` +
+      `${removed} removed`);
+    const blocks = hunks(diff).map((hunk) => el('div', { class: 'diff-hunk' }, ...hunk.map((d) => {
+      const kind = d.op === '+' ? 'add' : d.op === '-' ? 'del' : 'same';
+      const label = d.op === '+' ? 'added' : d.op === '-' ? 'removed' : '';
+      return el('div', { class: `diff-line ${kind}`, 'data-op': kind },
+        el('span', { class: 'diff-no' }, d.a ?? ''), el('span', { class: 'diff-no' }, d.b ?? ''),
+        el('span', { class: 'diff-op', 'aria-label': label || null }, d.op === ' ' ? '' : d.op),
+        el('span', { class: 'diff-text' }, d.text));
+    })));
+    this.diffNode.replaceChildren(...blocks);
+  }
+
+  updateButtons() {
+    const draft = this.text.value;
+    const differs = Boolean(this.base) && draft !== this.base.text;
+    const valid = this.checkedText === draft && this.problems.length === 0;
+    const usable = this.admin && differs && valid && !this.busy;
+    this.applyButton.disabled = !usable;
+    this.saveButton.disabled = !usable;
+    this.revertButton.disabled = !differs || this.busy || !this.admin;
+    this.applyButton.hidden = !this.admin;
+    this.saveButton.hidden = !this.admin;
+    this.revertButton.hidden = !this.admin;
+  }
+
+  async apply(save) {
+    if (!this.base || this.busy) return;
+    const text = this.text.value;
+    this.busy = true;
+    this.updateButtons();
+    this.say(save ? 'Saving the file and reloading…' : 'Applying (reloading the bridge)…');
+    let response;
+    let answer;
+    try {
+      response = await fetch(save ? 'api/map/save' : 'api/map/apply', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text, version: this.base.version }),
+      });
+      answer = await response.json().catch(() => ({}));
+    } catch (e) {
+      this.busy = false;
+      this.updateButtons();
+      this.say(`The bridge did not answer: ${e.message}`, 'error');
+      return;
+    }
+    this.busy = false;
+    const message = answer?.error?.message || '';
+    if (response.ok) {
+      this.base = { path: this.base.path, text, version: answer.version };
+      setText(this.fileNode, `${this.base.path || 'device map'} · version ${answer.version}`);
+      this.staleNode.hidden = true;
+      const summary = (answer.summary || []).join('; ');
+      this.say(`${save ? 'Saved and applied' : 'Applied'}: version ${answer.version}. ${summary || 'Nothing to change.'}`, 'ok');
+      this.renderDiff();
+    } else if (response.status === 409) {
+      this.showStale(answer.version);
+    } else if (response.status === 422) {
+      this.showProblems(text, answer.problems || []);
+      this.say(`Not applied: the map has errors. ${message}`, 'error');
+    } else if (response.status === 503) {
+      this.say(`Not applied: another reload is in progress. Try again in a moment. ${message}`, 'error');
+    } else if (response.status === 500) {
+      this.say(`Not applied: ${message || 'the bridge could not write the file'}. The running map is unchanged.`, 'error');
+    } else {
+      this.say(`Not applied (${response.status}): ${message}`, 'error');
+    }
+    this.updateButtons();
+  }
+
+  // The running map is newer than the draft's base: offer to compare with it, keeping the draft.
+  showStale(version) {
+    const button = el('button', { type: 'button', class: 'small', id: 'map-load-newer',
+      onclick: () => this.load({ keepDraft: true }) }, 'Load the newer version (keeps your draft)');
+    this.staleNode.replaceChildren(
+      el('span', {}, `The running map changed since you loaded it (yours is based on version ${this.base.version}` +
+        `${version ? `, it is now ${version}` : ''}). Nothing was applied; your draft is kept. `),
+      button);
+    this.staleNode.hidden = false;
+    this.say('Not applied: the running map is newer than your draft\u2019s base.', 'error');
+  }
+
+  say(text, kind = '') {
+    setText(this.statusNode, text);
+    this.statusNode.dataset.kind = kind;
+  }
+}
