@@ -57,6 +57,8 @@ fi
 
 run floor-pty --rate 1000
 run floor-tcp --rate 1000
+# The CPU floor of the heaviest fan-out: no bridge, one send() per message per client.
+run floor-fanout --clients "$([ $smoke = 1 ] && echo 10 || echo 100)" --rate 1000
 run idle
 for kind in sensor text; do
   for n in "${sizes[@]}"; do

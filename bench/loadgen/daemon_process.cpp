@@ -113,6 +113,7 @@ ProcSample DaemonProcess::sample() const {
         // Fields after the command name start at 3 (state); utime is 14, stime 15.
         for (int i = 3; i <= 15 && fields >> field; ++i) {
             if (i == 14 || i == 15) s.cpu_ticks += std::stoull(field);
+            if (i == 15) s.sys_ticks = std::stoull(field);
         }
     }
     std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
@@ -133,6 +134,13 @@ double DaemonProcess::cpu_percent(const ProcSample& a, const ProcSample& b) {
     double secs = static_cast<double>(b.at_us - a.at_us) / 1e6;
     if (secs <= 0) return 0;
     double cpu = static_cast<double>(b.cpu_ticks - a.cpu_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return 100.0 * cpu / secs;
+}
+
+double DaemonProcess::sys_percent(const ProcSample& a, const ProcSample& b) {
+    double secs = static_cast<double>(b.at_us - a.at_us) / 1e6;
+    if (secs <= 0) return 0;
+    double cpu = static_cast<double>(b.sys_ticks - a.sys_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
     return 100.0 * cpu / secs;
 }
 

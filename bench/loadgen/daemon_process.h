@@ -18,6 +18,7 @@ void pin_to_cpu(int cpu);
 struct ProcSample {
     std::int64_t at_us = 0;
     std::uint64_t cpu_ticks = 0;  // utime + stime
+    std::uint64_t sys_ticks = 0;  // stime: time in the kernel (mostly socket and pty I/O)
     std::uint64_t rss_kb = 0;     // VmRSS
     std::uint64_t hwm_kb = 0;     // VmHWM: peak resident set
     // From smaps_rollup: RSS counts every shared-library page the daemon touched in full; PSS
@@ -40,6 +41,7 @@ public:
     ProcSample sample() const;
     // CPU use between two samples, in % of one core.
     static double cpu_percent(const ProcSample& a, const ProcSample& b);
+    static double sys_percent(const ProcSample& a, const ProcSample& b);
     int stop();  // SIGTERM, wait; returns the exit status (128+N if killed by signal N)
 
 private:

@@ -2,7 +2,7 @@
 //   hwb-loadgen SCENARIO [--binary B] [--maps DIR] [--out DIR] [--duration S] [--clients N]
 //               [--rate R] [--kind sensor|text] [--count N] [--concurrency N]
 //               [--daemon-cpu C] [--generator-cpu C]
-//   SCENARIO: fanout, ws-to-serial, relay, storm, idle, floor-pty, floor-tcp
+//   SCENARIO: fanout, ws-to-serial, relay, storm, idle, floor-pty, floor-tcp, floor-fanout
 //   hwb-loadgen summary DIR
 #include <sys/resource.h>
 
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         if (scenario == "idle") return run_idle(o);
         if (scenario == "floor-pty") return run_floor_pty(o);
         if (scenario == "floor-tcp") return run_floor_tcp(o);
+        if (scenario == "floor-fanout") return run_floor_fanout(o);
         std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
         return 2;
     } catch (const std::exception& e) {

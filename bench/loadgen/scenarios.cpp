@@ -115,6 +115,7 @@ struct Usage {
     void sample(const DaemonProcess& d) { rss_max_kb = std::max(rss_max_kb, d.sample().rss_kb); }
     json to_json() const {
         return {{"cpu_percent", std::round(DaemonProcess::cpu_percent(start, end) * 10) / 10},
+                {"cpu_sys_percent", std::round(DaemonProcess::sys_percent(start, end) * 10) / 10},
                 {"rss_kb", end.rss_kb},
                 {"rss_max_kb", std::max(rss_max_kb, end.rss_kb)},
                 {"rss_peak_kb", end.hwm_kb},
@@ -699,6 +700,156 @@ int run_floor_tcp(const Options& o) {
     std::printf("%s: %llu round trips, p50 %llu us, p99 %llu us\n", name.c_str(), static_cast<unsigned long long>(answered),
                 static_cast<unsigned long long>(latency.percentile(0.5)), static_cast<unsigned long long>(latency.percentile(0.99)));
     return answered == 0 ? 1 : 0;
+}
+
+// utime + stime of a process, in clock ticks, and the stime part.
+static std::pair<std::uint64_t, std::uint64_t> cpu_ticks_of(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::uint64_t user = 0, sys = 0;
+    auto close_paren = content.rfind(')');
+    if (close_paren == std::string::npos) return {0, 0};
+    std::istringstream fields(content.substr(close_paren + 2));
+    std::string field;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) user = std::stoull(field);
+        if (i == 15) sys = std::stoull(field);
+    }
+    return {user + sys, sys};
+}
+
+// The fan-out floor: what any bridge has to do for the fanout scenario, and nothing else. A child
+// on the daemon's core reads the pty and sends every line as one small WebSocket-sized message
+// (2-byte header + line) to each of N loopback TCP connections, one send() per message. Its CPU
+// is the kernel's share of the work (pty reads, TCP sends, and on loopback the receiver's half of
+// the TCP stack, which Linux runs in the sender's context) that no user-space code can avoid
+// without sending fewer, larger segments.
+int run_floor_fanout(const Options& o) {
+    const std::string name = "floor-fanout-c" + std::to_string(o.clients) + "-r" + std::to_string(o.rate);
+    PtyPair pty(true);
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 4096) != 0 ||
+        getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        throw std::runtime_error("cannot listen on loopback");
+    const std::int64_t epoch = now_us();
+    pid_t child = fork();
+    if (child == 0) {
+        pin_to_cpu(o.daemon_cpu);
+        std::vector<int> peers;
+        for (int k = 0; k < o.clients; ++k) {
+            int c = ::accept(listener, nullptr, nullptr);
+            int one = 1;
+            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            peers.push_back(c);
+        }
+        std::string buf;
+        char chunk[65536];
+        unsigned char frame[130];
+        for (bool end = false; !end;) {
+            ssize_t n = ::read(pty.slave(), chunk, sizeof chunk);
+            if (n <= 0) break;
+            buf.append(chunk, static_cast<std::size_t>(n));
+            std::size_t start = 0;
+            for (auto nl = buf.find('\n'); nl != std::string::npos; nl = buf.find('\n', start)) {
+                std::size_t size = std::min<std::size_t>(nl + 1 - start, 125);
+                if (buf.compare(start, 3, "end") == 0) end = true;
+                frame[0] = 0x81;
+                frame[1] = static_cast<unsigned char>(size);
+                std::memcpy(frame + 2, buf.data() + start, size);
+                for (int peer : peers) (void)::send(peer, frame, size + 2, MSG_NOSIGNAL);
+                start = nl + 1;
+            }
+            buf.erase(0, start);
+        }
+        _exit(0);
+    }
+    ::close(listener);
+    std::vector<int> socks;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    for (int k = 0; k < o.clients; ++k) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS)
+            throw std::runtime_error("connect failed");
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u32 = static_cast<std::uint32_t>(k);
+        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+        socks.push_back(fd);
+    }
+    std::vector<std::string> pending(socks.size());
+    Histogram latency;
+    std::uint64_t received = 0, seq = 0;
+    auto drain = [&](int timeout_ms) {
+        epoll_event events[256];
+        int n = epoll_wait(ep, events, 256, timeout_ms);
+        char buf[65536];
+        for (int e = 0; e < n; ++e) {
+            auto k = events[e].data.u32;
+            ssize_t got = ::recv(socks[k], buf, sizeof buf, 0);
+            if (got <= 0) continue;
+            std::int64_t now = now_us();
+            auto& text = pending[k];
+            text.append(buf, static_cast<std::size_t>(got));
+            std::size_t start = 0;
+            // Each message: 0x81, length, line ending in '\n'.
+            while (text.size() >= start + 2 && text.size() >= start + 2 + static_cast<unsigned char>(text[start + 1])) {
+                std::size_t size = static_cast<unsigned char>(text[start + 1]);
+                const char* line = text.data() + start + 2;
+                if (std::strncmp(line, "end", 3) != 0) {
+                    char* stop = nullptr;
+                    std::strtoull(line, &stop, 10);
+                    latency.record(now - epoch - std::strtoll(stop, nullptr, 10));
+                    ++received;
+                }
+                start += 2 + size;
+            }
+            text.erase(0, start);
+        }
+    };
+    auto before = cpu_ticks_of(child);
+    const std::int64_t begin_us = now_us();
+    {
+        Ticker ticker(o.rate);
+        const std::int64_t end_us = begin_us + static_cast<std::int64_t>(o.duration_s * 1e6);
+        char line[64];
+        while (now_us() < end_us) {
+            pollfd p{ticker.fd(), POLLIN, 0};
+            ::poll(&p, 1, 0);
+            auto n = ticker.ticks();
+            std::string chunk;
+            for (std::uint64_t k = 0; k < n; ++k) {
+                int size = std::snprintf(line, sizeof line, "%llu %lld\n", static_cast<unsigned long long>(++seq),
+                                         static_cast<long long>(now_us() - epoch));
+                chunk.append(line, static_cast<std::size_t>(size));
+            }
+            if (!chunk.empty() && ::write(pty.master(), chunk.data(), chunk.size()) < 0) break;
+            drain(1);
+        }
+    }
+    auto after = cpu_ticks_of(child);
+    const double secs = static_cast<double>(now_us() - begin_us) / 1e6;
+    std::string end = "end 0\n";
+    while (::write(pty.master(), end.data(), end.size()) < 0 && errno == EAGAIN) usleep(1000);
+    for (std::int64_t stop = now_us() + 2000000; received < seq * socks.size() && now_us() < stop;) drain(10);
+    waitpid(child, nullptr, 0);
+    for (int fd : socks) ::close(fd);
+    ::close(ep);
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    json result = {{"name", name}, {"scenario", "floor-fanout"}, {"clients", o.clients}, {"rate", o.rate},
+                   {"duration_s", o.duration_s},
+                   {"cpu_percent", std::round(1000.0 * static_cast<double>(after.first - before.first) / tick / secs) / 10},
+                   {"cpu_sys_percent", std::round(1000.0 * static_cast<double>(after.second - before.second) / tick / secs) / 10}};
+    result.update(delivery_json(seq * socks.size(), received, 0, 0));
+    result["latency_us"] = latency_json(latency);
+    write_report(o.out, result, latency, nullptr);
+    std::printf("%s: %llu/%llu messages, p99 %llu us, cpu %.1f %%\n", name.c_str(), static_cast<unsigned long long>(received),
+                static_cast<unsigned long long>(seq * socks.size()),
+                static_cast<unsigned long long>(latency.percentile(0.99)), result["cpu_percent"].get<double>());
+    return received == 0 ? 1 : 0;
 }
 
 }  // namespace hwb::bench

@@ -28,5 +28,6 @@ int run_storm(const Options& o);          // connects/disconnects
 int run_idle(const Options& o);           // resident memory with no clients
 int run_floor_pty(const Options& o);      // the pty pair alone
 int run_floor_tcp(const Options& o);      // raw loopback TCP round trip
+int run_floor_fanout(const Options& o);   // pty -> N loopback TCP sockets, no bridge
 
 }  // namespace hwb::bench

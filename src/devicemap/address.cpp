@@ -53,7 +53,13 @@ std::optional<std::string> split_host_port(std::string_view text, HostPort& out,
 std::optional<std::string> host_problem(const HostPort& hp) {
     if (hp.host.empty()) return "missing host (use 0.0.0.0 for all IPv4 interfaces, [::] for all IPv6)";
     if (hp.bracketed ? !is_ipv6_literal(hp.host) : !is_host_name(hp.host))
-        return "'" + std::string(hp.host) + "' is not a host name or IP address";
+    {
+        // Appended rather than concatenated: g++ 12 at -O3 reports a false -Wrestrict overlap on
+        // `"'" + std::string(...)` (a known libstdc++/GCC 12 false positive).
+        std::string problem = "'";
+        problem.append(hp.host).append("' is not a host name or IP address");
+        return problem;
+    }
     return std::nullopt;
 }
 

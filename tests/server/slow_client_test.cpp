@@ -64,5 +64,58 @@ TEST(SlowClient, ReaderThatStallsDoesNotDelayOthersAndMemoryStaysBounded) {
     for (auto& s : stalls) EXPECT_FALSE(s->closed());
 }
 
+// Messages that pile up while a client does not read go out several per write (one WebSocket
+// frame each): every one must arrive whole, in order, whatever its length encoding.
+TEST(SlowClient, PausedClientGetsEveryAnswerWholeAndInOrder) {
+    Daemon daemon(fast_map);
+    WsClient client(daemon.port(), "sensor");
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE(client.wait_type("hello"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // some history to answer with
+    std::string burst;
+    constexpr int requests = 400;
+    for (int id = 1; id <= requests; ++id) {
+        nlohmann::json request = {{"type", "history"}, {"id", id}, {"channel", id % 2 ? "fast" : "fast2"}};
+        std::string payload = request.dump();
+        // A masked client text frame (mask 0: the payload goes as is).
+        burst += static_cast<char>(0x81);
+        burst += static_cast<char>(0x80 | payload.size());
+        burst += std::string(4, '\0');
+        burst += payload;
+    }
+    client.send_raw(burst);
+    int expected = 1;
+    bool long_frame = false;
+    while (expected <= requests) {
+        auto m = client.wait_type("ack");
+        ASSERT_TRUE(m) << "answer " << expected << " missing";
+        ASSERT_EQ((*m)["id"], expected);
+        ASSERT_EQ((*m)["channel"], expected % 2 ? "fast" : "fast2");
+        if ((*m)["readings"].dump().size() >= 126) long_frame = true;
+        ++expected;
+    }
+    EXPECT_TRUE(long_frame) << "no answer needed the 16-bit length form";
+    EXPECT_FALSE(client.closed());
+}
+
+// A hello longer than 65535 bytes takes the 64-bit length form.
+TEST(SlowClient, HelloLongerThan64KiBArrivesWhole) {
+    std::string map = "bridge: {name: Wide}\ndevices: [{id: b, driver: sim}]\nsensors:\n";
+    constexpr int sensors = 800;
+    for (int i = 0; i < sensors; ++i) {
+        map += "  - {id: s" + std::to_string(i) + ", device: b, signal: constant, rate: 1, label: \"Sensor number " +
+               std::to_string(i) + " in the long row\"}\n";
+    }
+    Daemon daemon(map);
+    WsClient client(daemon.port(), "sensor");
+    ASSERT_TRUE(client.ok());
+    auto hello = client.wait_type("hello", std::chrono::seconds(10));
+    ASSERT_TRUE(hello);
+    EXPECT_GT(hello->dump().size(), 65535u);
+    ASSERT_EQ((*hello)["channels"].size(), static_cast<std::size_t>(sensors));
+    EXPECT_EQ((*hello)["channels"][sensors - 1]["id"], "s" + std::to_string(sensors - 1));
+    EXPECT_TRUE(client.wait_type("reading"));
+}
+
 }  // namespace
 }  // namespace hwb::test
