@@ -188,6 +188,10 @@ int write_summary(const std::string& dir) {
             md << "- " << (*f)["name"].get<std::string>() << ": p50 " << ms((*f)["latency_us"], "p50") << " ms, p99 "
                << ms((*f)["latency_us"], "p99") << " ms, p99.9 " << ms((*f)["latency_us"], "p99_9") << " ms\n";
     for (const auto& r : results)
+        if (r["scenario"] == "floor-idle")
+            md << "- floor-idle (the same libraries and a listening libwebsockets context, no hwbridge code): RSS "
+               << mb(r, "rss_kb") << " MB, PSS " << mb(r, "pss_kb") << " MB, anonymous " << mb(r, "anon_kb") << " MB\n";
+    for (const auto& r : results)
         if (r["scenario"] == "floor-fanout")
             md << "- " << r["name"].get<std::string>() << " (pty → one send() per message per TCP client, no bridge): CPU "
                << num(r, "cpu_percent", "%.1f") << " % (" << num(r, "cpu_sys_percent", "%.1f") << " % in the kernel)\n";

@@ -551,6 +551,18 @@ int run_idle(const Options& o) {
                     DaemonProcess::cpu_percent(usage.start, usage.end));
         if (usage.end.rss_kb == 0 || !daemon.alive()) rc = 1;
     }
+    // The floor: the same libraries with no hwbridge code (bench/floor_idle.cpp), if built.
+    const std::string floor = o.binary.substr(0, o.binary.rfind('/') + 1) + "bench/hwb-floor-idle";
+    if (::access(floor.c_str(), X_OK) == 0) {
+        DaemonProcess process(floor, "", log_path(o, "floor-idle"), o.daemon_cpu);
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(std::min(o.duration_s, 2.0) * 1000)));
+        Usage usage;
+        usage.start = usage.end = process.sample();
+        json result = {{"name", "floor-idle"}, {"scenario", "floor-idle"}, {"clients", 0}};
+        result.update(usage.to_json());
+        write_report(o.out, result, Histogram{}, nullptr);
+        std::printf("floor-idle: rss %llu kB\n", static_cast<unsigned long long>(usage.end.rss_kb));
+    }
     return rc;
 }
 

@@ -19,6 +19,8 @@ constexpr std::size_t max_queued_messages = 16384;
 constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
 // One write takes queued messages up to about this size (a larger single message goes alone).
 constexpr std::size_t max_batch_bytes = 64 * 1024;
+// The write buffer of a client with nothing more to send is released above this size.
+constexpr std::size_t idle_tx_capacity = 4096;
 
 // A final, unmasked text frame (RFC 6455 section 5.2: servers never mask).
 void append_text_frame(std::vector<unsigned char>& out, const std::string& payload) {
@@ -95,8 +97,11 @@ int Session::on_writeable() {
         spdlog::debug("client {}: write failed, closing", client_);
         return -1;
     }
-    if (tx_.capacity() > 4 * max_batch_bytes) std::vector<unsigned char>().swap(tx_);  // after a huge message
-    if (has_output() || closing_) request_write();
+    if (has_output() || closing_) {
+        request_write();
+    } else if (tx_.capacity() > idle_tx_capacity) {
+        std::vector<unsigned char>().swap(tx_);  // an idle client keeps no large buffer
+    }
     return 0;
 }
 
