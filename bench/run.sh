@@ -21,7 +21,7 @@ cores=$(nproc)
 daemon_cpu=${DAEMON_CPU:-$([ "$cores" -ge 2 ] && echo $((cores - 1)) || echo -1)}
 generator_cpu=${GENERATOR_CPU:-$([ "$cores" -ge 2 ] && echo 0 || echo -1)}
 
-if [ ! -x "$build/bench/hwb-loadgen" ] || [ ! -x "$build/hwbridge" ] || [ -n "$(find src drivers web bench/loadgen bench/micro bench/CMakeLists.txt -newer "$build/bench/hwb-loadgen" -type f -print -quit)" ]; then
+if [ ! -x "$build/bench/hwb-loadgen" ] || [ ! -x "$build/bench/hwb-micro" ] || [ ! -x "$build/bench/hwb-floor-idle" ] || [ ! -x "$build/hwbridge" ] || [ -n "$(find src drivers web bench/loadgen bench/micro bench/CMakeLists.txt -newer "$build/bench/hwb-loadgen" -type f -print -quit)" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHWB_BUILD_TESTS="${HWB_BUILD_TESTS:-OFF}" -DHWB_BUILD_BENCH=ON ${CMAKE_ARGS:-} >/dev/null
   cmake --build "$build" -j2 --target hwbridge hwb-loadgen hwb-micro hwb-floor-idle
 fi
