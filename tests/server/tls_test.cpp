@@ -2,8 +2,10 @@
 // port with ALPN http/1.1, the Origin rule with the https scheme, plain http refused, and clear
 // errors for wrong or missing certificate files (at start-up and in --check).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fstream>
+#include <thread>
 
 #include "server/test_map.h"
 #include "support/daemon.h"
@@ -91,6 +93,33 @@ TEST_F(TlsTest, ClientThatDoesNotTrustTheCertificateIsNotConnected) {
     auto page = https_get(daemon.port(), "/", other.cert());
     EXPECT_EQ(page.status, 0);
     EXPECT_NE(page.head.find("handshake failed"), std::string::npos) << page.head;
+}
+
+TEST_F(TlsTest, ReloadWithoutTlsSaysItNeedsARestartAndKeepsServingHttps) {
+    std::ofstream(daemon.map_path()) << server_test_map();
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    std::string log;
+    for (int i = 0; i < 50 && log.find("bridge.tls changed") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        log = daemon.log();
+    }
+    EXPECT_NE(log.find("bridge.tls changed: takes effect after a restart"), std::string::npos) << log;
+    EXPECT_EQ(https_get(daemon.port(), "/healthz", cert.cert()).status, 200);
+    WsClient wss_client(daemon.port(), wss("relay"));
+    EXPECT_TRUE(wss_client.ok()) << wss_client.refusal().head;
+}
+
+TEST(TlsChain, IntermediateCertificateFromCaIsSentSoClientsTrustingTheRootVerify) {
+    CertChain chain;
+    Daemon with_ca(server_test_map("  tls:\n    cert: " + chain.leaf() + "\n    key: " + chain.leaf_key() +
+                                   "\n    ca: " + chain.intermediate() + "\n"));
+    auto page = https_get(with_ca.port(), "/healthz", chain.root());
+    EXPECT_EQ(page.status, 200) << page.head;
+    // Without it the chain is incomplete and the same client refuses the bridge.
+    Daemon without_ca(server_test_map(tls_lines(chain.leaf(), chain.leaf_key())));
+    auto refused = https_get(without_ca.port(), "/healthz", chain.root());
+    EXPECT_EQ(refused.status, 0);
+    EXPECT_NE(refused.head.find("handshake failed"), std::string::npos) << refused.head;
 }
 
 std::string startup_error(const std::string& map) {

@@ -18,6 +18,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace hwb::test {
 
@@ -47,42 +49,91 @@ void write_pem(const std::string& path, const std::function<int(FILE*)>& write) 
     if (ok != 1) throw std::runtime_error("cannot write PEM " + path + ": " + ssl_error());
 }
 
-}  // namespace
-
-SelfSignedCert::SelfSignedCert() {
+std::string make_temp_dir() {
     char pattern[] = "/tmp/hwb-tls-XXXXXX";
     if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = pattern;
-    cert_ = dir_ + "/cert.pem";
-    key_ = dir_ + "/key.pem";
+    return pattern;
+}
 
+KeyPtr new_key() {
     KeyPtr key(EVP_EC_gen("P-256"));
     if (!key) throw std::runtime_error("key generation failed: " + ssl_error());
+    return key;
+}
+
+// A certificate for `common_name` with `extensions` (nid, value), signed by `issuer` with
+// `issuer_key` (nullptr: self-signed with `key`).
+CertPtr make_cert(const char* common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
+                  const std::vector<std::pair<int, const char*>>& extensions, long serial) {
     CertPtr cert(X509_new());
     X509_set_version(cert.get(), 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
-    X509_set_pubkey(cert.get(), key.get());
+    X509_set_pubkey(cert.get(), key);
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-    X509_set_issuer_name(cert.get(), name);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
+    X509* signer = issuer != nullptr ? issuer : cert.get();
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
-                              std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509V3_set_ctx(&ctx, signer, cert.get(), nullptr, nullptr, 0);
+    for (auto [nid, value] : extensions) {
         X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
         if (ext == nullptr) throw std::runtime_error("certificate extension failed: " + ssl_error());
         X509_add_ext(cert.get(), ext, -1);
         X509_EXTENSION_free(ext);
     }
-    if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) throw std::runtime_error("signing failed: " + ssl_error());
-    write_pem(cert_, [&](FILE* f) { return PEM_write_X509(f, cert.get()); });
-    write_pem(key_, [&](FILE* f) { return PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr); });
+    if (X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) == 0)
+        throw std::runtime_error("signing failed: " + ssl_error());
+    return cert;
+}
+
+void write_cert(const std::string& path, X509* cert) {
+    write_pem(path, [&](FILE* f) { return PEM_write_X509(f, cert); });
+}
+
+void write_key(const std::string& path, EVP_PKEY* key) {
+    write_pem(path, [&](FILE* f) { return PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr); });
+}
+
+const std::vector<std::pair<int, const char*>> server_extensions = {
+    {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"}};
+const std::vector<std::pair<int, const char*>> ca_extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
+                                                                {NID_key_usage, "critical,keyCertSign"}};
+
+}  // namespace
+
+SelfSignedCert::SelfSignedCert() : dir_(make_temp_dir()), cert_(dir_ + "/cert.pem"), key_(dir_ + "/key.pem") {
+    KeyPtr key = new_key();
+    CertPtr cert = make_cert("localhost", key.get(), nullptr, nullptr,
+                             {{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
+                              {NID_basic_constraints, "critical,CA:TRUE"}},
+                             1);
+    write_cert(cert_, cert.get());
+    write_key(key_, key.get());
 }
 
 SelfSignedCert::~SelfSignedCert() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+CertChain::CertChain()
+    : dir_(make_temp_dir()), root_(dir_ + "/root.pem"), intermediate_(dir_ + "/intermediate.pem"),
+      leaf_(dir_ + "/leaf.pem"), leaf_key_(dir_ + "/leaf-key.pem") {
+    KeyPtr root_key = new_key(), intermediate_key = new_key(), leaf_key = new_key();
+    CertPtr root = make_cert("Test Root", root_key.get(), nullptr, nullptr, ca_extensions, 1);
+    CertPtr intermediate =
+        make_cert("Test Intermediate", intermediate_key.get(), root.get(), root_key.get(), ca_extensions, 2);
+    CertPtr leaf = make_cert("localhost", leaf_key.get(), intermediate.get(), intermediate_key.get(), server_extensions, 3);
+    write_cert(root_, root.get());
+    write_cert(intermediate_, intermediate.get());
+    write_cert(leaf_, leaf.get());
+    write_key(leaf_key_, leaf_key.get());
+}
+
+CertChain::~CertChain() {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }

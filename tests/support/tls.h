@@ -33,6 +33,25 @@ private:
     std::string dir_, cert_, key_;
 };
 
+// A root CA, an intermediate CA signed by it, and a certificate for localhost/127.0.0.1 signed by
+// the intermediate (as Let's Encrypt issues them): clients trust root(); the server must send
+// intermediate() along with leaf() for them to verify it.
+class CertChain {
+public:
+    CertChain();
+    ~CertChain();
+    CertChain(const CertChain&) = delete;
+    CertChain& operator=(const CertChain&) = delete;
+
+    const std::string& root() const { return root_; }
+    const std::string& intermediate() const { return intermediate_; }
+    const std::string& leaf() const { return leaf_; }
+    const std::string& leaf_key() const { return leaf_key_; }
+
+private:
+    std::string dir_, root_, intermediate_, leaf_, leaf_key_;
+};
+
 // TLS over an already connected socket `fd` (not owned). Verifies the peer against `ca_file` and
 // the name 127.0.0.1. ok() false: the handshake failed, error() says why.
 class TlsStream {
