@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "serial/pattern_safety.h"
+
 namespace hwb::serial {
 
 std::size_t TranslatedPattern::group(const std::string& name) const {
@@ -67,6 +69,7 @@ Result<TranslatedPattern> translate_pattern(std::string_view p) {
 }
 
 Result<Pattern> Pattern::compile(std::string_view text) {
+    if (auto risk = backtracking_risk(text)) return Error{"bad_pattern", *risk};
     auto translated = translate_pattern(text);
     if (!translated.ok()) return translated.error();
     Pattern p;

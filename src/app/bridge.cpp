@@ -193,6 +193,7 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
     const auto& new_bridge = plan->next.bridge;
     if (old_bridge.listen_host != new_bridge.listen_host || old_bridge.listen_port != new_bridge.listen_port)
         plan->summary.push_back("bridge.listen changed: takes effect after a restart");
+    if (old_bridge.tls != new_bridge.tls) plan->summary.push_back("bridge.tls changed: takes effect after a restart");
     reloading_ = plan;
 
     // Relays of devices about to close go to their safe state first (cause reload). The rest runs

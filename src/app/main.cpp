@@ -59,7 +59,8 @@ void print_summary(const hwb::DeviceMap& map, const hwb::app::Bridge& bridge, co
     }
     std::string host = map.bridge.listen_host.find(':') != std::string::npos ? "[" + map.bridge.listen_host + "]"
                                                                                : map.bridge.listen_host;
-    spdlog::info("listening on http://{}:{}", host, server.port());
+    spdlog::info("listening on {}://{}:{}{}", server.tls() ? "https" : "http", host, server.port(),
+                 server.tls() ? " (TLS: https and wss only)" : "");
 }
 
 int run(const Options& options) {

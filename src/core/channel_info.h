@@ -48,7 +48,7 @@ struct TextInfo {
     std::string label;
     std::string device;
     std::size_t history_lines = 200;    // lines kept for clients that open the channel later
-    std::size_t max_line_bytes = 4096;  // longer lines sent by a client are refused
+    std::size_t max_line_bytes = 4096;  // longer lines sent by a client are refused, from the device cut
 };
 
 }  // namespace hwb

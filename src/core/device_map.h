@@ -9,12 +9,35 @@
 
 #include "core/channel_info.h"
 #include "core/options.h"
+#include "core/rate_limit.h"
 #include "core/source_location.h"
 
 namespace hwb {
 
 enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, off };
 const char* to_string(LogLevel level);
+
+// `bridge.tls`: serve https and wss on the listen port (docs/security.md, "TLS"). Paths are
+// absolute (the loader resolves them against the map's folder); empty cert: plain http.
+struct TlsConfig {
+    std::string cert;  // PEM certificate, optionally followed by its chain
+    std::string key;   // PEM private key
+    std::string ca;    // optional: PEM file of intermediate certificates (the chain)
+    bool enabled() const { return !cert.empty(); }
+    friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
+};
+
+// `bridge.limits`: what one client, or all together, may ask of the bridge (docs/security.md,
+// "Limits"). A rate of 0 switches that limit off.
+struct LimitsConfig {
+    std::size_t max_connections = 1024;          // WebSocket connections; over it: 503
+    RateLimit connections_per_address{10, 50};   // new TCP connections per second per source address
+    RateLimit relay_requests{10, 20};            // relay requests per second per connection
+    RateLimit text_requests{20, 50};             // text requests (open, send, close) per second per connection
+    std::size_t max_refusals = 50;               // rate_limited answers within refusal_window: close 1008
+    std::chrono::seconds refusal_window{10};
+    friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
+};
 
 struct BridgeConfig {
     std::string name = "hwbridge";
@@ -27,6 +50,8 @@ struct BridgeConfig {
     // dropped (a half-open TCP peer). Whole seconds: libwebsockets counts in seconds.
     std::chrono::seconds ping_interval{20};
     std::chrono::seconds ping_timeout{10};
+    TlsConfig tls;
+    LimitsConfig limits;
 };
 
 struct SensorConfig {

@@ -5,6 +5,15 @@
 namespace hwb {
 
 void TextChannel::publish_line(std::string text) {
+    // A device line longer than the channel's limit is cut, with a marker saying how much went,
+    // so one runaway line cannot hold megabytes in every client's queue and in the history.
+    if (text.size() > info_.max_line_bytes) {
+        std::size_t keep = info_.max_line_bytes;
+        while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;  // whole UTF-8 characters
+        std::size_t cut = text.size() - keep;
+        text.resize(keep);
+        text += " [cut: " + std::to_string(cut) + " more bytes]";
+    }
     append(TextLine{std::move(text), TextDirection::from_device, {}, wall_clock_ms(), 0});
 }
 

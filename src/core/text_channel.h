@@ -50,7 +50,8 @@ public:
 
     // Driver side.
     void bind(TextOutput* output) { output_ = output; }
-    void publish_line(std::string text);  // a line the device produced
+    // A line the device produced; longer than max_line_bytes: cut there, with a marker appended.
+    void publish_line(std::string text);
     void set_status(ChannelStatus status);
     // A map reload changed the label or limits; the channel keeps its history.
     void update_info(TextInfo info) { info_ = std::move(info); }

@@ -1,4 +1,5 @@
-// The `bridge:` section: name, listen address, allowed origins, message size, log level, keepalive.
+// The `bridge:` section: name, listen address, allowed origins, message size, log level, keepalive;
+// its `tls` and `limits` mappings have readers of their own.
 #include "devicemap/address.h"
 #include "devicemap/loader.h"
 #include "devicemap/mapping_reader.h"
@@ -68,6 +69,8 @@ BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
     if (options.has("ping_timeout")) bridge.ping_timeout = whole_seconds(options.duration("ping_timeout"));
     read_listen(reader, bridge);
     check_origins(reader);
+    if (const auto* tls = reader.find("tls")) bridge.tls = read_tls(tls->value, context);
+    if (const auto* limits = reader.find("limits")) bridge.limits = read_limits(limits->value, context);
     reader.report_unknown_keys();
     return bridge;
 }

@@ -119,6 +119,11 @@ Json bridge_schema(const std::string& description) {
         {"type", "string"},
         {"pattern", std::string("^https?://") + host_pattern + "(:" + port_pattern + ")?$"},
     };
+    // Mappings of their own (tls_section.cpp, limits_section.cpp); file readability is the
+    // loader's alone (a schema cannot look at files).
+    properties["tls"] = closed_object("serve https and wss on the listen port (docs/security.md, TLS)", schema::tls());
+    properties["limits"] = closed_object("rate limits and caps (docs/security.md, Limits)", schema::limits());
+    properties["limits"]["type"] = Json::array({"object", "null"});
     return bridge;
 }
 

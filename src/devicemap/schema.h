@@ -13,6 +13,8 @@ namespace hwb::devicemap::schema {
 
 std::vector<OptionSpec> top_level();  // bridge, devices, sensors, relays, texts (names only)
 std::vector<OptionSpec> bridge();
+std::vector<OptionSpec> tls();     // bridge.tls
+std::vector<OptionSpec> limits();  // bridge.limits
 std::vector<OptionSpec> device();     // before the driver's device_options
 std::vector<OptionSpec> channel();    // id, device, label: common to sensors, relays, texts
 std::vector<OptionSpec> sensor();     // after channel()

@@ -34,6 +34,10 @@ struct LoadContext {
 // `bridge:` (absent or empty: all defaults).
 BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context);
 
+// `bridge.tls` and `bridge.limits` (tls_section.cpp, limits_section.cpp); `section` is the value.
+TlsConfig read_tls(const YAML::Node& section, LoadContext& context);
+LimitsConfig read_limits(const YAML::Node& section, LoadContext& context);
+
 // `devices:`, one DeviceConfig per entry into context.devices.
 void read_devices(const YAML::Node& section, LoadContext& context);
 

@@ -163,16 +163,27 @@ bool Server::origin_allowed(lws* wsi, const char* what) {
         while (!a.empty() && a.back() == '/') a.pop_back();
         if (a == normalized) return true;
     }
+    // With TLS the page's own origin is https://host:port and nothing else. Without, any scheme:
+    // a reverse proxy may serve the page as https while talking http to us.
     std::size_t scheme = normalized.find("://");
     std::string origin_host = scheme == std::string::npos ? normalized : normalized.substr(scheme + 3);
+    bool scheme_ok = !tls() || normalized.rfind("https://", 0) == 0;
     std::string host = lower(header(wsi, WSI_TOKEN_HOST));
-    if (!host.empty() && origin_host == host) return true;
+    if (!host.empty() && scheme_ok && origin_host == host) return true;
     spdlog::warn("refused {} from {}: origin '{}' is not allowed (host '{}'; see bridge.allowed_origins)", what,
                  peer_of(wsi), origin, host);
     return false;
 }
 
 bool Server::upgrade_allowed(lws* wsi) {
+    if (sessions_.size() >= config_.limits.max_connections) {
+        gate_.audit_refusal("WebSocket upgrade", peer_of(wsi),
+                            "connection cap reached (" + std::to_string(config_.limits.max_connections) +
+                                " connections, bridge.limits.max_connections)",
+                            loop_->now());
+        lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "too many connections, try again later");
+        return false;
+    }
     std::string offered = header(wsi, WSI_TOKEN_PROTOCOL);
     bool ours = false;
     std::size_t pos = 0;
@@ -193,6 +204,17 @@ bool Server::upgrade_allowed(lws* wsi) {
     }
     if (origin_allowed(wsi, "WebSocket upgrade")) return true;
     lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+    return false;
+}
+
+bool Server::connection_allowed(int fd) {
+    char peer[64] = "?";
+    lws_get_peer_simple_fd(fd, peer, sizeof(peer));
+    if (loop_ == nullptr || gate_.admit_connection(peer, loop_->now())) return true;
+    gate_.audit_refusal("connection", peer,
+                        "more than " + std::to_string(static_cast<long long>(config_.limits.connections_per_address.burst)) +
+                            " new connections at once (bridge.limits.connection_rate/connection_burst)",
+                        loop_->now());
     return false;
 }
 
@@ -329,6 +351,10 @@ void Server::map_applied(std::uint64_t request, const MapApplyResult& result) {
 int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
     auto* slot = static_cast<HttpSlot*>(user);
     switch (reason) {
+        case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+            // `in` carries the accepted socket; no wsi of its own exists yet.
+            return connection_allowed(static_cast<int>(reinterpret_cast<std::intptr_t>(in))) ? 0 : 1;
+
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
             return upgrade_allowed(wsi) ? 0 : 1;
 

@@ -7,7 +7,10 @@
 namespace hwb {
 
 RelaySession::RelaySession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id)) {}
+    : Session(server, wsi, std::move(client_id)),
+      peer_(peer_address(wsi)),
+      limiter_(server.gate().limits().relay_requests, server.gate().limits().max_refusals,
+               server.gate().limits().refusal_window, server.loop().now()) {}
 
 void RelaySession::start() {
     send(protocol::relay_hello({server_.config().name, client_}, server_.channels().relays()));
@@ -15,6 +18,20 @@ void RelaySession::start() {
 
 void RelaySession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_relay_request(message);
+    // Every request counts against the limit, bad ones too; one over it is answered, not executed.
+    nlohmann::json id;
+    std::string channel;
+    if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
+        id = bad->id;
+    } else {
+        std::visit(
+            [&](const auto& request) {
+                id = request.id;
+                channel = request.channel;
+            },
+            std::get<protocol::RelayRequest>(parsed));
+    }
+    if (!admit_request(server_, *this, limiter_, peer_, id, channel, "relay")) return;
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
         send(protocol::error(bad->id, "", bad->error));
         return;

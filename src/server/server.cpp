@@ -10,6 +10,7 @@
 
 #include "protocol/messages.h"
 #include "server/sessions.h"
+#include "server/tls.h"
 
 namespace hwb {
 
@@ -98,6 +99,8 @@ Server::Server(BridgeConfig config) : config_(std::move(config)) {
     if (host == "localhost") host = "127.0.0.1";
     bool any = host.empty() || host == "0.0.0.0" || host == "::" || host == "*";
 
+    if (auto problem = tls_problem(config_.tls)) throw std::runtime_error("cannot serve TLS: " + *problem);
+
     lws_context_creation_info info{};
     info.port = config_.listen_port;
     info.iface = any ? nullptr : host.c_str();
@@ -113,6 +116,7 @@ Server::Server(BridgeConfig config) : config_(std::move(config)) {
     info.timeout_secs = 10;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (host.find(':') == std::string::npos && host != "::" ? 1 : 0);
     if (host == "::") info.options &= ~static_cast<std::uint64_t>(LWS_SERVER_OPTION_DISABLE_IPV6);
+    apply_tls(info, config_.tls);  // https and wss on the same port; plain http is then refused
 
     context_ = lws_create_context(&info);
     if (context_ == nullptr) {
@@ -155,9 +159,12 @@ void Server::channels_changing() {
 void Server::channels_changed(const BridgeConfig& bridge) {
     std::string host = config_.listen_host;
     std::uint16_t port = config_.listen_port;
+    TlsConfig tls = config_.tls;  // like the listen address, TLS changes need a restart
     config_ = bridge;
     config_.listen_host = host;
     config_.listen_port = port;
+    config_.tls = tls;
+    gate_.configure(config_.limits);
     sensor_index_.clear();
     for (std::size_t i = 0; i < channels_->sensors().size(); ++i) sensor_index_[channels_->sensors()[i].get()] = i;
     reading_cache_.assign(channels_->sensors().size(), {});

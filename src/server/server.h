@@ -11,6 +11,7 @@
 
 #include "core/channels.h"
 #include "core/device_map.h"
+#include "server/limits.h"
 #include "server/lws_loop.h"
 #include "server/map_admin.h"
 #include "server/session.h"
@@ -39,6 +40,9 @@ public:
     std::uint16_t port() const { return port_; }
     const BridgeConfig& config() const { return config_; }
     std::size_t max_message_bytes() const { return config_.max_message_bytes; }
+    bool tls() const { return config_.tls.enabled(); }
+    // Rate limits and caps (limits.h); refusals are audited through it.
+    Gatekeeper& gate() { return gate_; }
 
     // Channels must outlive the server's run().
     void attach(Channels& channels);
@@ -80,6 +84,8 @@ private:
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
 
     bool upgrade_allowed(lws* wsi);
+    // A new TCP connection (LWS_CALLBACK_FILTER_NETWORK_CONNECTION): false closes it at once.
+    bool connection_allowed(int fd);
     // Origin rule shared by WebSocket upgrades and POSTs (a CSRF guard): own host or
     // bridge.allowed_origins; requests without Origin come from non-browser clients. Logs refusals.
     bool origin_allowed(lws* wsi, const char* what);
@@ -89,6 +95,7 @@ private:
     void map_applied(std::uint64_t request, const MapApplyResult& result);
 
     BridgeConfig config_;
+    Gatekeeper gate_{config_.limits};
     lws_retry_bo_t keepalive_{};  // from config_; must outlive context_
     lws_context* context_ = nullptr;
     lws_vhost* vhost_ = nullptr;

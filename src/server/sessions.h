@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/event_loop.h"
+#include "server/limits.h"
 #include "server/session.h"
 
 namespace hwb {
@@ -46,6 +47,8 @@ public:
 
 private:
     void handle_message(std::string_view message) override;
+    std::string peer_;
+    RequestLimiter limiter_;  // bridge.limits.relay_rate/relay_burst
 };
 
 // text: open a channel to receive its lines, send lines to it.
@@ -59,6 +62,8 @@ public:
 private:
     void handle_message(std::string_view message) override;
     std::set<std::string> open_;
+    std::string peer_;
+    RequestLimiter limiter_;  // bridge.limits.text_rate/text_burst
 };
 
 }  // namespace hwb

@@ -5,7 +5,10 @@
 namespace hwb {
 
 TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id)) {}
+    : Session(server, wsi, std::move(client_id)),
+      peer_(peer_address(wsi)),
+      limiter_(server.gate().limits().text_requests, server.gate().limits().max_refusals,
+               server.gate().limits().refusal_window, server.loop().now()) {}
 
 void TextSession::channels_changed() {
     for (auto it = open_.begin(); it != open_.end();) {
@@ -20,6 +23,20 @@ void TextSession::start() {
 
 void TextSession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_text_request(message);
+    // Every request counts against the limit, bad ones too; one over it is answered, not executed.
+    nlohmann::json id;
+    std::string channel;
+    if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
+        id = bad->id;
+    } else {
+        std::visit(
+            [&](const auto& request) {
+                id = request.id;
+                channel = request.channel;
+            },
+            std::get<protocol::TextRequest>(parsed));
+    }
+    if (!admit_request(server_, *this, limiter_, peer_, id, channel, "text")) return;
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
         send(protocol::error(bad->id, "", bad->error));
         return;

@@ -84,6 +84,18 @@ TEST(TextChannel, OverlongLineIsRefusedAndNotSent) {
     EXPECT_TRUE(out.sent.empty());
 }
 
+TEST(TextChannel, OverlongDeviceLineIsCutWithAMarker) {
+    Recorder r;
+    TextChannel t(TextInfo{.id = "console", .max_line_bytes = 8}, r);
+    t.publish_line("short");
+    t.publish_line("0123456789abcdef");
+    t.publish_line("1234567\xC3\xA9xyz");  // the limit falls inside the two bytes of "é"
+    ASSERT_EQ(r.lines.size(), 3u);
+    EXPECT_EQ(r.lines[0].text, "short");
+    EXPECT_EQ(r.lines[1].text, "01234567 [cut: 8 more bytes]");
+    EXPECT_EQ(r.lines[2].text, "1234567 [cut: 5 more bytes]");
+}
+
 TEST(TextChannel, FailedSendIsNotRecordedAsSent) {
     Recorder r;
     TextChannel t(TextInfo{.id = "console"}, r);

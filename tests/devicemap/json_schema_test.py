@@ -161,6 +161,17 @@ INVALID = [
      "'listen' must be HOST:PORT", ["bridge", "listen"]),
     ("origin with a path", "bridge: {allowed_origins: ['http://pi.local/']}\ndevices: [{id: a, driver: sim}]\n",
      "allowed origin 'http://pi.local/' is invalid", ["bridge", "allowed_origins", 0]),
+    # bridge.tls and bridge.limits
+    ("tls without a key", "bridge: {tls: {cert: /etc/hostname}}\ndevices: [{id: a, driver: sim}]\n",
+     "'bridge.tls' is missing required key 'key'", ["bridge", "tls"]),
+    ("unknown tls key", "bridge: {tls: {cert: /etc/hostname, key: /etc/hostname, chain: x}}\ndevices: [{id: a, driver: sim}]\n",
+     "unknown key 'chain' in 'bridge.tls'", ["bridge", "tls"]),
+    ("unknown limits key", "bridge: {limits: {relay_per_second: 5}}\ndevices: [{id: a, driver: sim}]\n",
+     "unknown key 'relay_per_second' in 'bridge.limits'", ["bridge", "limits"]),
+    ("negative rate", "bridge: {limits: {relay_rate: -1}}\ndevices: [{id: a, driver: sim}]\n",
+     "'relay_rate' must be a number between 0 and 10000", ["bridge", "limits", "relay_rate"]),
+    ("connection cap of zero", "bridge: {limits: {max_connections: 0}}\ndevices: [{id: a, driver: sim}]\n",
+     "'max_connections' must be an integer between 1 and 65535", ["bridge", "limits", "max_connections"]),
 ]
 
 VALID = [
@@ -186,6 +197,12 @@ VALID = [
           allowed_origins: [http://pi.local:8080, 'https://[::1]']
           max_message_bytes: 256
           log_level: off
+        devices: [{id: a, driver: sim}]
+        """)),
+    ("limits", textwrap.dedent("""\
+        bridge:
+          limits: {max_connections: 64, connection_rate: 0.5, connection_burst: 5, relay_rate: 0, relay_burst: 1,
+                   text_rate: 10000, text_burst: 10000, max_refusals: 1}
         devices: [{id: a, driver: sim}]
         """)),
     ("sensor keys", textwrap.dedent("""\
@@ -232,6 +249,9 @@ KNOWN_DIFFERENCES = [
      "'range' must have min < max"),
     ("integer written with a fraction", "bridge: {max_message_bytes: 1024.0}\ndevices: [{id: a, driver: sim}]\n",
      "'max_message_bytes' must be an integer"),
+    ("tls file that does not exist",
+     "bridge: {tls: {cert: /nonexistent/cert.pem, key: /nonexistent/key.pem}}\ndevices: [{id: a, driver: sim}]\n",
+     "cannot read 'cert' file /nonexistent/cert.pem: no such file"),
     ("boolean spelled True", "devices: [{id: p, driver: gpio, chip: c}]\nrelays: [{id: r, device: p, line: '5', active_low: True}]\n",
      "'active_low' must be true or false"),
 ]

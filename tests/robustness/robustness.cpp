@@ -10,6 +10,8 @@ std::string robustness_map(const std::string& bridge_extra) {
     return R"(bridge:
   name: Robustness bench
   max_message_bytes: 4096
+  # A thousand connections from 127.0.0.1 in a few seconds: above the default per-address rate.
+  limits: {connection_rate: 0, max_connections: 2048}
 )" + bridge_extra + R"(
 devices:
   - id: bench

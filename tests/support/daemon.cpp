@@ -89,7 +89,7 @@ Daemon::Daemon(const std::string& map_yaml, std::vector<std::string> extra_args)
     std::vector<std::string> args = {map_.path(), "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = spawn(args, "/dev/null", log_path_);
-    static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    static const std::regex listening(R"(listening on https?://127\.0\.0\.1:(\d+))");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         std::smatch m;

@@ -1,5 +1,7 @@
 #include "support/ws_client.h"
 
+#include "support/tls.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -168,6 +170,13 @@ long rss_kb(int pid) {
 
 WsClient::WsClient(std::uint16_t port, Options options) {
     fd_ = connect_loopback(port, options.receive_buffer);
+    if (options.tls_ca) {
+        tls_ = std::make_unique<TlsStream>(fd_, *options.tls_ca);
+        if (!tls_->ok()) {
+            refusal_.head = tls_->error();
+            return;
+        }
+    }
     unsigned char nonce[16];
     std::random_device rd;
     for (auto& b : nonce) b = static_cast<unsigned char>(rd());
@@ -177,13 +186,18 @@ WsClient::WsClient(std::uint16_t port, Options options) {
     if (!options.subprotocol.empty()) request += "Sec-WebSocket-Protocol: " + options.subprotocol + "\r\n";
     if (options.origin) request += "Origin: " + *options.origin + "\r\n";
     request += "\r\n";
-    write_all(fd_, request);
+    try {
+        write(request);
+    } catch (const std::exception& e) {  // closed by the server before the request was sent
+        refusal_.head = e.what();
+        return;
+    }
 
     auto deadline = std::chrono::steady_clock::now() + 5s;
     std::string raw;
     std::size_t end = std::string::npos;
     while ((end = raw.find("\r\n\r\n")) == std::string::npos) {
-        if (!read_some(fd_, raw, deadline)) break;
+        if (!read_more(raw, deadline)) break;
     }
     if (end == std::string::npos) {  // closed without an HTTP answer
         refusal_ = parse_response(raw);
@@ -196,13 +210,30 @@ WsClient::WsClient(std::uint16_t port, Options options) {
         return;
     }
     auto length = content_length(head.head);
-    while (length != std::string::npos && raw.size() < end + 4 + length && read_some(fd_, raw, deadline)) {
+    while (length != std::string::npos && raw.size() < end + 4 + length && read_more(raw, deadline)) {
     }
     refusal_ = parse_response(raw);
 }
 
 WsClient::~WsClient() {
+    tls_.reset();
     if (fd_ >= 0) ::close(fd_);
+}
+
+bool WsClient::tls_ok() const { return tls_ != nullptr && tls_->ok(); }
+std::string WsClient::tls_alpn() const { return tls_ != nullptr ? tls_->alpn() : std::string(); }
+
+void WsClient::write(const std::string& bytes) {
+    if (tls_) {
+        tls_->write_all(bytes);
+    } else {
+        write_all(fd_, bytes);
+    }
+}
+
+bool WsClient::read_more(std::string& into, Deadline deadline) {
+    if (fd_ < 0) return false;
+    return tls_ ? tls_->read_some(into, deadline) : read_some(fd_, into, deadline);
 }
 
 void WsClient::send_frame(std::uint8_t opcode, const std::string& payload, bool fin) {
@@ -224,15 +255,16 @@ void WsClient::send_frame(std::uint8_t opcode, const std::string& payload, bool 
     std::string masked = payload;
     for (std::size_t i = 0; i < masked.size(); ++i) masked[i] = static_cast<char>(masked[i] ^ mask[i % 4]);
     frame += masked;
-    write_all(fd_, frame);
+    write(frame);
 }
 
 void WsClient::send_text(const std::string& text) { send_frame(0x1, text); }
 
-void WsClient::send_raw(const std::string& bytes) { write_all(fd_, bytes); }
+void WsClient::send_raw(const std::string& bytes) { write(bytes); }
 
 void WsClient::drop(bool reset) {
     if (fd_ < 0) return;
+    tls_.reset();
     if (reset) {
         linger l{1, 0};
         setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
@@ -244,7 +276,7 @@ void WsClient::drop(bool reset) {
 
 bool WsClient::fill(std::size_t n, Deadline deadline) {
     while (buffer_.size() < n) {
-        if (!read_some(fd_, buffer_, deadline)) return false;
+        if (!read_more(buffer_, deadline)) return false;
     }
     return true;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@
 namespace hwb::test {
 
 using namespace std::chrono_literals;
+
+class TlsStream;
 
 struct HttpResponse {
     int status = 0;
@@ -42,6 +45,7 @@ public:
         std::optional<std::string> origin;  // Origin header
         std::string path = "/";
         int receive_buffer = 0;             // SO_RCVBUF before connecting (small: a slow reader)
+        std::optional<std::string> tls_ca;  // wss: TLS, verifying the bridge against this PEM file (tls.h)
     };
 
     // Connects and performs the handshake. On refusal, ok() is false and refusal() has the answer.
@@ -52,6 +56,9 @@ public:
     WsClient& operator=(const WsClient&) = delete;
 
     bool ok() const { return upgraded_; }
+    // With tls_ca: whether the TLS handshake worked, and the ALPN protocol it chose.
+    bool tls_ok() const;
+    std::string tls_alpn() const;
     const HttpResponse& refusal() const { return refusal_; }
 
     void send_text(const std::string& text);
@@ -84,8 +91,11 @@ private:
     std::optional<Frame> read_frame(std::chrono::steady_clock::time_point deadline);
     bool fill(std::size_t n, std::chrono::steady_clock::time_point deadline);
     std::optional<nlohmann::json> next_message(std::chrono::steady_clock::time_point deadline);
+    void write(const std::string& bytes);
+    bool read_more(std::string& into, std::chrono::steady_clock::time_point deadline);
 
     int fd_ = -1;
+    std::unique_ptr<TlsStream> tls_;
     bool upgraded_ = false;
     bool closed_ = false;
     int close_code_ = 0;
