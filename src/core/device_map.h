@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/auth_config.h"
 #include "core/channel_info.h"
 #include "core/options.h"
 #include "core/source_location.h"
@@ -61,6 +62,7 @@ struct DeviceConfig {
 struct DeviceMap {
     std::string path;
     BridgeConfig bridge;
+    AuthConfig auth;  // `auth:` and the channels' `control:` (core/auth_config.h)
     std::vector<DeviceConfig> devices;
 };
 

@@ -42,6 +42,7 @@ public:
         std::optional<std::string> origin;  // Origin header
         std::string path = "/";
         int receive_buffer = 0;             // SO_RCVBUF before connecting (small: a slow reader)
+        std::vector<std::string> headers;   // extra request header lines ("Authorization: Bearer x")
     };
 
     // Connects and performs the handshake. On refusal, ok() is false and refusal() has the answer.
