@@ -73,6 +73,10 @@ int Server::login_post(lws* wsi, HttpSlot* slot) {
         return 0;
     }
     auto hash = auth::parse_passphrase_hash(access_.config().passphrase_hash);
+    if (!hash) {  // the loader checked it; a bug, not a reason to crash
+        defer_json(wsi, slot, HTTP_STATUS_INTERNAL_SERVER_ERROR, map_api::error_body("io", "the pass-phrase hash is unusable"));
+        return 0;
+    }
     std::uint64_t id = next_map_request_++;
     map_requests_.emplace(id, wsi);
     slot->pending = id;
