@@ -102,7 +102,7 @@ std::optional<MachineToken> read_machine_token(MappingReader& reader, LoadContex
     MachineToken token;
     token.name = options.string("name");
     token.sha256 = lower(options.string("sha256"));
-    token.role = role_from(options.string("role")).value_or(Role::operator_);
+    if (options.has("role")) token.role = role_from(options.string("role")).value_or(Role::operator_);
     token.where = context.diagnostics.location(reader.mark());
     bool ok = true;
     if (!auth::is_valid_subject(token.name)) {
@@ -173,10 +173,13 @@ AuthConfig read_auth(const YAML::Node& section, LoadContext& context) {
     MappingReader reader(section, "'auth'", context.diagnostics);
     Options options = reader.read_all(schema::auth());
     read_secret_file(reader, options, auth);
-    if (options.string("allow_anonymous") != "none") auth.allow_anonymous = role_from(options.string("allow_anonymous"));
+    // A key whose value was refused (reported) is absent from `options`.
+    if (options.has("allow_anonymous") && options.string("allow_anonymous") != "none")
+        auth.allow_anonymous = role_from(options.string("allow_anonymous"));
     read_passphrase(reader, options, auth);
-    auth.passphrase_role = role_from(options.string("passphrase_role")).value_or(Role::operator_);
-    auth.passphrase_ttl = options.duration("passphrase_ttl");
+    if (options.has("passphrase_role"))
+        auth.passphrase_role = role_from(options.string("passphrase_role")).value_or(Role::operator_);
+    if (options.has("passphrase_ttl")) auth.passphrase_ttl = options.duration("passphrase_ttl");
     read_machine_tokens(reader, context, auth);
     reader.report_unknown_keys();
     return auth;

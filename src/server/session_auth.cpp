@@ -67,7 +67,7 @@ void Session::authenticate(const protocol::Json& id, const std::string& token, b
         });
         expiry_->start(std::chrono::milliseconds(std::max<std::int64_t>(0, *identity_.expires_ms - wall_clock_ms())));
     }
-    audit(true, "auth", std::string("ok, role ") + to_string(identity_.role) + " (" + identity_.method + " token" +
+    audit(true, "auth", std::string("ok, role ") + to_string(identity_.role) + " (" + identity_.method +
                             (identity_.channels ? ", limited to channels" : "") + ")");
     if (answer) send(protocol::auth_ack(id, access_info()));
     start();

@@ -64,6 +64,7 @@ TEST(DeviceMapAuth, MistakesAreReportedWhereTheyAreWritten) {
   secret_file: secret.txt
   allow_anonymous: admin
   passphrase_hash: md5$abc
+  passphrase_ttl: 10s
   machine_tokens:
     - name: plc
       sha256: hwbm_the-token-itself
@@ -77,10 +78,20 @@ TEST(DeviceMapAuth, MistakesAreReportedWhereTheyAreWritten) {
     EXPECT_EQ(errors[0].rfind("map.yaml:12:16: error: 'secret_file' must be an absolute path", 0), 0u) << errors[0];
     EXPECT_EQ(errors[1].rfind("map.yaml:13:20: error: 'allow_anonymous' must be one of none, viewer, operator", 0), 0u) << errors[1];
     EXPECT_EQ(errors[2].rfind("map.yaml:14:20: error: 'passphrase_hash' is not valid: expected pbkdf2-sha256$", 0), 0u) << errors[2];
-    EXPECT_EQ(errors[3].rfind("map.yaml:17:15: error: 'sha256' must be the 64 hex digits", 0), 0u) << errors[3];
-    EXPECT_EQ(errors[4], "map.yaml:18:17: error: machine token channel 'pmup' is not a relay or text channel of this map; did you mean 'pump'?");
-    EXPECT_EQ(errors[5].rfind("map.yaml:19:7: error: machine token 'plc' repeats the name", 0), 0u) << errors[5];
-    EXPECT_EQ(errors[6].rfind("map.yaml:21:7: error: unknown key 'rol' in machine token 'plc'; did you mean 'role'?", 0), 0u) << errors[6];
+    EXPECT_EQ(errors[3].rfind("map.yaml:15:19: error: 'passphrase_ttl' must be a duration between 1m and 168h", 0), 0u) << errors[3];
+    EXPECT_EQ(errors[4].rfind("map.yaml:18:15: error: 'sha256' must be the 64 hex digits", 0), 0u) << errors[4];
+    EXPECT_EQ(errors[5], "map.yaml:19:18: error: machine token channel 'pmup' is not a relay or text channel of this map; did you mean 'pump'?");
+    EXPECT_EQ(errors[6].rfind("map.yaml:22:7: error: unknown key 'rol' in machine token 'plc'; did you mean 'role'?", 0), 0u) << errors[6];
+}
+
+TEST(DeviceMapAuth, MachineTokensHaveUniqueNamesAndHashes) {
+    const std::string sha = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    auto errors = error_lines(load(channels + "auth:\n  machine_tokens:\n    - {name: plc, sha256: " + sha +
+                                   "}\n    - {name: plc, sha256: " + std::string(64, 'a') + "}\n    - {name: other, sha256: " +
+                                   sha + "}\n"));
+    ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+    EXPECT_EQ(errors[0], "map.yaml:14:7: error: machine token 'plc' repeats the name of the machine token at map.yaml:13:7");
+    EXPECT_EQ(errors[1], "map.yaml:15:7: error: machine token 'other' repeats the hash of the machine token at map.yaml:13:7");
 }
 
 TEST(DeviceMapAuth, APassphraseNeedsTheSecretFile) {
@@ -96,7 +107,7 @@ TEST(DeviceMapAuth, ControlIsOperatorOrAdminAndOnlyOnRelaysAndTexts) {
     auto errors = error_lines(load(map + "sensors:\n  - id: t\n    device: bench\n    control: admin\n"));
     ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
     EXPECT_EQ(errors[0].rfind("map.yaml:7:14: error: 'control' must be one of operator, admin", 0), 0u) << errors[0];
-    EXPECT_EQ(errors[1].rfind("map.yaml:15:5: error: unknown key 'control' in sensor 't'", 0), 0u) << errors[1];
+    EXPECT_EQ(errors[1].rfind("map.yaml:14:5: error: unknown key 'control' in sensor 't'", 0), 0u) << errors[1];
 }
 
 TEST(DeviceMapAuth, ListeningBeyondLoopbackNeedsAuthOrAllowAnonymous) {
@@ -108,7 +119,7 @@ TEST(DeviceMapAuth, ListeningBeyondLoopbackNeedsAuthOrAllowAnonymous) {
     EXPECT_NE(errors[0].find("allow_anonymous: viewer"), std::string::npos) << errors[0];
     EXPECT_TRUE(load("bridge:\n  listen: 0.0.0.0:8080\n" + channels + "auth: {allow_anonymous: operator}\n").ok());
     EXPECT_TRUE(load("bridge:\n  listen: 0.0.0.0:8080\n" + channels + "auth: {secret_file: /etc/s}\n").ok());
-    for (const char* local : {"127.0.0.1:8080", "localhost:80", "[::1]:8080", "127.1.2.3:1"})
+    for (const char* local : {"127.0.0.1:8080", "localhost:80", "'[::1]:8080'", "127.1.2.3:1"})
         EXPECT_TRUE(load(std::string("bridge:\n  listen: ") + local + "\n" + channels).ok()) << local;
     EXPECT_FALSE(load("bridge:\n  listen: '[::]:8080'\n" + channels).ok());
     EXPECT_FALSE(load("bridge:\n  listen: pi.local:8080\n" + channels).ok());

@@ -249,7 +249,7 @@ KNOWN_DIFFERENCES = [
     ("listen beyond loopback without auth", "bridge: {listen: '0.0.0.0:80'}\ndevices: [{id: a, driver: sim}]\n",
      "but the map has no authentication"),
     ("machine token channel that is not a relay or text",
-     "auth: {machine_tokens: [{name: m, sha256: " + "0" * 64 + ", channels: [x]}]}\ndevices: [{id: a, driver: sim}]\n",
+     "auth: {machine_tokens: [{name: m, sha256: " + "a" * 64 + ", channels: [x]}]}\ndevices: [{id: a, driver: sim}]\n",
      "machine token channel 'x' is not a relay or text channel"),
     ("pass-phrase without a secret file",
      "auth: {passphrase_hash: 'pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}\n"
