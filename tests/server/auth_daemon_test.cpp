@@ -4,6 +4,9 @@
 // token ever reaches the log.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -296,6 +299,26 @@ TEST_F(AuthDaemon, TheTokenCommandMakesTokensTheDaemonAccepts) {
     auto unknown = run_hwbridge({"token", "--map", daemon.map_path(), "--channels", "pmup"});
     EXPECT_EQ(unknown.exit_code, 1);
     EXPECT_NE(unknown.err.find("'pmup' is not a relay or text channel"), std::string::npos) << unknown.err;
+}
+
+TEST_F(AuthDaemon, AConnectionIsClosedWhenItsTokenExpires) {
+    auto relay = signed_in("relay", token(Role::operator_, "brief", 2));
+    EXPECT_EQ(relay->wait_close(std::chrono::milliseconds(4000)), 1008);
+    EXPECT_TRUE(log_has("audit: session by brief from 127.0.0.1"));
+    EXPECT_TRUE(log_has("token expired, closing with 1008"));
+}
+
+TEST_F(AuthDaemon, AReloadThatChangesWhoIsWhoClosesConnectionsWith1012) {
+    auto relay = signed_in("relay", token(Role::operator_));
+    std::ofstream(daemon.map_path()) << map << "  allow_anonymous: viewer\n";
+    ::kill(daemon.pid(), SIGHUP);
+    EXPECT_EQ(relay->wait_close(std::chrono::milliseconds(5000)), 1012);
+    // Anonymous clients are viewers now.
+    auto anonymous = open("relay");
+    auto hello = anonymous->wait_type("hello");
+    ASSERT_TRUE(hello.has_value());
+    EXPECT_EQ((*hello)["access"]["role"], "viewer");
+    EXPECT_EQ((*hello)["access"]["method"], "anonymous");
 }
 
 TEST(AuthMachineTokenCommand, PrintsATokenAndAMapEntryThatTheDaemonAccepts) {
