@@ -238,7 +238,7 @@ Session* Server::open_session(ChannelKind kind, lws* wsi) {
         std::string value(static_cast<std::size_t>(length) + 1, '\0');
         if (lws_hdr_copy(wsi, value.data(), length + 1, WSI_TOKEN_HTTP_AUTHORIZATION) >= 0) {
             value.resize(static_cast<std::size_t>(length));
-            header_token = bearer_token(value).value_or(std::string("(not a Bearer token)"));
+            header_token = bearer_token(value);  // other schemes (a proxy's Basic) are not ours
         }
     }
     session->begin(std::move(header_token), peer);

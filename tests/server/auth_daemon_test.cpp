@@ -170,6 +170,14 @@ TEST_F(AuthDaemon, AValidTokenInTheUpgradeHeaderWorks) {
     EXPECT_EQ(channels.status, 200) << channels.body;
 }
 
+TEST_F(AuthDaemon, AnotherAuthorizationSchemeCountsAsNoToken) {
+    auto relay = open("relay", {"Authorization: Basic dXNlcjpwYXNz"});
+    auto hello = relay->next();
+    ASSERT_TRUE(hello.has_value());
+    EXPECT_EQ((*hello)["auth"], "required");
+    EXPECT_FALSE(relay->closed());
+}
+
 TEST_F(AuthDaemon, ExpiredTokenIsRefusedWithTokenExpired) {
     expect_refused(token(Role::admin, "old", -10), "token_expired");
     EXPECT_TRUE(log_has("audit: auth by anonymous from 127.0.0.1")) << daemon.log();
