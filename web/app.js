@@ -6,6 +6,7 @@ import { RelayPanel } from './relays.js';
 import { ConsolePanel } from './consoles.js';
 import { setText } from './dom.js';
 import { MapEditor } from './editor.js';
+import { setToken, signInWithPassphrase } from './auth.js';
 
 const PROTOCOL_VERSION = 1;
 
@@ -26,6 +27,8 @@ for (const name of ['sensor', 'relay', 'text']) {
     onHello: (message, connection) => hello(name, message, connection),
     onMessage: (message) => panels[name].message(message),
     onState: (state, connection) => connectionState(name, connection),
+    onAuthRequired: (message) => showSignIn(null, message.login || ['token']),
+    onAuthFailed: (message) => authFailed(message),
   });
 }
 
@@ -41,6 +44,8 @@ function hello(name, message, connection) {
   // A second hello on the same connection: the bridge reloaded its device map.
   if (helloSeen[name] && name === 'sensor') editor.mapMayHaveChanged();
   helloSeen[name] = true;
+  showAccess(message.access);
+  hideSignIn();
   const channels = message.channels || [];
   panels[name].hello(message, connection);
   sections[name].hidden = channels.length === 0;
@@ -65,7 +70,7 @@ function banner(text) {
 }
 
 // ---- connection indicator ----
-const STATE_TEXT = { open: 'connected', connecting: 'connecting…', waiting: 'reconnecting' };
+const STATE_TEXT = { open: 'connected', connecting: 'connecting…', waiting: 'reconnecting', signin: 'sign-in needed' };
 
 function connectionState(name, connection) {
   const section = sections[name];
@@ -88,6 +93,8 @@ function updateIndicator() {
   let text;
   if (open === list.length) {
     text = 'Live';
+  } else if (list.some((c) => c.state === 'signin')) {
+    text = 'Sign in';
   } else {
     const waiting = list.filter((c) => c.state === 'waiting');
     if (waiting.length) {
@@ -124,10 +131,99 @@ window.addEventListener('online', () => {
   for (const c of Object.values(connections)) c.retryNow();
 });
 
+// ---- signing in (docs/web-page.md, "Signing in") ----
+let access = null;
+
+function showAccess(info) {
+  access = info || null;
+  const who = $('who');
+  // A bridge without authentication shows nothing: everyone on this machine is an operator.
+  if (!access || access.method === 'none') {
+    who.hidden = true;
+    return;
+  }
+  who.hidden = false;
+  const signedIn = access.method === 'token' || access.method === 'machine';
+  setText($('who-text'), signedIn ? `${access.role} · ${access.subject}` : `${access.role} (not signed in)`);
+  $('who-text').title = access.expires ? `signed in until ${new Date(access.expires).toLocaleString()}` : '';
+  $('sign-out').hidden = !signedIn;
+  $('sign-in-open').hidden = signedIn;
+}
+
+function showSignIn(reason, login = ['token', 'passphrase']) {
+  $('signin').hidden = false;
+  $('dashboard').hidden = true;
+  $('editor').hidden = true;
+  $('signin-passphrase-form').hidden = !login.includes('passphrase');
+  setText($('signin-reason'), reason || 'This bridge needs you to sign in before it shows anything.');
+  const first = login.includes('passphrase') ? $('signin-passphrase') : $('signin-token');
+  if (document.activeElement?.tagName !== 'INPUT') first.focus();
+}
+
+function hideSignIn() {
+  if ($('signin').hidden) return;
+  $('signin').hidden = true;
+  setText($('signin-message'), '');
+  showView();
+}
+
+const AUTH_TEXT = {
+  token_expired: 'Your sign-in has expired. Sign in again.',
+  bad_token: 'The bridge did not accept the token. Sign in again.',
+  unauthorized: 'Sign in first.',
+};
+
+function authFailed(message) {
+  setToken('');
+  showSignIn(AUTH_TEXT[message.code] || `Sign in again (${message.code}).`);
+  showAccess(null);
+}
+
+// Every connection starts over with the token the page now holds (or none).
+function reconnectAll() {
+  for (const c of Object.values(connections)) c.resume();
+  editor.accessChanged();
+}
+
+$('signin-passphrase-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('signin-passphrase');
+  setText($('signin-message'), 'Checking…');
+  try {
+    await signInWithPassphrase(input.value);
+  } catch (e) {
+    const text = e.code === 'bad_passphrase' ? 'Wrong pass-phrase.'
+      : e.code === 'too_many_attempts' ? `Too many failed attempts from this address. Wait ${e.retryAfter || 'a few'} s and try again.`
+        : e.message;
+    setText($('signin-message'), text);
+    input.select();
+    return;
+  }
+  input.value = '';
+  setText($('signin-message'), '');
+  reconnectAll();
+});
+
+$('signin-token-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  setToken($('signin-token').value.trim());
+  $('signin-token').value = '';
+  setText($('signin-message'), '');
+  reconnectAll();
+});
+
+$('sign-out').addEventListener('click', () => {
+  setToken('');
+  reconnectAll();
+});
+
+$('sign-in-open').addEventListener('click', () => showSignIn('Sign in for more than the anonymous role.'));
+
 // ---- views: the dashboard (#) and the device map editor (#map) ----
 const editor = new MapEditor();
 
 function showView() {
+  if (!$('signin').hidden) return; // signing in comes first
   const map = location.hash === '#map';
   $('dashboard').hidden = map;
   $('editor').hidden = !map;
@@ -147,4 +243,4 @@ updateIndicator();
 updateEmpty();
 
 // For tests and curious users: the page's connections, read-only use please.
-window.hwbridge = { connections, panels, editor };
+window.hwbridge = { connections, panels, editor, get access() { return access; } };

@@ -5,6 +5,14 @@
 //
 // Requests get page-unique ids; their ack/error settles the returned promise. When the socket
 // closes, every pending request is rejected with code 'disconnected' so no control stays stuck.
+//
+// Authentication (docs/protocol.md): a page that holds a token sends it as the first message of
+// every socket. A hello saying `auth: "required"` (no token, or not yet answered) calls
+// onAuthRequired; a refused token calls onAuthFailed, and the connection waits for resume()
+// instead of retrying with the same token.
+import { token } from './auth.js';
+
+const AUTH_ERRORS = new Set(['bad_token', 'token_expired', 'unauthorized']);
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10000;
@@ -23,7 +31,8 @@ export class Connection {
   constructor(subprotocol, handlers) {
     this.subprotocol = subprotocol;
     this.handlers = handlers;
-    this.state = 'connecting'; // connecting | open | waiting (retry scheduled)
+    this.state = 'connecting'; // connecting | open | waiting (retry scheduled) | signin (needs a token)
+    this.held = false;
     this.retryAt = 0;
     this.attempt = 0;
     this.hello = null;
@@ -50,6 +59,14 @@ export class Connection {
       return;
     }
     this.socket = socket;
+    this.sentToken = '';
+    socket.addEventListener('open', () => {
+      if (this.socket !== socket) return;
+      const t = token();
+      if (!t) return;
+      this.sentToken = t;
+      socket.send(JSON.stringify({ type: 'auth', id: 'auth', token: t }));
+    });
     socket.addEventListener('message', (event) => {
       if (this.socket !== socket) return;
       let message;
@@ -67,12 +84,32 @@ export class Connection {
       this.hello = null;
       this.lastClose = { code: event.code, reason: event.reason };
       this.failPending('disconnected', 'connection to the bridge lost');
+      if (this.held) {
+        this.setState('signin');
+        return;
+      }
       this.scheduleRetry();
     });
     // 'error' is always followed by 'close'; nothing to do here.
   }
 
   receive(message) {
+    if (message.type === 'hello' && message.auth === 'required') {
+      // With a token on its way the real hello follows; without one, the page must sign in.
+      if (!this.sentToken) {
+        this.setState('signin');
+        this.handlers.onAuthRequired?.(message, this);
+      }
+      return;
+    }
+    if (message.id === 'auth') {
+      if (message.type === 'error') this.authFailed(message);
+      return; // the ack: the hello with the access follows
+    }
+    if (message.type === 'error' && message.id == null && AUTH_ERRORS.has(message.code)) {
+      this.authFailed(message);
+      return;
+    }
     if (message.type === 'hello') {
       this.hello = message;
       this.attempt = 0; // a full handshake: the next outage starts with a short delay again
@@ -93,6 +130,25 @@ export class Connection {
       return;
     }
     this.handlers.onMessage?.(message, this);
+  }
+
+  // The bridge refused the token (or wants one): stop retrying until resume().
+  authFailed(message) {
+    this.held = true;
+    this.handlers.onAuthFailed?.(message, this);
+  }
+
+  // After signing in (or out): connect again now, with whatever token the page holds.
+  resume() {
+    this.held = false;
+    clearTimeout(this.timer);
+    const old = this.socket;
+    this.socket = null;
+    this.hello = null;
+    this.failPending('disconnected', 'signing in again');
+    old?.close(1000, 'signing in again');
+    this.attempt = 0;
+    this.connect();
   }
 
   scheduleRetry() {

@@ -35,7 +35,7 @@ class ConsoleCard {
     this.sendNode = el('button', { type: 'submit', class: 'primary' }, 'Send');
     this.messageNode = el('p', { id: `${base}-message`, class: 'console-message', role: 'status' });
     this.reasonNode = el('p', { class: 'reason', hidden: true });
-    const form = el('form', { class: 'console-form', onsubmit: (e) => { e.preventDefault(); this.send(); } },
+    const form = this.formNode = el('form', { class: 'console-form', onsubmit: (e) => { e.preventDefault(); this.send(); } },
       el('label', { class: 'visually-hidden', for: `${base}-input` }, `Line to send to ${channel.label || channel.id}`),
       this.inputNode, this.sendNode);
     this.copyNode = el('button', { type: 'button', class: 'small', onclick: () => this.copy() }, 'Copy');
@@ -176,6 +176,10 @@ class ConsoleCard {
     this.reasonNode.hidden = this.online;
     setText(this.reasonNode, this.online ? '' : `Offline${this.reason ? `: ${this.reason}` : ''}`);
     const usable = connected && this.opened && this.online;
+    // A role that may not send to this channel gets no input line (the bridge would refuse it).
+    const allowed = this.panel.mayControl(this.id);
+    this.node.dataset.control = allowed ? 'yes' : 'no';
+    this.formNode.hidden = !allowed;
     // The input stays usable while reconnecting (typing is not lost); sending says why it cannot.
     this.sendNode.setAttribute('aria-disabled', usable ? 'false' : 'true');
 
@@ -206,7 +210,12 @@ export class ConsolePanel {
     this.cards = new Map();
     this.pending = new Set();
     this.connection = null;
+    this.control = null; // ids this client may send to (hello's access); null: a bridge without access
     this.renderBound = () => this.render();
+  }
+
+  mayControl(id) {
+    return !this.control || this.control.has(id);
   }
 
   hello(message, connection) {
@@ -216,6 +225,7 @@ export class ConsolePanel {
     const sameSocket = connection.socket != null && connection.socket === this.socket;
     this.socket = connection.socket;
     this.connection = connection;
+    this.control = message.access ? new Set(message.access.control || []) : null;
     reconcile(this.container, this.cards, message.channels || [], (channel) => new ConsoleCard(channel, this));
     for (const card of this.cards.values()) if (!(sameSocket && card.opened)) card.open(connection);
   }

@@ -3,6 +3,7 @@
 // and Apply / Save for admins (docs/protocol.md, "Device map" for the HTTP API).
 
 import { el, setText } from './dom.js';
+import { authHeaders } from './auth.js';
 import { diffLines, hunks } from './diff.js';
 
 const VALIDATE_DELAY_MS = 400;
@@ -61,6 +62,12 @@ export class MapEditor {
     if (!this.loaded) await this.load({ keepDraft: false });
   }
 
+  // The page signed in or out: whether this client is an admin may have changed.
+  async accessChanged() {
+    if (this.busy || (!this.loaded && document.getElementById('editor').hidden)) return;
+    await this.load({ keepDraft: this.base != null && this.text.value !== this.base.text });
+  }
+
   // The bridge sent a new hello (it reloaded its map, or the page reconnected): if the running map
   // changed, an untouched draft follows it; an edited one is kept and the page says so.
   async mapMayHaveChanged() {
@@ -81,7 +88,8 @@ export class MapEditor {
   }
 
   async fetchMap() {
-    const response = await fetch('api/map', { cache: 'no-store' });
+    const response = await fetch('api/map', { cache: 'no-store', headers: authHeaders() });
+    if (response.status === 401) throw new Error('sign in to see the device map');
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.json();
   }
@@ -139,7 +147,7 @@ export class MapEditor {
     let answer;
     try {
       const response = await fetch('api/map/validate', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST', headers: authHeaders({ 'Content-Type': 'application/json' }),
         body: JSON.stringify({ text }), signal: controller.signal,
       });
       answer = await response.json();
@@ -251,7 +259,7 @@ export class MapEditor {
     let answer;
     try {
       response = await fetch(save ? 'api/map/save' : 'api/map/apply', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST', headers: authHeaders({ 'Content-Type': 'application/json' }),
         body: JSON.stringify({ text, version: this.base.version }),
       });
       answer = await response.json().catch(() => ({}));

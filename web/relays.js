@@ -52,10 +52,11 @@ class RelayCard {
     this.timerNode = el('p', { class: 'relay-timer', hidden: true, 'aria-live': 'off' });
     this.errorNode = el('p', { id: `${base}-error`, class: 'relay-error', role: 'alert', hidden: true });
     this.reasonNode = el('p', { class: 'reason', hidden: true });
+    this.viewOnlyNode = el('p', { class: 'view-only', hidden: true }, 'View only: your role may not switch this relay.');
     this.node = el('article', { class: 'card relay', 'data-relay': channel.id, 'aria-labelledby': `${base}-label` },
       el('header', { class: 'card-head' }, this.labelNode, this.deviceNode),
       el('div', { class: 'relay-row' }, this.switchNode, this.stateNode, this.pulseNode),
-      this.causeNode, this.timerNode, this.policyNode, this.errorNode, this.reasonNode);
+      this.causeNode, this.timerNode, this.policyNode, this.viewOnlyNode, this.errorNode, this.reasonNode);
   }
 
   setMeta(channel) {
@@ -100,7 +101,7 @@ class RelayCard {
   }
 
   usable() {
-    return this.online && this.panel.connection?.open && !this.pending;
+    return this.online && this.panel.connection?.open && !this.pending && this.panel.mayControl(this.id);
   }
 
   requestSet() {
@@ -146,6 +147,12 @@ class RelayCard {
     node.classList.toggle('pending', this.pending);
     node.classList.toggle('offline', !this.online);
     const blocked = this.pending || !this.online || !connected;
+    // Controls this client's role may not use are not shown at all (the bridge would refuse them).
+    const allowed = this.panel.mayControl(this.id);
+    node.dataset.control = allowed ? 'yes' : 'no';
+    this.switchNode.hidden = !allowed;
+    this.pulseNode.hidden = !allowed;
+    this.viewOnlyNode.hidden = allowed;
     setAttr(this.switchNode, 'aria-checked', state === 'on' ? 'true' : 'false');
     setAttr(this.switchNode, 'aria-busy', this.pending ? 'true' : 'false');
     setAttr(this.switchNode, 'aria-disabled', blocked ? 'true' : 'false');
@@ -190,6 +197,7 @@ export class RelayPanel {
     this.pending = new Set();
     this.connection = null;
     this.clientId = null;
+    this.control = null; // ids this client may switch (hello's access); null: a bridge without access
     this.renderBound = () => this.render();
     // Countdowns tick once a second, only for relays that have one.
     setInterval(() => {
@@ -200,12 +208,17 @@ export class RelayPanel {
   hello(message, connection) {
     this.connection = connection;
     this.clientId = message.client;
+    this.control = message.access ? new Set(message.access.control || []) : null;
     // A new hello (reconnect) starts clean: nothing pending, no error from the old connection.
     for (const card of this.cards.values()) {
       card.pending = false;
       card.error = null;
     }
     reconcile(this.container, this.cards, message.channels || [], (channel) => new RelayCard(channel, this));
+  }
+
+  mayControl(id) {
+    return !this.control || this.control.has(id);
   }
 
   message(message) {

@@ -6,6 +6,7 @@
 
 #include "app/logging.h"
 #include "app/map_file.h"
+#include "auth/secret.h"
 #include "devicemap/loader.h"
 
 namespace hwb::app {
@@ -62,6 +63,7 @@ struct Bridge::Plan {
     std::vector<std::string> summary;
     std::size_t pending = 1;             // safe-state writes not yet answered, +1 while starting them
     std::unique_ptr<Timer> step;         // the deadline, or (at 0 s) the finish once all answered
+    std::string secret;                  // the new map's auth.secret_file content
     bool finished = false;
 };
 
@@ -163,7 +165,19 @@ void Bridge::reload_from_file() {
 }
 
 void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapApplyResult)> done) {
+    // The signing secret is read now: a map whose secret file cannot be read is refused whole.
+    auto secret = auth::read_secret_file(next.auth.secret_file);
+    if (!next.auth.secret_file.empty() && !secret.ok()) {
+        spdlog::error("reload: {}: {}; the running map stays", next.auth.secret_file_where.str(), secret.error().message);
+        MapApplyResult result;
+        result.version = version_;
+        result.error = Error{"invalid", "the map's auth.secret_file cannot be used"};
+        result.problems.push_back(
+            MapProblem{next.auth.secret_file_where.line, next.auth.secret_file_where.column, secret.error().message});
+        return done(std::move(result));
+    }
     auto plan = std::make_shared<Plan>();
+    if (!next.auth.secret_file.empty()) plan->secret = secret.value();
     next.path = map_.path;
     plan->next = std::move(next);
     plan->text = std::move(text);
@@ -257,6 +271,7 @@ void Bridge::finish(std::shared_ptr<Plan> plan) {
     text_ = std::move(plan->text);
     version_ = map_version(text_);
     if (!log_level_fixed_) set_log_level(to_string(map_.bridge.log_level));
+    server_.set_auth(map_.auth, std::move(plan->secret));
     server_.channels_changed(map_.bridge);
     for (const auto& id : started) devices_[id]->start();
 

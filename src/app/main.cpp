@@ -17,6 +17,8 @@
 #include "app/map_file.h"
 #include "app/shutdown.h"
 #include "app/systemd.h"
+#include "app/token_command.h"
+#include "auth/secret.h"
 #include "core/channels.h"
 #include "core/driver.h"
 #include "devicemap/json_schema.h"
@@ -63,6 +65,26 @@ void print_summary(const hwb::DeviceMap& map, const hwb::app::Bridge& bridge, co
                  server.tls() ? " (TLS: https and wss only)" : "");
 }
 
+// One line on who may do what (docs/security.md, "Authentication").
+void log_access(const hwb::DeviceMap& map) {
+    const auto& auth = map.auth;
+    if (!auth.configured()) {
+        if (auth.allow_anonymous) {
+            spdlog::warn("no authentication configured: every client is a(n) {} (auth.allow_anonymous); map apply/save "
+                         "only for clients on this machine",
+                         hwb::to_string(*auth.allow_anonymous));
+        } else {
+            spdlog::info("no authentication configured: listening on loopback only; every local client is an operator, "
+                         "map apply/save for clients on this machine (docs/security.md)");
+        }
+        return;
+    }
+    spdlog::info("authentication: {}{} machine token(s), pass-phrase sign-in {}; clients without a token: {}",
+                 auth.secret_file.empty() ? "" : "signed tokens, ", auth.machine_tokens.size(),
+                 auth.passphrase_hash.empty() ? "off" : std::string("on (role ") + hwb::to_string(auth.passphrase_role) + ")",
+                 auth.allow_anonymous ? hwb::to_string(*auth.allow_anonymous) : "nothing until they authenticate");
+}
+
 int run(const Options& options) {
     auto drivers = make_driver_registry();
     // The text the map was loaded from is its version's base for the page's editor.
@@ -88,6 +110,22 @@ int run(const Options& options) {
         }
         map.bridge.listen_host = address.value().host;
         map.bridge.listen_port = address.value().port;
+    }
+    if (auto problem = hwb::exposure_problem(map.bridge.listen_host, map.auth)) {
+        std::cerr << "hwbridge: --listen " << options.listen << " " << *problem << '\n';
+        return 1;
+    }
+    // --check judges the map; the secret file may not exist yet where the map is written (it is
+    // created on the bridge machine), so there it is a warning. Starting needs it.
+    auto secret = hwb::auth::read_configured_secret(map.auth);
+    if (!secret.ok() && !options.check) {
+        std::cerr << secret.error().message << '\n';
+        return 1;
+    }
+    if (!secret.ok()) {
+        std::string warning = secret.error().message;
+        if (auto at = warning.find(": error: "); at != std::string::npos) warning.replace(at, 9, ": warning: ");
+        std::cerr << warning << " (hwbridge will not start without it)\n";
     }
     if (options.check) {
         std::size_t channels = 0;
@@ -117,10 +155,12 @@ int run(const Options& options) {
         spdlog::error("{}; stopping", e.what());
         return 1;
     }
+    server->set_auth(map.auth, std::move(secret).value());
     auto bridge = std::make_unique<hwb::app::Bridge>(drivers, *server, map, text.ok() ? text.value() : std::string(),
                                                      !options.log_level.empty());
     bridge->start();
     print_summary(bridge->map(), *bridge, *server);
+    log_access(bridge->map());
 
     hwb::app::Systemd systemd(server->loop());
     auto ready_status = [&] { return bridge->map().bridge.name + ": listening on port " + std::to_string(server->port()); };
@@ -169,7 +209,10 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off (default: the map's log_level)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     app.set_version_flag("--version", std::string("hwbridge ") + version);
+    hwb::app::TokenOptions token_options;
+    auto* token = hwb::app::add_token_command(app, token_options);
     CLI11_PARSE(app, argc, argv);
+    if (token->parsed()) return hwb::app::run_token_command(token_options, make_driver_registry());
     if (list_ports) {
         std::cout << hwb::serial_port_list();
         return 0;

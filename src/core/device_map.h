@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/auth_config.h"
 #include "core/channel_info.h"
 #include "core/options.h"
 #include "core/rate_limit.h"
@@ -86,6 +87,7 @@ struct DeviceConfig {
 struct DeviceMap {
     std::string path;
     BridgeConfig bridge;
+    AuthConfig auth;  // `auth:` and the channels' `control:` (core/auth_config.h)
     std::vector<DeviceConfig> devices;
 };
 

@@ -1,12 +1,29 @@
 // String forms of the core enums, as they appear on the wire, in the map and in logs.
 #include <chrono>
 
+#include "core/auth_config.h"
 #include "core/cause.h"
 #include "core/channel_info.h"
 #include "core/device_map.h"
 #include "core/event_loop.h"
 
 namespace hwb {
+
+const char* to_string(Role role) {
+    switch (role) {
+        case Role::none: return "none";
+        case Role::viewer: return "viewer";
+        case Role::operator_: return "operator";
+        case Role::admin: return "admin";
+    }
+    return "?";
+}
+
+std::optional<Role> role_from(std::string_view name) {
+    for (Role role : {Role::none, Role::viewer, Role::operator_, Role::admin})
+        if (name == to_string(role)) return role;
+    return std::nullopt;
+}
 
 const char* to_string(ChannelKind kind) {
     switch (kind) {

@@ -166,6 +166,7 @@ DeviceConfig* read_relay(MappingReader& reader, LoadContext& context) {
         if (const SourceLocation* where = policy.location("interlock"))
             context.interlock_groups[relay.info.interlock].emplace_back(relay.info.id, *where);
     }
+    read_channel_access(reader, head.id, context);
     relay.options = read_driver_options(reader, head, &DriverInfo::relay_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
@@ -184,6 +185,7 @@ DeviceConfig* read_text(MappingReader& reader, LoadContext& context) {
     Options own = reader.read_all(schema::text());
     if (own.has("history_lines")) text.info.history_lines = static_cast<std::size_t>(own.integer("history_lines"));
     if (own.has("max_line_bytes")) text.info.max_line_bytes = static_cast<std::size_t>(own.integer("max_line_bytes"));
+    read_channel_access(reader, head.id, context);
     text.options = read_driver_options(reader, head, &DriverInfo::text_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;

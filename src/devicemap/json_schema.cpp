@@ -127,6 +127,24 @@ Json bridge_schema(const std::string& description) {
     return bridge;
 }
 
+// auth_section.cpp: secret_file is an absolute path; machine_tokens a list of closed objects.
+Json auth_schema(const std::string& description) {
+    Json auth = closed_object(description, schema::auth());
+    auth["type"] = Json::array({"object", "null"});
+    Json& properties = auth["properties"];
+    properties["secret_file"]["type"] = "string";
+    properties["secret_file"]["pattern"] = "^/";
+    properties["passphrase_hash"]["type"] = "string";
+    properties["passphrase_hash"]["pattern"] = "^pbkdf2-sha256\\$[0-9]+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+$";
+    Json token = closed_object("a long-lived machine token, by its SHA-256 only", schema::machine_token());
+    token["properties"]["sha256"]["type"] = "string";
+    token["properties"]["sha256"]["pattern"] = "^[0-9A-Fa-f]{64}$";
+    properties["machine_tokens"] = {{"description", "machine tokens (hwbridge token --machine)"},
+                                    {"type", Json::array({"array", "null"})},
+                                    {"items", token}};
+    return auth;
+}
+
 // Each device's keys depend on its `driver`: one if/then per driver, whose `then` lists the
 // common keys and the driver's device_options and refuses all others. A device with an unknown
 // driver fails at `driver` only; its other keys are not judged, as in the loader.
@@ -194,7 +212,8 @@ Json sensor_schema(const DriverRegistry& drivers) {
 }
 
 Json relay_schema(const DriverRegistry& drivers) {
-    Json relay = channel_schema("a relay: an on/off output", {schema::relay(), schema::relay_policy()},
+    Json relay = channel_schema("a relay: an on/off output",
+                                {schema::relay(), schema::relay_policy(), schema::channel_access()},
                                 &DriverInfo::relay_options, drivers);
     // read_relay_state: on/off may also be written as the YAML booleans true/false.
     for (const auto& spec : schema::relay()) {
@@ -219,6 +238,7 @@ std::string json_schema(const DriverRegistry& drivers) {
     };
     const std::map<std::string, std::function<Json(const std::string&)>> sections = {
         {"bridge", [](const std::string& d) { return bridge_schema(d); }},
+        {"auth", [](const std::string& d) { return auth_schema(d); }},
         {"devices",
          [&](const std::string& d) {
              Json list = {{"description", d}, {"type", "array"}, {"minItems", 1}, {"items", device_schema(drivers)}};
@@ -228,7 +248,8 @@ std::string json_schema(const DriverRegistry& drivers) {
         {"relays", [&](const std::string& d) { return list_of(relay_schema(drivers), d); }},
         {"texts",
          [&](const std::string& d) {
-             return list_of(channel_schema("a text channel: a line-based console", {schema::text()},
+             return list_of(channel_schema("a text channel: a line-based console",
+                                           {schema::text(), schema::channel_access()},
                                            &DriverInfo::text_options, drivers),
                             d);
          }},

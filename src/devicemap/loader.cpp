@@ -37,6 +37,7 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
     for (const auto& spec : devicemap::schema::top_level()) reader.find(spec.key);  // all others are unknown
 
     if (const auto* bridge = reader.find("bridge")) map.bridge = devicemap::read_bridge(bridge->value, context);
+    if (const auto* auth = reader.find("auth")) map.auth = devicemap::read_auth(auth->value, context);
 
     const auto* devices = reader.find("devices");
     if (devices == nullptr) {
@@ -54,6 +55,7 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
     reader.report_unknown_keys();
     devicemap::check_interlock_groups(context);
     devicemap::run_driver_checks(context);
+    devicemap::check_auth(root, map.bridge, map.auth, context);
 }
 
 }  // namespace

@@ -37,4 +37,10 @@ struct ListenAddress {
 // "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080", "localhost:0" (port 0: the kernel picks one).
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
+// 127.x.y.z, ::1, localhost: only this machine can connect.
+bool is_loopback_listen_host(std::string_view host);
+// Why listening on `listen_host` with `auth` is refused (it reaches other machines and the map
+// has neither authentication nor an explicit allow_anonymous), or nullopt when it is fine.
+std::optional<std::string> exposure_problem(const std::string& listen_host, const AuthConfig& auth);
+
 }  // namespace hwb

@@ -7,6 +7,7 @@ namespace hwb::devicemap::schema {
 std::vector<OptionSpec> top_level() {
     return {
         {.key = "bridge", .help = "settings of the bridge itself"},
+        {.key = "auth", .help = "who may do what: tokens, pass-phrase, anonymous access (docs/security.md)"},
         {.key = "devices", .help = "the hardware (or simulation) the channels live on", .required = true},
         {.key = "sensors", .help = "read-only values"},
         {.key = "relays", .help = "on/off outputs"},

@@ -11,7 +11,7 @@
 
 namespace hwb::devicemap::schema {
 
-std::vector<OptionSpec> top_level();  // bridge, devices, sensors, relays, texts (names only)
+std::vector<OptionSpec> top_level();  // bridge, auth, devices, sensors, relays, texts (names only)
 std::vector<OptionSpec> bridge();
 std::vector<OptionSpec> tls();     // bridge.tls
 std::vector<OptionSpec> limits();  // bridge.limits
@@ -21,6 +21,11 @@ std::vector<OptionSpec> sensor();     // after channel()
 std::vector<OptionSpec> relay();
 std::vector<OptionSpec> relay_policy();  // max_on, min_on, min_off, interlock
 std::vector<OptionSpec> text();
+// Who may do what (auth_section.cpp): the `auth:` section, one `machine_tokens` entry, and the
+// `control:` key of relays and texts.
+std::vector<OptionSpec> auth();
+std::vector<OptionSpec> machine_token();
+std::vector<OptionSpec> channel_access();
 
 // Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
 inline constexpr std::size_t max_id_length = 64;

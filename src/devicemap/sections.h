@@ -29,6 +29,10 @@ struct LoadContext {
     std::set<std::string> incomplete_devices;
     // interlock group -> its relays (id, where the group is named), in map order
     std::map<std::string, std::vector<std::pair<std::string, SourceLocation>>> interlock_groups;
+    // Relays and texts with a `control:` other than operator (auth_section.cpp).
+    std::map<std::string, Role> control;
+    // Channel ids named by machine tokens, checked once all channels are known.
+    std::vector<std::pair<std::string, SourceLocation>> token_channel_refs;
 };
 
 // `bridge:` (absent or empty: all defaults).
@@ -37,6 +41,14 @@ BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context);
 // `bridge.tls` and `bridge.limits` (tls_section.cpp, limits_section.cpp); `section` is the value.
 TlsConfig read_tls(const YAML::Node& section, LoadContext& context);
 LimitsConfig read_limits(const YAML::Node& section, LoadContext& context);
+// `auth:` (absent: no authentication). Channel references are checked by check_auth.
+AuthConfig read_auth(const YAML::Node& section, LoadContext& context);
+// `control:` of one relay or text channel into context.control.
+class MappingReader;
+void read_channel_access(MappingReader& reader, const std::string& channel_id, LoadContext& context);
+// After all sections: machine token channels exist and are relays or texts; a map that listens
+// beyond loopback has authentication or says allow_anonymous (at `listen`, else the file).
+void check_auth(const YAML::Node& root, const BridgeConfig& bridge, AuthConfig& auth, LoadContext& context);
 
 // `devices:`, one DeviceConfig per entry into context.devices.
 void read_devices(const YAML::Node& section, LoadContext& context);

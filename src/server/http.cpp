@@ -13,26 +13,14 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/messages.h"
+#include "server/http_internal.h"
 #include "server/map_api.h"
 #include "server/server.h"
 #include "server/web_assets.h"
 
 namespace hwb {
 
-// Per-request state in lws' per-session memory (plain data: lws zeroes it and frees it).
-struct HttpSlot {
-    const char* data;      // answer body being sent
-    std::size_t size;
-    std::size_t sent;
-    std::string* owned;    // body built for this request (JSON), freed when the transaction ends
-    std::string* request;  // POST body being collected
-    std::uint64_t pending;  // id in Server::map_requests_ while an apply/save waits for its result
-    unsigned status;       // of a deferred answer (headers written in WRITEABLE)
-    map_api::Action action;
-    bool headers_pending;
-    bool close_after;      // the request body was not read: close instead of keeping the connection
-};
-static_assert(sizeof(HttpSlot) <= http_slot_size, "http_slot_size is too small");
+
 
 namespace {
 
@@ -51,14 +39,6 @@ const char* mime_type(std::string_view path) {
     return "application/octet-stream";
 }
 
-std::string header(lws* wsi, lws_token_indexes token) {
-    int length = lws_hdr_total_length(wsi, token);
-    if (length <= 0) return {};
-    std::string value(static_cast<std::size_t>(length) + 1, '\0');
-    if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return {};
-    value.resize(static_cast<std::size_t>(length));
-    return value;
-}
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -71,11 +51,6 @@ void free_body(HttpSlot* slot) {
     *slot = HttpSlot{};
 }
 
-std::string peer_of(lws* wsi) {
-    char peer[64] = "?";
-    lws_get_peer_simple(wsi, peer, sizeof(peer));
-    return peer;
-}
 
 bool add_security_headers(lws* wsi, unsigned char** p, unsigned char* end) {
     auto add = [&](const char* name, const char* value) {
@@ -111,21 +86,6 @@ int send_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body) {
     return begin_response(wsi, slot, status, "application/json", *owned, owned);
 }
 
-// A JSON answer whose headers are written in the next WRITEABLE: usable from any callback on the
-// loop thread, including results that arrive after the request callback returned.
-void defer_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body, bool close_after = false) {
-    delete slot->owned;
-    delete slot->request;
-    slot->request = nullptr;
-    slot->owned = new std::string(std::move(body));
-    slot->data = slot->owned->data();
-    slot->size = slot->owned->size();
-    slot->sent = 0;
-    slot->status = status;
-    slot->headers_pending = true;
-    slot->close_after = slot->close_after || close_after;
-    lws_callback_on_writable(wsi);
-}
 
 int write_deferred_headers(lws* wsi, HttpSlot* slot) {
     unsigned char buffer[LWS_PRE + 1024];
@@ -149,6 +109,37 @@ int write_deferred_headers(lws* wsi, HttpSlot* slot) {
 }
 
 }  // namespace
+
+std::string header(lws* wsi, lws_token_indexes token) {
+    int length = lws_hdr_total_length(wsi, token);
+    if (length <= 0) return {};
+    std::string value(static_cast<std::size_t>(length) + 1, '\0');
+    if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return {};
+    value.resize(static_cast<std::size_t>(length));
+    return value;
+}
+
+std::string peer_of(lws* wsi) {
+    char peer[64] = "?";
+    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    return peer;
+}
+
+// A JSON answer whose headers are written in the next WRITEABLE: usable from any callback on the
+// loop thread, including results that arrive after the request callback returned.
+void defer_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body, bool close_after) {
+    delete slot->owned;
+    delete slot->request;
+    slot->request = nullptr;
+    slot->owned = new std::string(std::move(body));
+    slot->data = slot->owned->data();
+    slot->size = slot->owned->size();
+    slot->sent = 0;
+    slot->status = status;
+    slot->headers_pending = true;
+    slot->close_after = slot->close_after || close_after;
+    lws_callback_on_writable(wsi);
+}
 
 // Browsers send Origin on WebSocket upgrades and on every POST. Allowed: the server's own host
 // (Origin's host equals the Host header) and the map's allow-list; requests without Origin come
@@ -224,8 +215,9 @@ int Server::map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& 
     Action action = map_api::action_of(path);
     if (!post) {
         if (path == "/api/map") {
+            if (!may_read(wsi, slot)) return 0;
             MapDocument doc = map_admin_->current();
-            auto admin = map_api::admin_check(peer_of(wsi), header(wsi, WSI_TOKEN_HOST));
+            auto admin = map_admin_check(wsi, http_identity(wsi));
             nlohmann::json body = {{"path", doc.path},         {"text", doc.text},
                                    {"version", doc.version},   {"admin", admin.admin},
                                    {"admin_reason", admin.reason}, {"max_bytes", map_api::max_body_bytes}};
@@ -248,10 +240,17 @@ int Server::map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& 
     if (action == Action::none) return refuse(HTTP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "POST goes to /api/map/validate, /apply or /save");
     if (!origin_allowed(wsi, (std::string("POST ") + path).c_str()))
         return refuse(HTTP_STATUS_FORBIDDEN, "refused", "origin not allowed (see bridge.allowed_origins)");
-    if (action != Action::validate) {
-        auto admin = map_api::admin_check(peer_of(wsi), header(wsi, WSI_TOKEN_HOST));
+    if (action == Action::validate) {
+        if (!may_read(wsi, slot)) {
+            slot->close_after = true;
+            return 0;
+        }
+    } else {
+        auto who = http_identity(wsi);
+        auto admin = map_admin_check(wsi, who);
         if (!admin.admin) {
-            spdlog::warn("audit: map {} by {} refused: not admin", map_api::to_string(action), peer_of(wsi));
+            audit(AuditTag{who.ok() ? who.value().subject : "?", peer_of(wsi), "http"}, false,
+                  std::string("map ") + map_api::to_string(action), "refused (forbidden): " + admin.reason);
             return refuse(HTTP_STATUS_FORBIDDEN, "refused", admin.reason);
         }
     }
@@ -293,10 +292,11 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
         defer_json(wsi, slot, HTTP_STATUS_OK, map_api::dump(answer));
         return 0;
     }
-    std::string peer = peer_of(wsi);
-    const char* action = map_api::to_string(slot->action);
+    auto who = http_identity(wsi);
+    AuditTag tag{who.ok() ? who.value().subject : "?", peer_of(wsi), "http"};
+    const std::string action = std::string("map ") + map_api::to_string(slot->action);
     if (draft.version.empty()) {
-        spdlog::warn("audit: map {} by {} refused: no base version", action, peer);
+        audit(tag, false, action, "refused (bad_request): no base version");
         defer_json(wsi, slot, 428, map_api::error_body("bad_request",
             "say which version the draft is based on ({\"text\", \"version\"} or If-Match)"));
         return 0;
@@ -305,17 +305,17 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
     map_requests_.emplace(id, wsi);
     slot->pending = id;
     std::weak_ptr<bool> alive = alive_;
-    auto done = [this, alive, id, peer, action](MapApplyResult result) {
+    auto done = [this, alive, id, tag, action](MapApplyResult result) {
         auto server_alive = alive.lock();
         if (!server_alive || !*server_alive) return;
         try {
             std::string summary;
             for (const auto& line : result.summary) summary += (summary.empty() ? "" : "; ") + line;
             if (result.error) {
-                spdlog::warn("audit: map {} by {} refused: {}: {}", action, peer, result.error->code, result.error->message);
+                audit(tag, false, action, "refused (" + result.error->code + "): " + result.error->message);
             } else {
-                spdlog::info("audit: map {} by {} done, version {}: {}", action, peer, result.version,
-                             summary.empty() ? "no changes" : summary);
+                audit(tag, true, action,
+                      "done, version " + result.version + ": " + (summary.empty() ? "no changes" : summary));
             }
             map_applied(id, result);
         } catch (const std::exception& e) {
@@ -325,7 +325,7 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
     try {
         map_admin_->apply(draft.text, draft.version, slot->action == Action::save, done);
     } catch (const std::exception& e) {
-        spdlog::error("audit: map {} by {} failed: {}", action, peer, e.what());
+        audit(tag, false, action, std::string("failed: ") + e.what());
         if (map_requests_.erase(id) != 0) {
             slot->pending = 0;
             defer_json(wsi, slot, HTTP_STATUS_INTERNAL_SERVER_ERROR, map_api::error_body("io", e.what()));
@@ -373,9 +373,14 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
                 lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "device map editing is not available");
                 return lws_http_transaction_completed(wsi) ? -1 : 0;
             }
+            if (path == "/api/login") {
+                if (post) return login_request(wsi, slot);
+                defer_json(wsi, slot, HTTP_STATUS_METHOD_NOT_ALLOWED, map_api::error_body("bad_request", "use POST"));
+                return 0;
+            }
             if (post) {
                 defer_json(wsi, slot, HTTP_STATUS_METHOD_NOT_ALLOWED,
-                           map_api::error_body("bad_request", "POST is only served under /api/map"), true);
+                           map_api::error_body("bad_request", "POST is only served under /api/map and at /api/login"), true);
                 return 0;
             }
             if (path == "/healthz") {
@@ -383,6 +388,7 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
                 return send_json(wsi, slot, HTTP_STATUS_OK, body.dump());
             }
             if (path == "/api/channels") {
+                if (!may_read(wsi, slot)) return 0;
                 return send_json(wsi, slot, HTTP_STATUS_OK, protocol::channels_document(config_.name, *channels_));
             }
             if (path == "/") path = "/index.html";
@@ -395,6 +401,11 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
 
         case LWS_CALLBACK_HTTP_BODY:
             if (slot->request == nullptr) return 0;  // refused already; the answer is on its way
+            if (slot->login && slot->request->size() + len > max_login_body_bytes) {
+                defer_json(wsi, slot, HTTP_STATUS_REQ_ENTITY_TOO_LARGE,
+                           map_api::error_body("too_large", "a sign-in body has at most 4096 bytes"), true);
+                return 0;
+            }
             if (slot->request->size() + len > map_api::max_body_bytes) {
                 defer_json(wsi, slot, HTTP_STATUS_REQ_ENTITY_TOO_LARGE,
                            map_api::error_body("too_large", "a device map may have at most " +
@@ -407,7 +418,7 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
 
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
             if (slot->request == nullptr) return 0;
-            return map_post(wsi, slot);
+            return slot->login ? login_post(wsi, slot) : map_post(wsi, slot);
 
         case LWS_CALLBACK_HTTP_WRITEABLE: {
             if (slot->data == nullptr) return 0;

@@ -14,7 +14,7 @@ constexpr std::size_t keep_up_limit = 32;
 }  // namespace
 
 SensorSession::SensorSession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id)), rate_timer_(server.loop(), [this] { request_write(); }) {
+    : Session(server, wsi, std::move(client_id), ChannelKind::sensor), rate_timer_(server.loop(), [this] { request_write(); }) {
     size_for_sensors();
     subscribed_.assign(subscribed_.size(), true);
 }
@@ -45,11 +45,12 @@ void SensorSession::channels_changed() {
 }
 
 void SensorSession::start() {
-    send(protocol::sensor_hello({server_.config().name, client_}, server_.channels().sensors()));
+    if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
+    send(with_access(protocol::sensor_hello({server_.config().name, client_}, server_.channels().sensors())));
 }
 
 void SensorSession::reading_changed(std::size_t index) {
-    if (!subscribed_[index] || dirty_[index] || closing()) return;
+    if (!subscribed_[index] || dirty_[index] || closing() || !authorized()) return;
     // Several readings can arrive in one turn of the loop (a serial read holds many lines); they
     // are all sent unless the client is behind or capped its rate.
     if (!min_interval_ && queued_messages() < keep_up_limit) {

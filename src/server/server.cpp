@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/messages.h"
+#include "server/login.h"
 #include "server/sessions.h"
 #include "server/tls.h"
 
@@ -137,7 +138,8 @@ Server::~Server() {
     if (channels_ != nullptr) channels_->remove_observer(this);
     // Closes every connection with 1001 (going away); their CLOSED callbacks still reach us here.
     // Timers of sessions closed on the way must not touch the context being torn down.
-    for (auto& [raw, session] : sessions_) session->quiesce();
+    for (auto& [raw, session] : sessions_) session->stop_timers();
+    login_.reset();  // waits for a pass-phrase check in progress; its fd watch needs the loop
     loop_->invalidate();
     lws_context_destroy(context_);
 }
@@ -148,6 +150,13 @@ void Server::attach(Channels& channels) {
     sensor_index_.clear();
     for (std::size_t i = 0; i < channels.sensors().size(); ++i) sensor_index_[channels.sensors()[i].get()] = i;
     reading_cache_.assign(channels.sensors().size(), {});
+}
+
+void Server::set_auth(const AuthConfig& auth, std::string secret) {
+    bool changed = access_.identities_change(auth, secret);
+    access_.configure(auth, std::move(secret));
+    if (!changed) return;
+    for (auto& [raw, session] : sessions_) session->identities_changed();
 }
 
 void Server::channels_changing() {
@@ -234,7 +243,16 @@ Session* Server::open_session(ChannelKind kind, lws* wsi) {
     lws_get_peer_simple(wsi, peer, sizeof(peer));
     spdlog::info("client {} connected from {} ({})", id, peer, to_string(kind));
     sessions_.emplace(session.get(), session);
-    session->start();
+    // A token may come in the upgrade's Authorization header (non-browser clients).
+    std::optional<std::string> header_token;
+    if (int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION); length > 0) {
+        std::string value(static_cast<std::size_t>(length) + 1, '\0');
+        if (lws_hdr_copy(wsi, value.data(), length + 1, WSI_TOKEN_HTTP_AUTHORIZATION) >= 0) {
+            value.resize(static_cast<std::size_t>(length));
+            header_token = bearer_token(value);  // other schemes (a proxy's Basic) are not ours
+        }
+    }
+    session->begin(std::move(header_token), peer);
     return session.get();
 }
 
@@ -271,7 +289,7 @@ void Server::on_relay_change(const Relay& relay, const Cause& cause) {
                  to_string(relay.state()), to_string(cause.kind), cause.client.empty() ? "" : " ", cause.client);
     if (relay_sessions_.empty()) return;
     auto message = std::make_shared<const std::string>(protocol::relay_state(relay, cause));
-    for (auto* s : relay_sessions_) s->send(message);
+    for (auto* s : relay_sessions_) s->publish(message);
 }
 
 void Server::on_text_line(const TextChannel& channel, const TextLine& line) {
@@ -292,13 +310,13 @@ void Server::on_status(ChannelKind kind, const std::string& id, const ChannelSta
     auto message = std::make_shared<const std::string>(protocol::status(id, status));
     switch (kind) {
         case ChannelKind::sensor:
-            for (auto* s : sensor_sessions_) s->send(message);
+            for (auto* s : sensor_sessions_) s->publish(message);
             break;
         case ChannelKind::relay:
-            for (auto* s : relay_sessions_) s->send(message);
+            for (auto* s : relay_sessions_) s->publish(message);
             break;
         case ChannelKind::text:
-            for (auto* s : text_sessions_) s->send(message);
+            for (auto* s : text_sessions_) s->publish(message);
             break;
     }
 }

@@ -12,8 +12,10 @@
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "server/limits.h"
+#include "server/access.h"
 #include "server/lws_loop.h"
 #include "server/map_admin.h"
+#include "server/map_api.h"
 #include "server/session.h"
 
 namespace hwb {
@@ -23,6 +25,7 @@ struct HttpSlot;
 class SensorSession;
 class RelaySession;
 class TextSession;
+class LoginChecks;
 
 // lws per-connection memory of the HTTP protocol (HttpSlot, http.cpp).
 constexpr std::size_t http_slot_size = sizeof(void*) * 10;
@@ -53,6 +56,11 @@ public:
     void channels_changing();
     void channels_changed(const BridgeConfig& bridge);
     Channels& channels() { return *channels_; }
+    // Who may do what (docs/security.md, "Authentication"); `secret` is auth.secret_file's content.
+    // At start and on every map reload; when identities change meaning (another secret, other
+    // machine tokens, another anonymous role) every client is closed with 1012 to connect again.
+    void set_auth(const AuthConfig& auth, std::string secret);
+    const Access& access() const { return access_; }
     // Serves /api/map (read, validate, apply, save); without one those answer 404.
     void set_map_admin(MapAdmin* admin) { map_admin_ = admin; }
 
@@ -92,6 +100,17 @@ private:
     // /api/map (map_api.h); http.cpp.
     int map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& path);
     int map_post(lws* wsi, HttpSlot* slot);
+    // Authentication of HTTP requests (http_auth.cpp): the Bearer token's identity, else the
+    // anonymous one; an invalid token is an error (never silently anonymous).
+    Result<Identity> http_identity(lws* wsi);
+    // Answers 401 (or 403) when the request may not read the bridge's data; true when it may.
+    bool may_read(lws* wsi, HttpSlot* slot);
+    // Map apply/save: admins with authentication, local clients without (map_api::admin_check).
+    map_api::AdminCheck map_admin_check(lws* wsi, const Result<Identity>& who);
+    // POST /api/login.
+    int login_request(lws* wsi, HttpSlot* slot);
+    int login_post(lws* wsi, HttpSlot* slot);
+    void http_result(std::uint64_t request, unsigned status, std::string body);
     void map_applied(std::uint64_t request, const MapApplyResult& result);
 
     BridgeConfig config_;
@@ -103,6 +122,8 @@ private:
     std::uint16_t port_ = 0;
     Channels* channels_ = nullptr;
     MapAdmin* map_admin_ = nullptr;
+    Access access_;
+    std::unique_ptr<LoginChecks> login_;  // created with the first pass-phrase sign-in
     // Map apply/save requests waiting for their result, by request id: a connection that closes
     // meanwhile is erased (CLOSED_HTTP), so a late result is dropped, never written to a freed wsi.
     std::unordered_map<std::uint64_t, lws*> map_requests_;

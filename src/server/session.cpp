@@ -40,8 +40,8 @@ void append_text_frame(std::vector<unsigned char>& out, const std::string& paylo
 }
 }  // namespace
 
-Session::Session(Server& server, lws* wsi, std::string client_id)
-    : server_(server), wsi_(wsi), client_(std::move(client_id)) {}
+Session::Session(Server& server, lws* wsi, std::string client_id, ChannelKind kind)
+    : server_(server), wsi_(wsi), client_(std::move(client_id)), kind_(kind) {}
 
 int Session::on_receive(const void* data, std::size_t len, bool first, bool final, bool binary) {
     if (first) {
@@ -58,7 +58,9 @@ int Session::on_receive(const void* data, std::size_t len, bool first, bool fina
     }
     rx_.append(static_cast<const char*>(data), len);
     if (!final) return 0;
-    if (rx_binary_) {
+    if (gate(rx_binary_ ? std::string_view() : std::string_view(rx_))) {
+        // an `auth` message, or refused: the client has no role yet
+    } else if (rx_binary_) {
         send(protocol::error(nullptr, "", Error{"bad_request", "binary frames are not accepted; send JSON text"}));
     } else {
         handle_message(rx_);

@@ -5,7 +5,7 @@
 namespace hwb {
 
 TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id)),
+    : Session(server, wsi, std::move(client_id), ChannelKind::text),
       peer_(peer_address(wsi)),
       limiter_(server.gate().limits().text_requests, server.gate().limits().max_refusals,
                server.gate().limits().refusal_window, server.loop().now()) {}
@@ -18,7 +18,8 @@ void TextSession::channels_changed() {
 }
 
 void TextSession::start() {
-    send(protocol::text_hello({server_.config().name, client_}, server_.channels().texts()));
+    if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
+    send(with_access(protocol::text_hello({server_.config().name, client_}, server_.channels().texts())));
 }
 
 void TextSession::handle_message(std::string_view message) {
@@ -57,13 +58,17 @@ void TextSession::handle_message(std::string_view message) {
                 open_.erase(request.channel);
                 send(protocol::text_ack(request.id, request.channel));
             } else {
+                std::string action = "text send " + request.channel + " (" + std::to_string(request.line.size()) + " bytes)";
+                if (!check_control(request.id, request.channel, action)) return;
                 if (!has_open(request.channel)) {
                     send(protocol::error(request.id, request.channel,
                                          Error{"not_open", "open text channel '" + request.channel + "' before sending"}));
                     return;
                 }
                 auto reply = [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
-                              name = request.channel](Status status) {
+                              name = request.channel, action, tag = audit_tag()](Status status) {
+                    hwb::audit(tag, status.ok(), action,
+                          status.ok() ? "done" : "refused (" + status.error().code + "): " + status.error().message);
                     auto self = weak.lock();
                     if (!self) return;
                     self->send(status.ok() ? protocol::text_ack(id, name) : protocol::error(id, name, status.error()));

@@ -205,6 +205,20 @@ VALID = [
                    text_rate: 10000, text_burst: 10000, max_refusals: 1}
         devices: [{id: a, driver: sim}]
         """)),
+    ("auth keys and control", textwrap.dedent("""\
+        bridge: {listen: '0.0.0.0:8080'}
+        auth:
+          secret_file: /etc/hwbridge/secret
+          allow_anonymous: viewer
+          passphrase_hash: "pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+          passphrase_role: admin
+          passphrase_ttl: 30m
+          machine_tokens:
+            - {name: plc, sha256: 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff, role: operator, channels: [r]}
+        devices: [{id: a, driver: sim}]
+        relays: [{id: r, device: a, control: admin}]
+        texts: [{id: t, device: a, control: operator}]
+        """)),
     ("sensor keys", textwrap.dedent("""\
         devices: [{id: a, driver: sim, seed: 4294967295}]
         sensors:
@@ -252,6 +266,14 @@ KNOWN_DIFFERENCES = [
     ("tls file that does not exist",
      "bridge: {tls: {cert: /nonexistent/cert.pem, key: /nonexistent/key.pem}}\ndevices: [{id: a, driver: sim}]\n",
      "cannot read 'cert' file /nonexistent/cert.pem: no such file"),
+    ("listen beyond loopback without auth", "bridge: {listen: '0.0.0.0:80'}\ndevices: [{id: a, driver: sim}]\n",
+     "but the map has no authentication"),
+    ("machine token channel that is not a relay or text",
+     "auth: {machine_tokens: [{name: m, sha256: " + "a" * 64 + ", channels: [x]}]}\ndevices: [{id: a, driver: sim}]\n",
+     "machine token channel 'x' is not a relay or text channel"),
+    ("pass-phrase without a secret file",
+     "auth: {passphrase_hash: 'pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'}\n"
+     "devices: [{id: a, driver: sim}]\n", "'passphrase_hash' needs 'secret_file'"),
     ("boolean spelled True", "devices: [{id: p, driver: gpio, chip: c}]\nrelays: [{id: r, device: p, line: '5', active_low: True}]\n",
      "'active_low' must be true or false"),
 ]

@@ -98,7 +98,7 @@ TEST_F(MapApiDaemon, ApplyOfAnOutdatedVersionIs409AndChangesNothing) {
     EXPECT_EQ(after["text"], draft);
     EXPECT_EQ(after["version"], json::parse(applied.body)["version"]);
     EXPECT_NE(after["version"], before["version"]);
-    EXPECT_NE(daemon.log().find("audit: map apply by 127.0.0.1 done"), std::string::npos) << daemon.log();
+    EXPECT_NE(daemon.log().find("audit: map apply by anonymous from 127.0.0.1 (http): done"), std::string::npos) << daemon.log();
     // The old version is stale now.
     EXPECT_EQ(post_json("/api/map/apply", {{"text", map}, {"version", before["version"]}}).status, 409);
 }

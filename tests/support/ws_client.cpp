@@ -185,6 +185,7 @@ WsClient::WsClient(std::uint16_t port, Options options) {
                           "\r\nSec-WebSocket-Version: 13\r\n";
     if (!options.subprotocol.empty()) request += "Sec-WebSocket-Protocol: " + options.subprotocol + "\r\n";
     if (options.origin) request += "Origin: " + *options.origin + "\r\n";
+    for (const auto& h : options.headers) request += h + "\r\n";
     request += "\r\n";
     try {
         write(request);

@@ -46,6 +46,7 @@ public:
         std::string path = "/";
         int receive_buffer = 0;             // SO_RCVBUF before connecting (small: a slow reader)
         std::optional<std::string> tls_ca;  // wss: TLS, verifying the bridge against this PEM file (tls.h)
+        std::vector<std::string> headers;   // extra request header lines ("Authorization: Bearer x")
     };
 
     // Connects and performs the handshake. On refusal, ok() is false and refusal() has the answer.

@@ -1,0 +1,108 @@
+// The authentication part of a session (docs/protocol.md, "Authentication"): the first hello,
+// `auth` messages, the gate before a client has a role, access in hellos, control checks, and
+// the audit lines. The token itself is never logged or echoed.
+#include <libwebsockets.h>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/auth.h"
+#include "server/server.h"
+#include "server/session.h"
+
+namespace hwb {
+
+void audit(const AuditTag& who, bool done, const std::string& action, const std::string& result) {
+    spdlog::log(done ? spdlog::level::info : spdlog::level::warn, "audit: {} by {} from {} ({}): {}", action,
+                who.subject, who.peer, who.client, result);
+}
+
+void Session::begin(std::optional<std::string> header_token, std::string peer) {
+    peer_ = std::move(peer);
+    if (header_token) {
+        authenticate(nullptr, *header_token, false);
+        return;
+    }
+    identity_ = server_.access().anonymous();
+    if (authorized()) {
+        start();
+    } else {
+        send(protocol::auth_required_hello(to_string(kind_), client_, server_.access().passphrase_login()));
+    }
+}
+
+bool Session::gate(std::string_view message) {
+    if (auto auth = protocol::parse_auth_request(message)) {
+        if (auto* bad = std::get_if<protocol::BadRequest>(&*auth)) {
+            audit(false, "auth", "refused (" + bad->error.code + "): " + bad->error.message);
+            send(protocol::error(bad->id, "", bad->error));
+            close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, bad->error.message);
+        } else {
+            const auto& request = std::get<protocol::AuthRequest>(*auth);
+            authenticate(request.id, request.token, true);
+        }
+        return true;
+    }
+    if (authorized()) return false;
+    audit(false, "request before auth", "refused (unauthorized)");
+    send(protocol::error(nullptr, "", Error{"unauthorized",
+                                            "authenticate first: send {\"type\":\"auth\",\"token\":\"...\"}"}));
+    close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "authentication required");
+    return true;
+}
+
+void Session::authenticate(const protocol::Json& id, const std::string& token, bool answer) {
+    auto who = server_.access().authenticate(token, wall_clock_ms());
+    if (!who.ok()) {
+        audit(false, "auth", "refused (" + who.error().code + "): " + who.error().message);
+        send(protocol::error(id, "", who.error()));
+        close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, who.error().code == "token_expired" ? "token expired" : "invalid token");
+        return;
+    }
+    identity_ = std::move(who.value());
+    expiry_.reset();
+    if (identity_.expires_ms) {
+        expiry_ = std::make_unique<Timer>(server_.loop(), [this] {
+            audit(false, "session", "token expired, closing with 1008");
+            close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
+        });
+        expiry_->start(std::chrono::milliseconds(std::max<std::int64_t>(0, *identity_.expires_ms - wall_clock_ms())));
+    }
+    audit(true, "auth", std::string("ok, role ") + to_string(identity_.role) + " (" + identity_.method +
+                            (identity_.channels ? ", limited to channels" : "") + ")");
+    if (answer) send(protocol::auth_ack(id, access_info()));
+    start();
+}
+
+void Session::identities_changed() {
+    expiry_.reset();
+    close_with(1012, "authentication settings changed; connect again");
+}
+
+void Session::stop_timers() {
+    expiry_.reset();
+    quiesce();
+}
+
+protocol::AccessInfo Session::access_info() const {
+    protocol::AccessInfo info{to_string(identity_.role), identity_.subject, identity_.method, identity_.expires_ms, {}};
+    auto add = [&](const auto& channels) {
+        for (const auto& channel : channels)
+            if (server_.access().may_control(identity_, to_string(kind_), channel->id()).ok())
+                info.control.push_back(channel->id());
+    };
+    if (kind_ == ChannelKind::relay) add(server_.channels().relays());
+    if (kind_ == ChannelKind::text) add(server_.channels().texts());
+    return info;
+}
+
+std::string Session::with_access(std::string hello) const { return protocol::with_access(std::move(hello), access_info()); }
+
+bool Session::check_control(const protocol::Json& id, const std::string& channel, const std::string& action) {
+    auto allowed = server_.access().may_control(identity_, to_string(kind_), channel);
+    if (allowed.ok()) return true;
+    audit(false, action, "refused (forbidden): " + allowed.error().message);
+    send(protocol::error(id, channel, allowed.error()));
+    return false;
+}
+
+}  // namespace hwb
