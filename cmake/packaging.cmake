@@ -5,7 +5,7 @@
 # systemd unit and udev rules to /lib (Debian 12's place for them).
 include(GNUInstallDirs)
 
-set(HWB_PACKAGE_MAINTAINER "hwbridge maintainers <hwbridge@users.noreply.github.com>"
+set(HWB_PACKAGE_MAINTAINER "hwbridge developers <hwbridge@users.noreply.github.com>"
     CACHE STRING "Maintainer field of the .deb")
 
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
@@ -26,9 +26,15 @@ add_custom_command(
   OUTPUT ${PROJECT_BINARY_DIR}/packaging/changelog.gz
   COMMAND ${HWB_GZIP} -n -9 -c ${PROJECT_SOURCE_DIR}/packaging/changelog > ${PROJECT_BINARY_DIR}/packaging/changelog.gz
   DEPENDS ${PROJECT_SOURCE_DIR}/packaging/changelog)
-add_custom_target(hwb_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz)
+# The manual page, compressed the same way.
+add_custom_command(
+  OUTPUT ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz
+  COMMAND ${HWB_GZIP} -n -9 -c ${PROJECT_SOURCE_DIR}/packaging/hwbridge.1 > ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/packaging/hwbridge.1)
+add_custom_target(hwb_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz)
 
 install(FILES packaging/hwbridge.yaml DESTINATION ${HWB_CONF_DIR})
+install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB_SYSTEM_LIB_DIR}/systemd/system)
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
 install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md

@@ -182,6 +182,11 @@ TEST_F(SystemdService, IgnoresAWatchdogMeantForAnotherProcess) {
 TEST_F(SystemdService, RunsNormallyWhenTheNotifySocketIsGone) {
     ::setenv("NOTIFY_SOCKET", "/tmp/hwbridge-test-no-such-socket", 1);
     Daemon daemon(map_yaml);
+    // The warning follows the "listening on" line the Daemon waited for (READY=1 is sent after it):
+    // wait for it rather than read the log at once (under qemu-user it comes milliseconds later).
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (daemon.log().find("cannot notify systemd") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
     EXPECT_NE(daemon.log().find("cannot notify systemd"), std::string::npos) << daemon.log();
     EXPECT_EQ(daemon.stop(SIGTERM), 0);
 }
