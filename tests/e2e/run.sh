@@ -22,8 +22,13 @@ newer="$(find "$root/web" -newer "$binary" -type f \( -name '*.html' -o -name '*
 config="$root/config/demo.yaml"
 [ -f "$config" ] || fail "demo device map $config is missing"
 
-mkdir -p "$here/output"
-log="$here/output/hwbridge.log"
+# Screenshots and the daemon's log. By default tests/e2e/output/, whose screenshots are the ones
+# the docs show (run this script by hand to refresh them); CTest points it into the build folder
+# so that running the suite does not rewrite tracked files.
+out="${HWB_E2E_OUTPUT:-$here/output}"
+export HWB_E2E_OUTPUT="$out"
+mkdir -p "$out"
+log="$out/hwbridge.log"
 : > "$log"
 
 "$binary" "$config" --listen 127.0.0.1:0 > "$log" 2>&1 &

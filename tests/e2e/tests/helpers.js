@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 export const E2E_DIR = resolve(here, '..');
 export const REPO_ROOT = resolve(E2E_DIR, '../..');
-export const OUTPUT_DIR = join(E2E_DIR, 'output');
+export const OUTPUT_DIR = process.env.HWB_E2E_OUTPUT || join(E2E_DIR, 'output');
 export const DEMO_CONFIG = join(REPO_ROOT, 'config', 'demo.yaml');
 export const CHROMIUM = process.env.HWB_CHROMIUM || '/usr/bin/chromium';
 
