@@ -6,11 +6,13 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include "core/device_map.h"
 #include "core/rate_limit.h"
+#include "protocol/messages.h"
 
 struct lws;
 
@@ -69,5 +71,17 @@ std::string peer_address(lws* wsi);
 // Every refusal is audited (throttled). `kind` names the requests in messages ("relay").
 bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const std::string& peer,
                    const nlohmann::json& id, const std::string& channel, const char* kind);
+
+// The same for a request as parsed by protocol::parse_*_request (Requests: its variant of valid
+// requests): every request counts, a malformed one too (by its id, on no channel).
+template <typename Requests, typename Parsed>
+bool admit_parsed(Server& server, Session& session, RequestLimiter& limiter, const std::string& peer,
+                  const Parsed& parsed, const char* kind) {
+    if (const auto* bad = std::get_if<protocol::BadRequest>(&parsed))
+        return admit_request(server, session, limiter, peer, bad->id, "", kind);
+    return std::visit(
+        [&](const auto& request) { return admit_request(server, session, limiter, peer, request.id, request.channel, kind); },
+        std::get<Requests>(parsed));
+}
 
 }  // namespace hwb

@@ -41,20 +41,8 @@ void RelaySession::start() {
 
 void RelaySession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_relay_request(message);
-    // Every request counts against the limit, bad ones too; one over it is answered, not executed.
-    nlohmann::json id;
-    std::string channel;
-    if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
-        id = bad->id;
-    } else {
-        std::visit(
-            [&](const auto& request) {
-                id = request.id;
-                channel = request.channel;
-            },
-            std::get<protocol::RelayRequest>(parsed));
-    }
-    if (!admit_request(server_, *this, limiter_, peer_, id, channel, "relay")) return;
+    // One over the limit is answered, not executed.
+    if (!admit_parsed<protocol::RelayRequest>(server_, *this, limiter_, peer_, parsed, "relay")) return;
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
         send(protocol::error(bad->id, "", bad->error));
         return;
