@@ -566,6 +566,18 @@ int run_idle(const Options& o) {
     return rc;
 }
 
+// Lines "SEQ MICROS\n" for `count` ticks, numbered on from `seq`, stamped now (µs since epoch).
+static std::string stamped_lines(std::uint64_t count, std::uint64_t& seq, std::int64_t epoch) {
+    std::string chunk;
+    char line[64];
+    for (std::uint64_t k = 0; k < count; ++k) {
+        int len = std::snprintf(line, sizeof line, "%llu %lld\n", static_cast<unsigned long long>(++seq),
+                                static_cast<long long>(now_us() - epoch));
+        chunk.append(line, static_cast<std::size_t>(len));
+    }
+    return chunk;
+}
+
 // The pty alone: lines written to the master at the scenario rate, read from the slave by a
 // child on the daemon's core, as the daemon would.
 int run_floor_pty(const Options& o) {
@@ -613,17 +625,10 @@ int run_floor_pty(const Options& o) {
     {
         Ticker ticker(o.rate);
         const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
-        char line[64];
         while (now_us() < end_us) {
             pollfd p{ticker.fd(), POLLIN, 0};
             ::poll(&p, 1, 100);
-            auto n = ticker.ticks();
-            std::string chunk;
-            for (std::uint64_t k = 0; k < n; ++k) {
-                int len = std::snprintf(line, sizeof line, "%llu %lld\n", static_cast<unsigned long long>(++seq),
-                                        static_cast<long long>(now_us() - epoch));
-                chunk.append(line, static_cast<std::size_t>(len));
-            }
+            std::string chunk = stamped_lines(ticker.ticks(), seq, epoch);
             if (!chunk.empty() && ::write(pty.master(), chunk.data(), chunk.size()) < 0) break;
         }
         std::string end = "end 0\n";
@@ -827,17 +832,10 @@ int run_floor_fanout(const Options& o) {
     {
         Ticker ticker(o.rate);
         const std::int64_t end_us = begin_us + static_cast<std::int64_t>(o.duration_s * 1e6);
-        char line[64];
         while (now_us() < end_us) {
             pollfd p{ticker.fd(), POLLIN, 0};
             ::poll(&p, 1, 0);
-            auto n = ticker.ticks();
-            std::string chunk;
-            for (std::uint64_t k = 0; k < n; ++k) {
-                int size = std::snprintf(line, sizeof line, "%llu %lld\n", static_cast<unsigned long long>(++seq),
-                                         static_cast<long long>(now_us() - epoch));
-                chunk.append(line, static_cast<std::size_t>(size));
-            }
+            std::string chunk = stamped_lines(ticker.ticks(), seq, epoch);
             if (!chunk.empty() && ::write(pty.master(), chunk.data(), chunk.size()) < 0) break;
             drain(1);
         }
