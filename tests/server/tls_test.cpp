@@ -60,11 +60,11 @@ TEST_F(TlsTest, RelayOverWssGetsItsHelloAndSwitchesARelay) {
     ASSERT_TRUE(b.wait_type("hello"));
 
     a.send_json({{"type", "set"}, {"id", "t1"}, {"channel", "pump"}, {"state", "on"}});
-    auto ack = a.wait_for([](const json& m) { return m["id"] == "t1"; });
+    auto ack = a.wait_for([](const json& m) { return m.value("id", json()) == "t1"; });
     ASSERT_TRUE(ack);
     EXPECT_EQ((*ack)["type"], "ack");
     EXPECT_EQ((*ack)["state"], "on");
-    auto seen = b.wait_for([](const json& m) { return m["type"] == "state" && m["channel"] == "pump"; });
+    auto seen = b.wait_for([](const json& m) { return m.value("type", json()) == "state" && m.value("channel", json()) == "pump"; });
     ASSERT_TRUE(seen);
     EXPECT_EQ((*seen)["state"], "on");
 }
