@@ -657,17 +657,24 @@ int run_floor_pty(const Options& o) {
     return delivery.received == 0 ? 1 : 0;
 }
 
-// A raw TCP round trip over loopback: 64 bytes to an echo child on the daemon's core and back.
-int run_floor_tcp(const Options& o) {
-    const std::string name = "floor-tcp-r" + std::to_string(o.rate);
+// A TCP listener on 127.0.0.1 at a free port; `addr` receives its address.
+static int listen_loopback(int backlog, sockaddr_in& addr) {
     int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
+    addr = sockaddr_in{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 1) != 0 ||
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, backlog) != 0 ||
         getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
         throw std::runtime_error("cannot listen on loopback");
+    return listener;
+}
+
+// A raw TCP round trip over loopback: 64 bytes to an echo child on the daemon's core and back.
+int run_floor_tcp(const Options& o) {
+    const std::string name = "floor-tcp-r" + std::to_string(o.rate);
+    sockaddr_in addr{};
+    int listener = listen_loopback(1, addr);
     pid_t child = fork();
     if (child == 0) {
         pin_to_cpu(o.daemon_cpu);
@@ -744,14 +751,8 @@ static std::pair<std::uint64_t, std::uint64_t> cpu_ticks_of(pid_t pid) {
 int run_floor_fanout(const Options& o) {
     const std::string name = "floor-fanout-c" + std::to_string(o.clients) + "-r" + std::to_string(o.rate);
     PtyPair pty(true);
-    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 4096) != 0 ||
-        getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        throw std::runtime_error("cannot listen on loopback");
+    int listener = listen_loopback(4096, addr);
     const std::int64_t epoch = now_us();
     pid_t child = fork();
     if (child == 0) {
