@@ -83,18 +83,16 @@ int Session::on_writeable() {
     // written raw; libwebsockets buffers what the socket does not take and sends it before the next
     // WRITEABLE. (No extension such as permessage-deflate is enabled, which would need its framing.)
     tx_.resize(LWS_PRE);
-    std::size_t frames = 0;
     while (tx_.size() - LWS_PRE < max_batch_bytes) {
         auto message = next_message();
         if (!message) break;
         append_text_frame(tx_, **message);
-        ++frames;
     }
-    if (frames == 0) {
+    std::size_t length = tx_.size() - LWS_PRE;
+    if (length == 0) {
         if (closing_) request_write();
         return 0;
     }
-    std::size_t length = tx_.size() - LWS_PRE;
     if (lws_write(wsi_, tx_.data() + LWS_PRE, length, LWS_WRITE_RAW) < static_cast<int>(length)) {
         spdlog::debug("client {}: write failed, closing", client_);
         return -1;
