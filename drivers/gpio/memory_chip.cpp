@@ -19,6 +19,11 @@ std::uint64_t monotonic_ns() {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+}  // namespace
+
+// Named, not anonymous: MemoryGpio::State (external linkage) holds them.
+namespace memory_chip {
+
 // An eventfd owned by one input request.
 class EventFd {
 public:
@@ -47,7 +52,7 @@ struct Waiting {
     std::unique_ptr<EventFd> fd;
 };
 
-}  // namespace
+}  // namespace memory_chip
 
 struct MemoryGpio::State {
     struct Line {
@@ -61,7 +66,7 @@ struct MemoryGpio::State {
         bool out_level = false;       // driven by the requester (outputs)
         std::optional<bool> stuck;
         std::vector<bool> history;
-        Waiting* waiting = nullptr;   // the input request's event queue
+        memory_chip::Waiting* waiting = nullptr;   // the input request's event queue
     };
     struct ChipState {
         std::string name, label;
@@ -107,7 +112,7 @@ class MemoryRequest final : public LineRequest {
 public:
     MemoryRequest(std::shared_ptr<State> state, std::string chip, unsigned offset, bool input)
         : state_(std::move(state)), chip_(std::move(chip)), offset_(offset) {
-        if (input) waiting_.fd = std::make_unique<EventFd>();
+        if (input) waiting_.fd = std::make_unique<memory_chip::EventFd>();
         std::lock_guard lock(state_->mutex);
         if (input) state_->line(chip_, offset_).waiting = &waiting_;
     }
@@ -145,7 +150,7 @@ private:
     std::shared_ptr<State> state_;
     std::string chip_;
     unsigned offset_;
-    Waiting waiting_;
+    memory_chip::Waiting waiting_;
 };
 
 class MemoryChipHandle final : public Chip {

@@ -6,14 +6,13 @@
 
 #include "app/logging.h"
 #include "app/map_file.h"
+#include "app/shutdown.h"
 #include "auth/secret.h"
 #include "devicemap/loader.h"
 
 namespace hwb::app {
 
 namespace {
-
-constexpr auto safe_state_deadline = std::chrono::seconds(3);
 
 bool same_sensor(const SensorConfig& a, const SensorConfig& b) {
     return a.info.id == b.info.id && a.info.type == b.info.type && a.info.min == b.info.min &&

@@ -4,10 +4,6 @@
 
 namespace hwb::app {
 
-namespace {
-constexpr auto safe_state_deadline = std::chrono::seconds(3);
-}
-
 Shutdown::Shutdown(Server& server, Channels& channels)
     : server_(server), channels_(channels), deadline_(server.loop(), [this] {
           spdlog::error("{} relay(s) did not confirm their safe state within {} s; stopping anyway", pending_,

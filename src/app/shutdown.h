@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,9 @@
 #include "server/server.h"
 
 namespace hwb::app {
+
+// How long relays have to confirm their safe state (at shutdown, and at a reload that removes them).
+constexpr auto safe_state_deadline = std::chrono::seconds(3);
 
 class UniqueFd {
 public:

@@ -6,6 +6,7 @@
 
 #include "auth/passphrase.h"
 #include "auth/token.h"
+#include "core/text.h"
 #include "devicemap/mapping_reader.h"
 #include "devicemap/option_reader.h"
 #include "devicemap/schema.h"
@@ -59,11 +60,6 @@ bool is_hex_sha256(std::string_view text) {
     return text.size() == 64 && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 void read_secret_file(MappingReader& reader, const Options& options, AuthConfig& auth) {
     if (!options.has("secret_file")) return;
     const auto* entry = reader.find("secret_file");
@@ -101,7 +97,7 @@ std::optional<MachineToken> read_machine_token(MappingReader& reader, LoadContex
     if (!options.has("name") || !options.has("sha256")) return std::nullopt;
     MachineToken token;
     token.name = options.string("name");
-    token.sha256 = lower(options.string("sha256"));
+    token.sha256 = ascii_lower(options.string("sha256"));
     if (options.has("role")) token.role = role_from(options.string("role")).value_or(Role::operator_);
     token.where = context.diagnostics.location(reader.mark());
     bool ok = true;

@@ -34,9 +34,6 @@ constexpr const char* host_pattern = "([A-Za-z0-9][A-Za-z0-9.-]*|\\[[0-9A-Fa-f.]
 constexpr const char* port_pattern =
     "([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
 
-// Drivers may spell "no limit" as ±1e300; such a bound is left out, as in the loader's messages.
-bool bounded(double limit) { return std::isfinite(limit) && std::abs(limit) < 1e15; }
-
 Json default_value(const OptionValue& value) {
     return std::visit(
         [](const auto& v) -> Json {

@@ -9,12 +9,11 @@
 
 namespace hwb::devicemap {
 
+bool bounded(double limit) { return std::isfinite(limit) && std::abs(limit) < 1e15; }
+
 namespace {
 
 using std::chrono::milliseconds;
-
-// Some drivers spell "no limit" as ±1e300 instead of infinity; neither belongs in a message.
-bool bounded(double limit) { return std::isfinite(limit) && std::abs(limit) < 1e15; }
 
 // "between 0 and 10", "of at least 0", "" for an unbounded spec.
 template <class Format>

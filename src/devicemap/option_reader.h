@@ -20,6 +20,10 @@ std::optional<OptionValue> read_option(const YAML::Node& value, const YAML::Mark
 // How a node looks in a message: "'abc'", "a list", "a mapping", "nothing".
 std::string describe(const YAML::Node& node);
 
+// A spec's min or max is a real bound: some drivers spell "no limit" as ±1e300 instead of
+// infinity, and neither belongs in a message or in the JSON Schema.
+bool bounded(double limit);
+
 // What a spec accepts, for messages and docs: "an integer between 0 and 10", "one of a, b".
 std::string expectation(const OptionSpec& spec);
 

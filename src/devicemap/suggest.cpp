@@ -1,19 +1,10 @@
 #include "devicemap/suggest.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/text.h"
 
 namespace hwb::devicemap {
-
-namespace {
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-}  // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     // Optimal string alignment distance; three rows suffice.
@@ -35,7 +26,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
-    const std::string lower = lowercase(word);
+    const std::string lower = ascii_lower(word);
     // About one typo per four letters ("bnch" finds "bench"), and never more edits than half of
     // the shorter word, so "none" does not suggest "on".
     const std::size_t limit = std::min<std::size_t>(3, 1 + lower.size() / 4);
@@ -43,7 +34,7 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
     std::size_t best_distance = limit + 1;
     for (const auto& candidate : candidates) {
         if (candidate == word) continue;
-        const std::size_t d = edit_distance(lower, lowercase(candidate));
+        const std::size_t d = edit_distance(lower, ascii_lower(candidate));
         if (2 * d > std::min(lower.size(), candidate.size())) continue;
         if (d < best_distance) {
             best_distance = d;

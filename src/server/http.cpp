@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.h"
 #include "protocol/messages.h"
 #include "server/http_internal.h"
 #include "server/map_api.h"
@@ -39,11 +40,6 @@ const char* mime_type(std::string_view path) {
     return "application/octet-stream";
 }
 
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 void free_body(HttpSlot* slot) {
     delete slot->owned;
@@ -147,10 +143,10 @@ void defer_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body, boo
 bool Server::origin_allowed(lws* wsi, const char* what) {
     std::string origin = header(wsi, WSI_TOKEN_ORIGIN);
     if (origin.empty()) return true;
-    std::string normalized = lower(origin);
+    std::string normalized = ascii_lower(origin);
     while (!normalized.empty() && normalized.back() == '/') normalized.pop_back();
     for (const auto& allowed : config_.allowed_origins) {
-        std::string a = lower(allowed);
+        std::string a = ascii_lower(allowed);
         while (!a.empty() && a.back() == '/') a.pop_back();
         if (a == normalized) return true;
     }
@@ -159,7 +155,7 @@ bool Server::origin_allowed(lws* wsi, const char* what) {
     std::size_t scheme = normalized.find("://");
     std::string origin_host = scheme == std::string::npos ? normalized : normalized.substr(scheme + 3);
     bool scheme_ok = !tls() || normalized.rfind("https://", 0) == 0;
-    std::string host = lower(header(wsi, WSI_TOKEN_HOST));
+    std::string host = ascii_lower(header(wsi, WSI_TOKEN_HOST));
     if (!host.empty() && scheme_ok && origin_host == host) return true;
     spdlog::warn("refused {} from {}: origin '{}' is not allowed (host '{}'; see bridge.allowed_origins)", what,
                  peer_of(wsi), origin, host);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace hwb::map_api {
 
 const char* to_string(Action action) {
@@ -35,8 +37,7 @@ bool is_loopback(std::string_view address) {
 }
 
 bool is_loopback_host(std::string_view host) {
-    std::string h;
-    for (char c : host) h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string h = ascii_lower(host);
     if (!h.empty() && h.front() == '[') {  // [::1]:port
         auto close = h.find(']');
         if (close == std::string::npos) return false;
@@ -73,12 +74,6 @@ AdminCheck admin_check(std::string_view peer, std::string_view host) {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::string etag_value(std::string_view v) {
     std::string s(v);
     s.erase(0, s.find_first_not_of(" \t"));
@@ -93,7 +88,7 @@ std::string etag_value(std::string_view v) {
 DraftOrError parse_draft(std::string_view content_type, const std::string& body, std::string_view if_match) {
     Draft draft;
     draft.version = etag_value(if_match);
-    if (lower(content_type).rfind("application/json", 0) == 0) {
+    if (ascii_lower(content_type).rfind("application/json", 0) == 0) {
         auto json = nlohmann::json::parse(body, nullptr, false);
         if (json.is_discarded() || !json.is_object()) return {std::nullopt, "the body is not a JSON object"};
         auto text = json.find("text");

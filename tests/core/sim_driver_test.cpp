@@ -9,7 +9,7 @@
 namespace hwb {
 namespace {
 
-struct Recorder final : ChannelObserver {
+struct SimRecorder final : ChannelObserver {
     void on_reading(const Sensor& s) override { readings[s.id()].push_back(s.last()->value); }
     void on_relay_change(const Relay& r, const Cause&) override { relay_states.push_back(r.state()); }
     void on_text_line(const TextChannel&, const TextLine& l) override { lines.push_back(l.text); }
@@ -34,7 +34,7 @@ protected:
     DriverRegistry drivers;
     DeviceMap map;
     test::ManualLoop loop;
-    Recorder recorder;
+    SimRecorder recorder;
     std::unique_ptr<Channels> channels;
     std::unique_ptr<Device> device;
 };

@@ -3,12 +3,12 @@
 // register_*_driver call when its folder lands). Loading only validates: no port is opened.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "devicemap/loader.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
+#include "support/daemon.h"
 #ifdef HWB_TEST_HAVE_GPIO_DRIVER
 #include "gpio/gpio_driver.h"
 #endif
@@ -18,19 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// CTest sets HWB_SOURCE_DIR; the compiled-in path lets the binary also run on its own.
-const char* source_dir() {
-    if (const char* dir = std::getenv("HWB_SOURCE_DIR")) return dir;
-#ifdef HWB_TEST_SOURCE_DIR
-    return HWB_TEST_SOURCE_DIR;
-#else
-    return nullptr;
-#endif
-}
 
 TEST(ShippedDeviceMaps, EveryConfigMapLoadsWithoutErrors) {
-    ASSERT_NE(source_dir(), nullptr) << "HWB_SOURCE_DIR is not set; run through ctest";
-    const fs::path config_dir = fs::path(source_dir()) / "config";
+    // HWB_SOURCE_DIR (CTest sets it), else the compiled-in source folder.
+    const fs::path config_dir = fs::path(test::source_dir()) / "config";
 
     DriverRegistry drivers;
     register_sim_driver(drivers);

@@ -9,21 +9,21 @@ namespace {
 using test::expect_rejected;
 using test::expect_request;
 
-Parsed<RelayRequest> parse(std::string_view frame) { return parse_relay_request(frame); }
+Parsed<RelayRequest> parse_relay(std::string_view frame) { return parse_relay_request(frame); }
 
 BadRequest pulse_rejected(const std::string& duration) {
-    return expect_rejected(parse(R"({"type":"pulse","id":"p","channel":"door_opener","duration_ms":)" + duration + "}"));
+    return expect_rejected(parse_relay(R"({"type":"pulse","id":"p","channel":"door_opener","duration_ms":)" + duration + "}"));
 }
 
 std::chrono::milliseconds pulse_duration(const std::string& duration) {
     return expect_request<RelayPulse>(
-               parse(R"({"type":"pulse","id":"p","channel":"door_opener","duration_ms":)" + duration + "}"))
+               parse_relay(R"({"type":"pulse","id":"p","channel":"door_opener","duration_ms":)" + duration + "}"))
         .duration;
 }
 
 TEST(RelayRequest, SetWithClientNameParses) {
     const auto& set = expect_request<RelaySet>(
-        parse(R"({"type":"set","id":"r1","channel":"pump","state":"on","client":"greenhouse-tablet"})"));
+        parse_relay(R"({"type":"set","id":"r1","channel":"pump","state":"on","client":"greenhouse-tablet"})"));
     EXPECT_EQ(set.id, "r1");
     EXPECT_EQ(set.channel, "pump");
     EXPECT_TRUE(set.on);
@@ -31,31 +31,31 @@ TEST(RelayRequest, SetWithClientNameParses) {
 }
 
 TEST(RelayRequest, SetAcceptsOnOffAndBooleans) {
-    EXPECT_TRUE(expect_request<RelaySet>(parse(R"({"type":"set","id":1,"channel":"pump","state":"on"})")).on);
-    EXPECT_FALSE(expect_request<RelaySet>(parse(R"({"type":"set","id":1,"channel":"pump","state":"off"})")).on);
-    EXPECT_TRUE(expect_request<RelaySet>(parse(R"({"type":"set","id":1,"channel":"pump","state":true})")).on);
-    EXPECT_FALSE(expect_request<RelaySet>(parse(R"({"type":"set","id":1,"channel":"pump","state":false})")).on);
+    EXPECT_TRUE(expect_request<RelaySet>(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":"on"})")).on);
+    EXPECT_FALSE(expect_request<RelaySet>(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":"off"})")).on);
+    EXPECT_TRUE(expect_request<RelaySet>(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":true})")).on);
+    EXPECT_FALSE(expect_request<RelaySet>(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":false})")).on);
 }
 
 TEST(RelayRequest, SetWithoutClientLeavesItEmpty) {
-    EXPECT_EQ(expect_request<RelaySet>(parse(R"({"type":"set","id":1,"channel":"pump","state":"on"})")).client, "");
-    EXPECT_EQ(expect_request<RelaySet>(parse(R"({"type":"set","id":1,"channel":"pump","state":"on","client":null})")).client, "");
+    EXPECT_EQ(expect_request<RelaySet>(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":"on"})")).client, "");
+    EXPECT_EQ(expect_request<RelaySet>(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":"on","client":null})")).client, "");
 }
 
 TEST(RelayRequest, SetWithAnyOtherStateIsRejectedNamingTheField) {
     for (const char* state : {"\"ON\"", "\"1\"", "1", "0", "null", "\"\"", "[\"on\"]"}) {
-        const auto bad = expect_rejected(parse(std::string(R"({"type":"set","id":9,"channel":"pump","state":)") + state + "}"));
+        const auto bad = expect_rejected(parse_relay(std::string(R"({"type":"set","id":9,"channel":"pump","state":)") + state + "}"));
         EXPECT_EQ(bad.error.code, "bad_request") << state;
         EXPECT_EQ(bad.id, 9);
         EXPECT_EQ(bad.error.message, R"('state' must be "on", "off", true or false)");
     }
-    const auto missing = expect_rejected(parse(R"({"type":"set","id":9,"channel":"pump"})"));
+    const auto missing = expect_rejected(parse_relay(R"({"type":"set","id":9,"channel":"pump"})"));
     EXPECT_EQ(missing.error.code, "bad_request");
     EXPECT_NE(missing.error.message.find("'state'"), std::string::npos);
 }
 
 TEST(RelayRequest, ToggleParses) {
-    const auto& toggle = expect_request<RelayToggle>(parse(R"({"type":"toggle","id":"r2","channel":"pump"})"));
+    const auto& toggle = expect_request<RelayToggle>(parse_relay(R"({"type":"toggle","id":"r2","channel":"pump"})"));
     EXPECT_EQ(toggle.id, "r2");
     EXPECT_EQ(toggle.channel, "pump");
     EXPECT_EQ(toggle.client, "");
@@ -63,7 +63,7 @@ TEST(RelayRequest, ToggleParses) {
 
 TEST(RelayRequest, PulseParsesDuration) {
     const auto& pulse = expect_request<RelayPulse>(
-        parse(R"({"type":"pulse","id":"r3","channel":"door_opener","duration_ms":500,"client":"gate"})"));
+        parse_relay(R"({"type":"pulse","id":"r3","channel":"door_opener","duration_ms":500,"client":"gate"})"));
     EXPECT_EQ(pulse.id, "r3");
     EXPECT_EQ(pulse.channel, "door_opener");
     EXPECT_EQ(pulse.duration, std::chrono::milliseconds(500));
@@ -88,14 +88,14 @@ TEST(RelayRequest, PulseDurationOutsideRangeOrFractionalIsRejected) {
 }
 
 TEST(RelayRequest, PulseWithoutDurationIsRejected) {
-    const auto bad = expect_rejected(parse(R"({"type":"pulse","id":"p","channel":"door_opener"})"));
+    const auto bad = expect_rejected(parse_relay(R"({"type":"pulse","id":"p","channel":"door_opener"})"));
     EXPECT_EQ(bad.error.code, "bad_request");
     EXPECT_NE(bad.error.message.find("'duration_ms'"), std::string::npos);
 }
 
 TEST(RelayRequest, ChannelMustBeANonEmptyString) {
     for (const char* channel : {"", R"(,"channel":"")", R"(,"channel":5)", R"(,"channel":null)", R"(,"channel":["pump"])"}) {
-        const auto bad = expect_rejected(parse(std::string(R"({"type":"toggle","id":"c")") + channel + "}"));
+        const auto bad = expect_rejected(parse_relay(std::string(R"({"type":"toggle","id":"c")") + channel + "}"));
         EXPECT_EQ(bad.error.code, "bad_request") << channel;
         EXPECT_EQ(bad.id, "c");
         EXPECT_NE(bad.error.message.find("'channel' must be a non-empty string"), std::string::npos) << bad.error.message;
@@ -104,12 +104,12 @@ TEST(RelayRequest, ChannelMustBeANonEmptyString) {
 
 TEST(RelayRequest, ClientNameUpTo64CharactersIsAccepted) {
     const std::string name(64, 'x');
-    EXPECT_EQ(expect_request<RelayToggle>(parse(R"({"type":"toggle","id":1,"channel":"pump","client":")" + name + "\"}")).client,
+    EXPECT_EQ(expect_request<RelayToggle>(parse_relay(R"({"type":"toggle","id":1,"channel":"pump","client":")" + name + "\"}")).client,
               name);
     // 64 characters of two bytes each: the limit counts characters, not bytes.
     std::string wide;
     for (int i = 0; i < 64; ++i) wide += "é";
-    EXPECT_EQ(expect_request<RelayToggle>(parse(R"({"type":"toggle","id":1,"channel":"pump","client":")" + wide + "\"}")).client,
+    EXPECT_EQ(expect_request<RelayToggle>(parse_relay(R"({"type":"toggle","id":1,"channel":"pump","client":")" + wide + "\"}")).client,
               wide);
 }
 
@@ -117,7 +117,7 @@ TEST(RelayRequest, ClientNameOver64CharactersOrNotAStringIsRejected) {
     const std::string name(65, 'x');
     for (const std::string& client : {"\"" + name + "\"", std::string("42"), std::string("{}")}) {
         const auto bad =
-            expect_rejected(parse(R"({"type":"set","id":1,"channel":"pump","state":"on","client":)" + client + "}"));
+            expect_rejected(parse_relay(R"({"type":"set","id":1,"channel":"pump","state":"on","client":)" + client + "}"));
         EXPECT_EQ(bad.error.code, "bad_request") << client;
         EXPECT_EQ(bad.id, 1);
         EXPECT_EQ(bad.error.message, "'client' must be a string of at most 64 characters");
@@ -125,7 +125,7 @@ TEST(RelayRequest, ClientNameOver64CharactersOrNotAStringIsRejected) {
 }
 
 TEST(RelayRequest, UnknownTypeListsTheRelayMessages) {
-    const auto bad = expect_rejected(parse(R"({"type":"switch","id":"u","channel":"pump"})"));
+    const auto bad = expect_rejected(parse_relay(R"({"type":"switch","id":"u","channel":"pump"})"));
     EXPECT_EQ(bad.error.code, "unknown_type");
     EXPECT_EQ(bad.id, "u");
     EXPECT_NE(bad.error.message.find("'switch'"), std::string::npos);
@@ -133,14 +133,14 @@ TEST(RelayRequest, UnknownTypeListsTheRelayMessages) {
 }
 
 TEST(RelayRequest, MessagesOfOtherSubprotocolsAreUnknownTypes) {
-    EXPECT_EQ(expect_rejected(parse(R"({"type":"subscribe","id":1})")).error.code, "unknown_type");
-    EXPECT_EQ(expect_rejected(parse(R"({"type":"send","id":1,"channel":"c","line":"x"})")).error.code, "unknown_type");
-    EXPECT_EQ(expect_rejected(parse(R"({"type":"hello","id":1})")).error.code, "unknown_type");
+    EXPECT_EQ(expect_rejected(parse_relay(R"({"type":"subscribe","id":1})")).error.code, "unknown_type");
+    EXPECT_EQ(expect_rejected(parse_relay(R"({"type":"send","id":1,"channel":"c","line":"x"})")).error.code, "unknown_type");
+    EXPECT_EQ(expect_rejected(parse_relay(R"({"type":"hello","id":1})")).error.code, "unknown_type");
 }
 
 TEST(RelayRequest, UnknownExtraFieldsAreIgnored) {
     const auto& set = expect_request<RelaySet>(
-        parse(R"({"type":"set","id":1,"channel":"pump","state":"off","reason":"maintenance","priority":[1,{"a":2}]})"));
+        parse_relay(R"({"type":"set","id":1,"channel":"pump","state":"off","reason":"maintenance","priority":[1,{"a":2}]})"));
     EXPECT_FALSE(set.on);
 }
 

@@ -9,11 +9,11 @@ namespace {
 using test::expect_rejected;
 using test::expect_request;
 
-Parsed<SensorRequest> parse(std::string_view frame) { return parse_sensor_request(frame); }
+Parsed<SensorRequest> parse_sensor(std::string_view frame) { return parse_sensor_request(frame); }
 
 TEST(SensorRequest, SubscribeNamesChannelsAndRate) {
     const auto& sub = expect_request<Subscribe>(
-        parse(R"({"type":"subscribe","id":1,"channels":["temperature","humidity"],"max_rate_hz":2})"));
+        parse_sensor(R"({"type":"subscribe","id":1,"channels":["temperature","humidity"],"max_rate_hz":2})"));
     EXPECT_EQ(sub.id, 1);
     ASSERT_TRUE(sub.channels.has_value());
     EXPECT_EQ(*sub.channels, (std::vector<std::string>{"temperature", "humidity"}));
@@ -22,33 +22,33 @@ TEST(SensorRequest, SubscribeNamesChannelsAndRate) {
 }
 
 TEST(SensorRequest, SubscribeWithoutChannelsMeansAllSensorsUncapped) {
-    const auto& sub = expect_request<Subscribe>(parse(R"({"type":"subscribe","id":"s"})"));
+    const auto& sub = expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":"s"})"));
     EXPECT_EQ(sub.id, "s");
     EXPECT_FALSE(sub.channels.has_value());
     EXPECT_FALSE(sub.max_rate_hz.has_value());
 }
 
 TEST(SensorRequest, SubscribeWithNullChannelsAndRateMeansAllSensorsUncapped) {
-    const auto& sub = expect_request<Subscribe>(parse(R"({"type":"subscribe","id":2,"channels":null,"max_rate_hz":null})"));
+    const auto& sub = expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":2,"channels":null,"max_rate_hz":null})"));
     EXPECT_FALSE(sub.channels.has_value());
     EXPECT_FALSE(sub.max_rate_hz.has_value());
 }
 
 TEST(SensorRequest, SubscribeWithEmptyListMeansNoSensors) {
-    const auto& sub = expect_request<Subscribe>(parse(R"({"type":"subscribe","id":3,"channels":[]})"));
+    const auto& sub = expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":3,"channels":[]})"));
     ASSERT_TRUE(sub.channels.has_value());
     EXPECT_TRUE(sub.channels->empty());
 }
 
 TEST(SensorRequest, FractionalRatesUpTo1000HzAreAccepted) {
-    EXPECT_EQ(*expect_request<Subscribe>(parse(R"({"type":"subscribe","id":1,"max_rate_hz":0.5})")).max_rate_hz, 0.5);
-    EXPECT_EQ(*expect_request<Subscribe>(parse(R"({"type":"subscribe","id":1,"max_rate_hz":1000})")).max_rate_hz, 1000.0);
-    EXPECT_EQ(*expect_request<Subscribe>(parse(R"({"type":"subscribe","id":1,"max_rate_hz":1e-3})")).max_rate_hz, 1e-3);
+    EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":0.5})")).max_rate_hz, 0.5);
+    EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":1000})")).max_rate_hz, 1000.0);
+    EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":1e-3})")).max_rate_hz, 1e-3);
 }
 
 TEST(SensorRequest, RateOfZeroNegativeAbove1000OrNotANumberIsRejected) {
     for (const char* rate : {"0", "-0", "-1", "1000.001", "1e308", "\"2\"", "true", "[]", "{}"}) {
-        const auto bad = expect_rejected(parse(std::string(R"({"type":"subscribe","id":7,"max_rate_hz":)") + rate + "}"));
+        const auto bad = expect_rejected(parse_sensor(std::string(R"({"type":"subscribe","id":7,"max_rate_hz":)") + rate + "}"));
         EXPECT_EQ(bad.error.code, "bad_request") << rate;
         EXPECT_EQ(bad.id, 7) << rate;
         EXPECT_NE(bad.error.message.find("'max_rate_hz'"), std::string::npos) << bad.error.message;
@@ -58,7 +58,7 @@ TEST(SensorRequest, RateOfZeroNegativeAbove1000OrNotANumberIsRejected) {
 
 TEST(SensorRequest, ChannelsThatAreNotAListOfStringsAreRejected) {
     for (const char* channels : {"\"temperature\"", "[1]", "[\"a\",null]", "{}", "true"}) {
-        const auto bad = expect_rejected(parse(std::string(R"({"type":"subscribe","id":"x","channels":)") + channels + "}"));
+        const auto bad = expect_rejected(parse_sensor(std::string(R"({"type":"subscribe","id":"x","channels":)") + channels + "}"));
         EXPECT_EQ(bad.error.code, "bad_request") << channels;
         EXPECT_EQ(bad.id, "x");
         EXPECT_NE(bad.error.message.find("'channels'"), std::string::npos) << bad.error.message;
@@ -66,7 +66,7 @@ TEST(SensorRequest, ChannelsThatAreNotAListOfStringsAreRejected) {
 }
 
 TEST(SensorRequest, UnknownTypeListsTheSensorMessages) {
-    const auto bad = expect_rejected(parse(R"({"type":"set","id":4,"channel":"pump","state":"on"})"));
+    const auto bad = expect_rejected(parse_sensor(R"({"type":"set","id":4,"channel":"pump","state":"on"})"));
     EXPECT_EQ(bad.error.code, "unknown_type");
     EXPECT_EQ(bad.id, 4);
     EXPECT_NE(bad.error.message.find("'set'"), std::string::npos) << bad.error.message;
@@ -75,7 +75,7 @@ TEST(SensorRequest, UnknownTypeListsTheSensorMessages) {
 
 TEST(SensorRequest, UnknownExtraFieldsAreIgnored) {
     const auto& sub = expect_request<Subscribe>(
-        parse(R"({"type":"subscribe","id":1,"channels":["a"],"future":{"nested":[1,2,3]},"x":null})"));
+        parse_sensor(R"({"type":"subscribe","id":1,"channels":["a"],"future":{"nested":[1,2,3]},"x":null})"));
     EXPECT_EQ(*sub.channels, std::vector<std::string>{"a"});
 }
 

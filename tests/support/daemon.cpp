@@ -16,11 +16,6 @@ namespace hwb::test {
 
 namespace {
 
-std::string env_or(const char* name, const char* built_in) {
-    const char* v = std::getenv(name);
-    return v == nullptr || *v == '\0' ? built_in : v;
-}
-
 std::string read_file(const std::string& path) {
     std::ifstream in(path);
     std::stringstream s;
@@ -67,9 +62,6 @@ int exit_code(int status) {
 }
 
 }  // namespace
-
-std::string source_dir() { return env_or("HWB_SOURCE_DIR", HWB_TEST_SOURCE_DIR); }
-std::string binary_path() { return env_or("HWB_BINARY", HWB_TEST_BINARY); }
 
 TempFile::TempFile(const std::string& suffix, const std::string& content) : path_(make_temp(suffix)) {
     std::ofstream(path_) << content;

@@ -46,7 +46,9 @@ for f in "${files[@]}"; do src=${f%%:*}; dst=${f#*:}; [ "$dst" = "$f" ] && dst=$
   echo '#!/bin/sh'
   echo '/bin/busybox --install -s 2>/dev/null'
   echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
-  echo 'mount -t configfs configfs /sys/kernel/config; mount -t tmpfs tmp /tmp'
+  # /tmp stays the initramfs' own (writable, in RAM): a tmpfs there would hide the programs and
+  # files copied in at their paths when the build lives under /tmp.
+  echo 'mount -t configfs configfs /sys/kernel/config'
   echo 'ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up'
   echo 'cs=/sys/kernel/config/gpio-sim'
   i=0
