@@ -50,9 +50,9 @@ Result<ValueExtractor> ValueExtractor::make(const ExtractSpec& spec) {
         auto compiled = Pattern::compile(spec.pattern);
         if (!compiled.ok()) return compiled.error();
         e.pattern_ = std::make_shared<Pattern>(std::move(compiled).value());
-        const auto& names = e.pattern_->translated().names;
+        const auto& names = e.pattern_->names();
         if (!spec.field.empty()) {
-            e.group_ = e.pattern_->translated().group(spec.field);
+            e.group_ = e.pattern_->group(spec.field);
             if (e.group_ == 0) return Error{"bad_field", "the pattern has no group named '" + spec.field + "'"};
         } else {
             std::size_t named = 0;

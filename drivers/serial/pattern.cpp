@@ -1,98 +1,128 @@
 #include "serial/pattern.h"
 
-#include <cctype>
+#include <re2/re2.h>
 
-#include "serial/pattern_safety.h"
+#include <array>
 
 namespace hwb::serial {
 
-std::size_t TranslatedPattern::group(const std::string& name) const {
-    for (std::size_t i = 0; i < names.size(); ++i)
-        if (names[i] == name) return i + 1;
-    return 0;
+namespace {
+
+bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+
+std::string unsupported(const char* what, std::string_view construct, std::size_t at, const char* lacks) {
+    return std::string(what) + " '" + std::string(construct) + "' at character " + std::to_string(at + 1) +
+           " is not supported: hwbridge matches with RE2, in time linear in the line, which has no " + lacks;
 }
 
-Result<TranslatedPattern> translate_pattern(std::string_view p) {
-    TranslatedPattern out;
-    out.ecmascript.reserve(p.size());
+// RE2 of Debian 12 knows (?P<name>; (?<name> (the spelling of .NET, PCRE and ECMAScript) is turned
+// into it. What only a backtracking matcher can do is refused here, with its place in the pattern.
+// Escapes and character classes are copied as they are.
+Result<std::string> prepare(std::string_view p) {
+    std::string out;
+    out.reserve(p.size() + 8);
     bool in_class = false;
     for (std::size_t i = 0; i < p.size(); ++i) {
-        char c = p[i];
+        const char c = p[i];
         if (c == '\\') {
-            out.ecmascript += c;
-            if (i + 1 < p.size()) out.ecmascript += p[++i];
+            if (!in_class && i + 1 < p.size() && p[i + 1] >= '1' && p[i + 1] <= '9')
+                return Error{"bad_pattern", unsupported("backreference", p.substr(i, 2), i, "backreferences")};
+            out += c;
+            if (i + 1 < p.size()) out += p[++i];
             continue;
         }
         if (in_class) {
             if (c == ']') in_class = false;
-            out.ecmascript += c;
+            out += c;
             continue;
         }
         if (c == '[') {
             in_class = true;
-            out.ecmascript += c;
-            if (i + 1 < p.size() && p[i + 1] == '^') out.ecmascript += p[++i];
-            if (i + 1 < p.size() && p[i + 1] == ']') out.ecmascript += p[++i];  // `[]a]`: ] is literal
+            out += c;
+            if (i + 1 < p.size() && p[i + 1] == '^') out += p[++i];
+            if (i + 1 < p.size() && p[i + 1] == ']') out += p[++i];  // `[]a]`: ] is literal
             continue;
         }
-        if (c != '(') {
-            out.ecmascript += c;
+        if (c == '(' && (p.substr(i, 3) == "(?=" || p.substr(i, 3) == "(?!"))
+            return Error{"bad_pattern", unsupported("lookahead", p.substr(i, 3), i, "lookaround")};
+        if (c == '(' && (p.substr(i, 4) == "(?<=" || p.substr(i, 4) == "(?<!"))
+            return Error{"bad_pattern", unsupported("lookbehind", p.substr(i, 4), i, "lookaround")};
+        if (c == '(' && p.substr(i, 3) == "(?<" && i + 3 < p.size() && name_start(p[i + 3])) {
+            out += "(?P<";
+            i += 2;
             continue;
         }
-        if (i + 1 >= p.size() || p[i + 1] != '?') {  // plain capture group
-            out.names.emplace_back();
-            out.ecmascript += c;
-            continue;
-        }
-        std::size_t name_at = 0;
-        if (p.substr(i, 3) == "(?<" && i + 3 < p.size() && p[i + 3] != '=' && p[i + 3] != '!') name_at = i + 3;
-        if (p.substr(i, 4) == "(?P<") name_at = i + 4;
-        if (p.substr(i, 4) == "(?<=" || p.substr(i, 4) == "(?<!")
-            return Error{"bad_pattern", "lookbehind (?<= or (?<! is not supported"};
-        if (name_at == 0) {  // (?: (?= (?!
-            out.ecmascript += c;
-            continue;
-        }
-        std::size_t end = p.find('>', name_at);
-        if (end == std::string_view::npos) return Error{"bad_pattern", "group name not closed with '>'"};
-        std::string name(p.substr(name_at, end - name_at));
-        bool valid = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
-        for (char n : name) valid = valid && (std::isalnum(static_cast<unsigned char>(n)) || n == '_');
-        if (!valid) return Error{"bad_pattern", "invalid group name '" + name + "' (letters, digits, _)"};
-        if (out.group(name) != 0) return Error{"bad_pattern", "group name '" + name + "' used twice"};
-        out.names.push_back(name);
-        out.ecmascript += '(';
-        i = end;
+        out += c;
     }
-    if (in_class) return Error{"bad_pattern", "character class not closed with ']'"};
     return out;
 }
 
-Result<Pattern> Pattern::compile(std::string_view text) {
-    if (auto risk = backtracking_risk(text)) return Error{"bad_pattern", *risk};
-    auto translated = translate_pattern(text);
-    if (!translated.ok()) return translated.error();
-    Pattern p;
-    p.translated_ = std::move(translated).value();
-    try {
-        p.regex_ = std::regex(p.translated_.ecmascript, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-        return Error{"bad_pattern", std::string("invalid regular expression: ") + e.what()};
+// What RE2 refuses, said in the map author's terms.
+std::string explain(const re2::RE2& re) {
+    const std::string& arg = re.error_arg();
+    switch (re.error_code()) {
+        case re2::RE2::ErrorBadPerlOp:
+            return "unknown group syntax '" + arg + "' (groups: (...), (?:...), (?<name>...), (?P<name>...))";
+        case re2::RE2::ErrorBadEscape:
+            return "invalid escape '" + arg + "'";
+        case re2::RE2::ErrorBadNamedCapture:
+            return "invalid or repeated group name in '" + arg + "' (letters, digits, _)";
+        case re2::RE2::ErrorPatternTooLarge:
+            return "the pattern is too large (its compiled form exceeds " + std::to_string(max_pattern_memory / 1024) +
+                   " KiB)";
+        case re2::RE2::ErrorRepeatSize:
+            return "repetition count too large in '" + arg + "' (at most 1000)";
+        default:
+            return "invalid regular expression: " + re.error() + (arg.empty() ? "" : " ('" + arg + "')");
     }
+}
+
+}  // namespace
+
+Result<Pattern> Pattern::compile(std::string_view text) {
+    re2::RE2::Options options;
+    options.set_encoding(re2::RE2::Options::EncodingLatin1);
+    options.set_log_errors(false);  // the error is returned, located, to the map's author
+    options.set_max_mem(static_cast<std::int64_t>(max_pattern_memory));
+    auto rewritten = prepare(text);
+    if (!rewritten.ok()) return rewritten.error();
+    const std::string& program = rewritten.value();
+    auto re = std::make_shared<const re2::RE2>(re2::StringPiece(program.data(), program.size()), options);
+    if (!re->ok()) return Error{"bad_pattern", explain(*re)};
+    Pattern p;
+    p.names_.assign(static_cast<std::size_t>(re->NumberOfCapturingGroups()), std::string());
+    for (const auto& [index, name] : re->CapturingGroupNames()) p.names_[static_cast<std::size_t>(index) - 1] = name;
+    p.re_ = std::move(re);
     return p;
 }
 
+std::size_t Pattern::group(std::string_view name) const {
+    for (std::size_t i = 0; i < names_.size(); ++i)
+        if (!name.empty() && names_[i] == name) return i + 1;
+    return 0;
+}
+
 bool Pattern::search(std::string_view text, std::size_t group, std::string_view& out) const {
-    if (text.size() > max_pattern_input) return false;
-    if (!std::regex_search(text.data(), text.data() + text.size(), match_, regex_)) return false;
-    if (group >= match_.size() || !match_[group].matched) return false;
-    out = std::string_view(match_[group].first, static_cast<std::size_t>(match_[group].length()));
+    if (group > names_.size()) return false;
+    // Groups up to the one asked for; more than a few only in unusual maps.
+    constexpr std::size_t on_stack = 16;
+    std::array<re2::StringPiece, on_stack> small;
+    std::vector<re2::StringPiece> large;
+    re2::StringPiece* groups = small.data();
+    if (group + 1 > on_stack) {
+        large.resize(group + 1);
+        groups = large.data();
+    }
+    const re2::StringPiece input(text.data(), text.size());
+    if (!re_->Match(input, 0, input.size(), re2::RE2::UNANCHORED, groups, static_cast<int>(group + 1))) return false;
+    if (groups[group].data() == nullptr) return false;  // the group took no part in the match
+    out = std::string_view(groups[group].data(), groups[group].size());
     return true;
 }
 
 bool Pattern::matches(std::string_view text) const {
-    if (text.size() > max_pattern_input) return false;
-    return std::regex_search(text.data(), text.data() + text.size(), match_, regex_);
+    const re2::StringPiece input(text.data(), text.size());
+    return re_->Match(input, 0, input.size(), re2::RE2::UNANCHORED, nullptr, 0);
 }
 
 }  // namespace hwb::serial
