@@ -91,7 +91,11 @@ Result<Pattern> Pattern::compile(std::string_view text) {
     if (!re->ok()) return Error{"bad_pattern", explain(*re)};
     Pattern p;
     p.names_.assign(static_cast<std::size_t>(re->NumberOfCapturingGroups()), std::string());
-    for (const auto& [index, name] : re->CapturingGroupNames()) p.names_[static_cast<std::size_t>(index) - 1] = name;
+    for (const auto& [index, name] : re->CapturingGroupNames()) {
+        // RE2 of Debian 12 takes a name twice; `field` could not say which group it means.
+        if (p.group(name) != 0) return Error{"bad_pattern", "group name '" + name + "' used twice"};
+        p.names_[static_cast<std::size_t>(index) - 1] = name;
+    }
     p.re_ = std::move(re);
     return p;
 }
