@@ -106,21 +106,6 @@ int write_deferred_headers(lws* wsi, HttpSlot* slot) {
 
 }  // namespace
 
-std::string header(lws* wsi, lws_token_indexes token) {
-    int length = lws_hdr_total_length(wsi, token);
-    if (length <= 0) return {};
-    std::string value(static_cast<std::size_t>(length) + 1, '\0');
-    if (lws_hdr_copy(wsi, value.data(), length + 1, token) < 0) return {};
-    value.resize(static_cast<std::size_t>(length));
-    return value;
-}
-
-std::string peer_of(lws* wsi) {
-    char peer[64] = "?";
-    lws_get_peer_simple(wsi, peer, sizeof(peer));
-    return peer;
-}
-
 // A JSON answer whose headers are written in the next WRITEABLE: usable from any callback on the
 // loop thread, including results that arrive after the request callback returned.
 void defer_json(lws* wsi, HttpSlot* slot, unsigned status, std::string body, bool close_after) {
@@ -158,13 +143,13 @@ bool Server::origin_allowed(lws* wsi, const char* what) {
     std::string host = ascii_lower(header(wsi, WSI_TOKEN_HOST));
     if (!host.empty() && scheme_ok && origin_host == host) return true;
     spdlog::warn("refused {} from {}: origin '{}' is not allowed (host '{}'; see bridge.allowed_origins)", what,
-                 peer_of(wsi), origin, host);
+                 peer_address(wsi), origin, host);
     return false;
 }
 
 bool Server::upgrade_allowed(lws* wsi) {
     if (sessions_.size() >= config_.limits.max_connections) {
-        gate_.audit_refusal("WebSocket upgrade", peer_of(wsi),
+        gate_.audit_refusal("WebSocket upgrade", peer_address(wsi),
                             "connection cap reached (" + std::to_string(config_.limits.max_connections) +
                                 " connections, bridge.limits.max_connections)",
                             loop_->now());
@@ -185,7 +170,7 @@ bool Server::upgrade_allowed(lws* wsi) {
     }
     if (!ours) {
         spdlog::warn("refused WebSocket upgrade from {}: subprotocol '{}' is not one of sensor, relay, text",
-                     peer_of(wsi), offered);
+                     peer_address(wsi), offered);
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "name one of the subprotocols sensor, relay, text");
         return false;
     }
@@ -245,7 +230,7 @@ int Server::map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& 
         auto who = http_identity(wsi);
         auto admin = map_admin_check(wsi, who);
         if (!admin.admin) {
-            audit(AuditTag{who.ok() ? who.value().subject : "?", peer_of(wsi), "http"}, false,
+            audit(AuditTag{who.ok() ? who.value().subject : "?", peer_address(wsi), "http"}, false,
                   std::string("map ") + map_api::to_string(action), "refused (forbidden): " + admin.reason);
             return refuse(HTTP_STATUS_FORBIDDEN, "refused", admin.reason);
         }
@@ -289,7 +274,7 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
         return 0;
     }
     auto who = http_identity(wsi);
-    AuditTag tag{who.ok() ? who.value().subject : "?", peer_of(wsi), "http"};
+    AuditTag tag{who.ok() ? who.value().subject : "?", peer_address(wsi), "http"};
     const std::string action = std::string("map ") + map_api::to_string(slot->action);
     if (draft.version.empty()) {
         audit(tag, false, action, "refused (bad_request): no base version");
@@ -359,7 +344,7 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
             bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
             bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
             if (!get && !post) {
-                spdlog::info("refused HTTP method from {} for {}: only GET and POST", peer_of(wsi), path);
+                spdlog::info("refused HTTP method from {} for {}: only GET and POST", peer_address(wsi), path);
                 defer_json(wsi, slot, HTTP_STATUS_METHOD_NOT_ALLOWED,
                            map_api::error_body("bad_request", "only GET and POST are served"), true);
                 return 0;

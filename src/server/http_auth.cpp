@@ -24,14 +24,14 @@ bool Server::may_read(lws* wsi, HttpSlot* slot) {
     auto who = http_identity(wsi);
     if (who.ok() && who.value().role >= Role::viewer) return true;
     Error error = who.ok() ? Error{"unauthorized", "sign in first: send 'Authorization: Bearer TOKEN'"} : who.error();
-    audit(AuditTag{"?", peer_of(wsi), "http"}, false, "read " + header(wsi, WSI_TOKEN_GET_URI) + header(wsi, WSI_TOKEN_POST_URI),
+    audit(AuditTag{"?", peer_address(wsi), "http"}, false, "read " + header(wsi, WSI_TOKEN_GET_URI) + header(wsi, WSI_TOKEN_POST_URI),
           "refused (" + error.code + "): " + error.message);
     defer_json(wsi, slot, HTTP_STATUS_UNAUTHORIZED, unauthorized_body(error));
     return false;
 }
 
 map_api::AdminCheck Server::map_admin_check(lws* wsi, const Result<Identity>& who) {
-    if (!access_.enabled()) return map_api::admin_check(peer_of(wsi), header(wsi, WSI_TOKEN_HOST));
+    if (!access_.enabled()) return map_api::admin_check(peer_address(wsi), header(wsi, WSI_TOKEN_HOST));
     if (!who.ok()) return {false, "Your token was refused (" + who.error().code + "): " + who.error().message};
     auto allowed = access_.may_change_map(who.value());
     if (!allowed.ok()) return {false, "Applying and saving the device map needs the admin role. " + allowed.error().message + "."};
@@ -40,7 +40,7 @@ map_api::AdminCheck Server::map_admin_check(lws* wsi, const Result<Identity>& wh
 
 int Server::login_request(lws* wsi, HttpSlot* slot) {
     auto refuse = [&](unsigned status, const char* code, const std::string& message) {
-        audit(AuditTag{"passphrase", peer_of(wsi), "http"}, false, "login", std::string("refused (") + code + "): " + message);
+        audit(AuditTag{"passphrase", peer_address(wsi), "http"}, false, "login", std::string("refused (") + code + "): " + message);
         defer_json(wsi, slot, status, map_api::error_body(code, message), true);
         return 0;
     };
@@ -48,7 +48,7 @@ int Server::login_request(lws* wsi, HttpSlot* slot) {
     if (!access_.passphrase_login())
         return refuse(HTTP_STATUS_NOT_FOUND, "not_configured", "this bridge has no pass-phrase sign-in (auth.passphrase_hash)");
     if (!login_) login_ = std::make_unique<LoginChecks>(*loop_);
-    if (auto wait = login_->wait_for(peer_of(wsi)))
+    if (auto wait = login_->wait_for(peer_address(wsi)))
         return refuse(429, "too_many_attempts",
                       "too many failed sign-ins from this address; try again in " + std::to_string(wait->count()) + " s");
     if (login_->busy()) return refuse(HTTP_STATUS_SERVICE_UNAVAILABLE, "busy", "too many sign-ins at once; try again");
@@ -63,7 +63,7 @@ int Server::login_post(lws* wsi, HttpSlot* slot) {
     std::string body = slot->request != nullptr ? std::move(*slot->request) : std::string();
     delete slot->request;
     slot->request = nullptr;
-    AuditTag tag{"passphrase", peer_of(wsi), "http"};
+    AuditTag tag{"passphrase", peer_address(wsi), "http"};
     auto json = nlohmann::json::parse(body, nullptr, false);
     auto passphrase = json.is_object() ? json.find("passphrase") : json.end();
     if (!json.is_object() || passphrase == json.end() || !passphrase->is_string()) {

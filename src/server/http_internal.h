@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "server/connection.h"
 #include "server/map_api.h"
 #include "server/server.h"
 
@@ -30,10 +31,6 @@ static_assert(sizeof(HttpSlot) <= http_slot_size, "http_slot_size is too small")
 
 constexpr std::size_t max_login_body_bytes = 4096;
 
-// A request header's value ("" when absent).
-std::string header(lws* wsi, lws_token_indexes token);
-// The peer's address as lws prints it ("127.0.0.1", "::1").
-std::string peer_of(lws* wsi);
 // A JSON answer whose headers are written in the next WRITEABLE: usable from any callback on the
 // loop thread, including results that arrive after the request callback returned. `close_after`:
 // close the connection afterwards (its request body was not read).

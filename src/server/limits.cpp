@@ -53,12 +53,6 @@ void Gatekeeper::audit_refusal(const std::string& what, const std::string& addre
     }
 }
 
-std::string peer_address(lws* wsi) {
-    char peer[64] = "?";
-    lws_get_peer_simple(wsi, peer, sizeof(peer));
-    return peer;
-}
-
 bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const std::string& peer,
                    const nlohmann::json& id, const std::string& channel, const char* kind) {
     if (session.closing()) return false;

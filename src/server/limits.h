@@ -63,9 +63,6 @@ private:
     LogThrottle log_;
 };
 
-// The client's address as text ("127.0.0.1"), for audit lines.
-std::string peer_address(lws* wsi);
-
 // For a session about to handle request `id` (on `channel`): within the limit, true. Over it, the
 // client gets error `rate_limited` and false; after too many refusals it is closed with 1008.
 // Every refusal is audited (throttled). `kind` names the requests in messages ("relay").

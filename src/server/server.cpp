@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/messages.h"
+#include "server/connection.h"
 #include "server/login.h"
 #include "server/sessions.h"
 #include "server/tls.h"
@@ -239,20 +240,14 @@ Session* Server::open_session(ChannelKind kind, lws* wsi) {
             break;
         }
     }
-    char peer[64] = "?";
-    lws_get_peer_simple(wsi, peer, sizeof(peer));
+    std::string peer = peer_address(wsi);
     spdlog::info("client {} connected from {} ({})", id, peer, to_string(kind));
     sessions_.emplace(session.get(), session);
-    // A token may come in the upgrade's Authorization header (non-browser clients).
+    // A token may come in the upgrade's Authorization header (non-browser clients); other schemes
+    // (a proxy's Basic) are not ours.
     std::optional<std::string> header_token;
-    if (int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION); length > 0) {
-        std::string value(static_cast<std::size_t>(length) + 1, '\0');
-        if (lws_hdr_copy(wsi, value.data(), length + 1, WSI_TOKEN_HTTP_AUTHORIZATION) >= 0) {
-            value.resize(static_cast<std::size_t>(length));
-            header_token = bearer_token(value);  // other schemes (a proxy's Basic) are not ours
-        }
-    }
-    session->begin(std::move(header_token), peer);
+    if (std::string value = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION); !value.empty()) header_token = bearer_token(value);
+    session->begin(std::move(header_token), std::move(peer));
     return session.get();
 }
 

@@ -1,4 +1,5 @@
 #include "protocol/messages.h"
+#include "server/connection.h"
 #include "server/server.h"
 #include "server/sessions.h"
 
