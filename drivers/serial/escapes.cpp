@@ -1,5 +1,7 @@
 #include "serial/escapes.h"
 
+#include "core/text.h"
+
 namespace hwb::serial {
 
 namespace {
@@ -12,37 +14,8 @@ int hex_value(char c) {
 }
 
 void append_hex_escape(unsigned char byte, std::string& out) {
-    static constexpr char digits[] = "0123456789ABCDEF";
     out += "\\x";
-    out += digits[byte >> 4];
-    out += digits[byte & 0xf];
-}
-
-// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 if it is not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = b(i);
-    std::size_t n = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;   // no overlong forms
-        if (c == 0xED) hi = 0x9F;   // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;   // nothing above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < n; ++k)
-        if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-    return n;
+    append_hex_byte(out, byte, true);
 }
 
 }  // namespace
@@ -93,7 +66,7 @@ void append_printable(std::string_view bytes, std::string& out) {
             ++i;
             continue;
         }
-        std::size_t n = utf8_sequence(bytes, i);
+        std::size_t n = utf8_sequence_length(bytes, i);
         if (n == 0) {
             append_hex_escape(c, out);
             ++i;

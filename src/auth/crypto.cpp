@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 
+#include "core/text.h"
+
 namespace hwb::auth {
 
 namespace {
@@ -99,13 +101,9 @@ std::string base64(std::string_view bytes) { return encode(bytes, std_alphabet);
 std::optional<std::string> from_base64(std::string_view text) { return decode(text, std_alphabet); }
 
 std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
+    for (unsigned char c : bytes) append_hex_byte(out, c);
     return out;
 }
 

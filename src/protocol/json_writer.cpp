@@ -3,28 +3,11 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/text.h"
+
 namespace hwb::protocol {
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is not one
-// (overlong forms, surrogates and code points above U+10FFFF are not well-formed).
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-        if (i + k >= s.size()) return false;
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        return b >= lo && b <= hi;
-    };
-    if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
-    if (b0 == 0xE0) return cont(1, 0xA0, 0xBF) && cont(2) ? 3 : 0;
-    if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (b0 == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (b0 == 0xF0) return cont(1, 0x90, 0xBF) && cont(2) && cont(3) ? 4 : 0;
-    if (b0 >= 0xF1 && b0 <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (b0 == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
 
 template <class Int>
 void append_integer(std::string& out, Int value) {
@@ -37,7 +20,6 @@ void append_integer(std::string& out, Int value) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
     out += '"';
     std::size_t i = 0;
     while (i < text.size()) {
@@ -73,8 +55,7 @@ void append_json_string(std::string& out, std::string_view text) {
             case '\t': out += "\\t"; break;
             default:
                 out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
+                append_hex_byte(out, c);
         }
         ++i;
     }
