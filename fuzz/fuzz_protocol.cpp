@@ -1,5 +1,6 @@
-// Fuzzes the protocol codec with arbitrary client frames. Each frame goes through all three request
-// parsers, which must never throw. Round trips: whatever a parser answers is encoded the way the
+// Fuzzes the protocol codec with arbitrary client frames. Each frame goes through the three request
+// parsers and the parser of `auth` messages (which sees frames before a client has a role), none of
+// which may throw. Round trips: whatever a parser answers is encoded the way the
 // server would answer it (an ack echoing id and channel, or an error echoing the id), and that text
 // must parse back as JSON with the same id, channel and error code. The raw bytes are also written
 // as a JSON string and a JSON number, which must read back (invalid UTF-8 as U+FFFD).
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <variant>
 
+#include "protocol/auth.h"
 #include "protocol/json_writer.h"
 #include "protocol/messages.h"
 
@@ -117,6 +119,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (request.line.find_first_of("\r\n") != std::string::npos) fail();
         }
     });
+
+    if (auto auth = parse_auth_request(frame)) {
+        if (nests_deeper_than(frame, max_nesting_depth)) fail();  // the depth guard comes first
+        check(*auth, [](const AuthRequest& request) {
+            if (request.token.empty() || !usable_id(request.id)) fail();
+            const Json ack = parse_back(auth_ack(request.id, AccessInfo{"operator", "x", "token", std::nullopt, {}}));
+            if (ack["id"] != request.id) fail();
+        });
+    }
 
     check_string_round_trip(frame);
     check_number_round_trip(frame);

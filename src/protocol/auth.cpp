@@ -17,6 +17,8 @@ ObjectWriter& identity_fields(ObjectWriter& w, const AccessInfo& access) {
 std::optional<Parsed<AuthRequest>> parse_auth_request(std::string_view frame) {
     // Cheap test first: most frames are relay or text requests.
     if (frame.find("\"auth\"") == std::string_view::npos) return std::nullopt;
+    // Too deep for any request: the subprotocol's parser refuses it with the reason.
+    if (nests_deeper_than(frame, max_nesting_depth)) return std::nullopt;
     Json message = Json::parse(frame, nullptr, false);
     if (message.is_discarded() || !message.is_object()) return std::nullopt;
     auto type = message.find("type");

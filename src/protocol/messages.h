@@ -85,6 +85,12 @@ using TextRequest = std::variant<TextOpen, TextClose, TextSend>;
 template <class T>
 using Parsed = std::variant<T, BadRequest>;
 
+// Every parser of client frames refuses, before parsing, a frame whose brackets (outside string
+// literals) nest deeper than this: no request needs more than 2 levels, and a frame of 100k nested
+// arrays must cost neither stack nor memory.
+constexpr int max_nesting_depth = 64;
+bool nests_deeper_than(std::string_view frame, int limit);
+
 Parsed<SensorRequest> parse_sensor_request(std::string_view frame);
 Parsed<RelayRequest> parse_relay_request(std::string_view frame);
 Parsed<TextRequest> parse_text_request(std::string_view frame);

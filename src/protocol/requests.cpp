@@ -9,9 +9,6 @@ namespace hwb::protocol {
 
 namespace {
 
-// Deeper frames are refused before parsing: no request needs more than 2 levels, and a frame
-// of 100k nested arrays must cost neither stack nor memory.
-constexpr int max_nesting_depth = 64;
 constexpr std::size_t max_client_chars = 64;
 constexpr std::int64_t max_pulse_ms = 24LL * 60 * 60 * 1000;
 constexpr std::int64_t min_lease_ms = 1000;  // shorter leases would expire between two renewals of a phone
@@ -22,7 +19,8 @@ BadRequest fail(Json id, const char* code, std::string message) {
     return BadRequest{std::move(id), Error{code, std::move(message)}};
 }
 
-// True when brackets outside string literals nest deeper than `limit`.
+}  // namespace
+
 bool nests_deeper_than(std::string_view frame, int limit) {
     int depth = 0;
     bool in_string = false;
@@ -51,6 +49,8 @@ bool nests_deeper_than(std::string_view frame, int limit) {
     }
     return false;
 }
+
+namespace {
 
 std::size_t utf8_chars(std::string_view s) {
     std::size_t n = 0;

@@ -1,6 +1,7 @@
 // Frames a careless or hostile client can send: none may crash, throw or go unanswered.
 #include <gtest/gtest.h>
 
+#include "protocol/auth.h"
 #include "protocol/messages.h"
 #include "test_channels.h"
 
@@ -25,6 +26,18 @@ void expect_rejected_by_every_subprotocol(std::string_view frame, const std::str
 }
 
 std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+// The frame a client may send before it has a role gets the same guard as every request: a deep
+// `auth` look-alike is left to the subprotocol's parser, which refuses it with the reason.
+TEST(Robustness, DeeplyNestedAuthFrameIsNotParsedAndIsRefusedByTheSubprotocol) {
+    const std::string deep = R"({"type":"auth","token":"t","x":)" + nested_arrays(100000) + "}";
+    EXPECT_FALSE(parse_auth_request(deep).has_value());
+    const auto bad = expect_rejected(parse_relay_request(deep));
+    EXPECT_NE(bad.error.message.find("nests deeper than 64 levels"), std::string::npos) << bad.error.message;
+    const std::string shallow = R"({"type":"auth","token":"t","x":)" + nested_arrays(10) + "}";
+    ASSERT_TRUE(parse_auth_request(shallow).has_value());
+    EXPECT_EQ(std::get<AuthRequest>(*parse_auth_request(shallow)).token, "t");
+}
 
 TEST(Robustness, EmptyFrameIsBadJson) {
     expect_rejected_by_every_subprotocol("", "bad_json");
