@@ -1,6 +1,8 @@
 #include "gpio/gpio_backend.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace hwb::gpio {
@@ -25,6 +27,35 @@ std::string chip_path_for(const std::string& chip) {
     if (!chip.empty() && chip.front() == '/') return chip;
     if (chip.rfind("gpiochip", 0) == 0 && std::filesystem::exists("/dev/" + chip)) return "/dev/" + chip;
     return {};
+}
+
+Result<std::unique_ptr<Chip>> open_chip(const std::string& chip, const ChipOpener& open) {
+    if (std::string path = chip_path_for(chip); !path.empty()) {
+        auto opened = open(path);
+        if (!opened) return Error{"not_found", "cannot open GPIO chip " + path + ": " + std::strerror(errno)};
+        return opened;
+    }
+    for (const auto& path : chip_device_paths()) {
+        auto candidate = open(path);
+        if (candidate && candidate->label() == chip) return candidate;
+    }
+    return Error{"not_found", "no GPIO chip named or labelled '" + chip + "'"};
+}
+
+Result<std::vector<ChipInfo>> list_chips(const ChipOpener& open) {
+    std::vector<ChipInfo> chips;
+    for (const auto& path : chip_device_paths()) {
+        auto chip = open(path);
+        if (!chip) return Error{"hardware", "cannot open " + path + ": " + std::strerror(errno)};
+        ChipInfo info{chip->name(), chip->label(), path, {}};
+        for (unsigned i = 0; i < chip->line_count(); ++i) {
+            auto line = chip->line_info(i);
+            if (!line.ok()) return line.error();
+            info.lines.push_back(line.value());
+        }
+        chips.push_back(std::move(info));
+    }
+    return chips;
 }
 
 std::string describe_line(const Chip& chip, unsigned offset, const std::string& line_name) {

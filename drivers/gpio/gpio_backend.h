@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -97,6 +98,12 @@ std::unique_ptr<Backend> make_system_backend();
 std::vector<std::string> chip_device_paths();
 // Path of `chip` (name or path) when it can be told without opening chips; empty for a label.
 std::string chip_path_for(const std::string& chip);
+// How a backend opens one chip device: nullptr, with errno set, when it cannot.
+using ChipOpener = std::function<std::unique_ptr<Chip>(const std::string& path)>;
+// Backend::open of either libgpiod: `chip` by name or path, else the first chip with that label.
+Result<std::unique_ptr<Chip>> open_chip(const std::string& chip, const ChipOpener& open);
+// Backend::list of either libgpiod: every chip of /dev, with every line's info.
+Result<std::vector<ChipInfo>> list_chips(const ChipOpener& open);
 // "line GPIO17 (offset 17) of gpiochip0 'pinctrl-sim'"
 std::string describe_line(const Chip& chip, unsigned offset, const std::string& line_name);
 Error busy_error(const Chip& chip, unsigned offset, const LineInfo& info);

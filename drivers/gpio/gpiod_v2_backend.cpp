@@ -181,37 +181,14 @@ public:
     std::string describe() const override { return std::string("libgpiod ") + gpiod_api_version(); }
     bool debounces() const override { return true; }
 
-    Result<std::unique_ptr<Chip>> open(const std::string& chip) override {
-        std::string path = chip_path_for(chip);
-        if (!path.empty()) {
-            ChipHandle handle(gpiod_chip_open(path.c_str()));
-            if (!handle) return Error{"not_found", "cannot open GPIO chip " + path + ": " + std::strerror(errno)};
-            return std::unique_ptr<Chip>(std::make_unique<V2Chip>(std::move(handle), path));
-        }
-        for (const auto& p : chip_device_paths()) {
-            ChipHandle handle(gpiod_chip_open(p.c_str()));
-            if (!handle) continue;
-            auto candidate = std::make_unique<V2Chip>(std::move(handle), p);
-            if (candidate->label() == chip) return std::unique_ptr<Chip>(std::move(candidate));
-        }
-        return Error{"not_found", "no GPIO chip named or labelled '" + chip + "'"};
-    }
+    Result<std::unique_ptr<Chip>> open(const std::string& chip) override { return open_chip(chip, open_device); }
+    Result<std::vector<ChipInfo>> list() override { return list_chips(open_device); }
 
-    Result<std::vector<ChipInfo>> list() override {
-        std::vector<ChipInfo> chips;
-        for (const auto& p : chip_device_paths()) {
-            ChipHandle handle(gpiod_chip_open(p.c_str()));
-            if (!handle) return os_error("cannot open " + p);
-            V2Chip chip(std::move(handle), p);
-            ChipInfo info{chip.name(), chip.label(), p, {}};
-            for (unsigned i = 0; i < chip.line_count(); ++i) {
-                auto line = chip.line_info(i);
-                if (!line.ok()) return line.error();
-                info.lines.push_back(line.value());
-            }
-            chips.push_back(std::move(info));
-        }
-        return chips;
+private:
+    static std::unique_ptr<Chip> open_device(const std::string& path) {
+        ChipHandle handle(gpiod_chip_open(path.c_str()));
+        if (!handle) return nullptr;
+        return std::make_unique<V2Chip>(std::move(handle), path);
     }
 };
 
