@@ -53,8 +53,9 @@ void Gatekeeper::audit_refusal(const std::string& what, const std::string& addre
     }
 }
 
-bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const std::string& peer,
-                   const nlohmann::json& id, const std::string& channel, const char* kind) {
+bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const nlohmann::json& id,
+                   const std::string& channel, const char* kind) {
+    const std::string& peer = session.peer();
     if (session.closing()) return false;
     auto now = server.loop().now();
     const LimitsConfig& limits = server.gate().limits();

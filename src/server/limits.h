@@ -66,18 +66,17 @@ private:
 // For a session about to handle request `id` (on `channel`): within the limit, true. Over it, the
 // client gets error `rate_limited` and false; after too many refusals it is closed with 1008.
 // Every refusal is audited (throttled). `kind` names the requests in messages ("relay").
-bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const std::string& peer,
-                   const nlohmann::json& id, const std::string& channel, const char* kind);
+bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const nlohmann::json& id,
+                   const std::string& channel, const char* kind);
 
 // The same for a request as parsed by protocol::parse_*_request (Requests: its variant of valid
 // requests): every request counts, a malformed one too (by its id, on no channel).
 template <typename Requests, typename Parsed>
-bool admit_parsed(Server& server, Session& session, RequestLimiter& limiter, const std::string& peer,
-                  const Parsed& parsed, const char* kind) {
+bool admit_parsed(Server& server, Session& session, RequestLimiter& limiter, const Parsed& parsed, const char* kind) {
     if (const auto* bad = std::get_if<protocol::BadRequest>(&parsed))
-        return admit_request(server, session, limiter, peer, bad->id, "", kind);
+        return admit_request(server, session, limiter, bad->id, "", kind);
     return std::visit(
-        [&](const auto& request) { return admit_request(server, session, limiter, peer, request.id, request.channel, kind); },
+        [&](const auto& request) { return admit_request(server, session, limiter, request.id, request.channel, kind); },
         std::get<Requests>(parsed));
 }
 

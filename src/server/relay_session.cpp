@@ -1,5 +1,4 @@
 #include "protocol/messages.h"
-#include "server/connection.h"
 #include "server/server.h"
 #include "server/sessions.h"
 
@@ -31,7 +30,6 @@ std::string describe(const protocol::RelayRequest& request) {
 
 RelaySession::RelaySession(Server& server, lws* wsi, std::string client_id)
     : Session(server, wsi, std::move(client_id), ChannelKind::relay),
-      peer_(peer_address(wsi)),
       limiter_(server.gate().limits().relay_requests, server.gate().limits().max_refusals,
                server.gate().limits().refusal_window, server.loop().now()) {}
 
@@ -43,7 +41,7 @@ void RelaySession::start() {
 void RelaySession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_relay_request(message);
     // One over the limit is answered, not executed.
-    if (!admit_parsed<protocol::RelayRequest>(server_, *this, limiter_, peer_, parsed, "relay")) return;
+    if (!admit_parsed<protocol::RelayRequest>(server_, *this, limiter_, parsed, "relay")) return;
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
         send(protocol::error(bad->id, "", bad->error));
         return;

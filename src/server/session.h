@@ -57,6 +57,8 @@ public:
     // else gives the anonymous role; without a role the client gets the auth-required hello.
     void begin(std::optional<std::string> header_token, std::string peer);
     const Identity& identity() const { return identity_; }
+    // The client's address ("127.0.0.1"), from begin() on.
+    const std::string& peer() const { return peer_; }
     bool authorized() const { return identity_.role != Role::none; }
     // Map reload changed the authentication settings: the client must authenticate again.
     void identities_changed();

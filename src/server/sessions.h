@@ -47,7 +47,6 @@ public:
 
 private:
     void handle_message(std::string_view message) override;
-    std::string peer_;
     RequestLimiter limiter_;  // bridge.limits.relay_rate/relay_burst
 };
 
@@ -62,7 +61,6 @@ public:
 private:
     void handle_message(std::string_view message) override;
     std::set<std::string> open_;
-    std::string peer_;
     RequestLimiter limiter_;  // bridge.limits.text_rate/text_burst
 };
 

@@ -1,5 +1,4 @@
 #include "protocol/messages.h"
-#include "server/connection.h"
 #include "server/server.h"
 #include "server/sessions.h"
 
@@ -7,7 +6,6 @@ namespace hwb {
 
 TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
     : Session(server, wsi, std::move(client_id), ChannelKind::text),
-      peer_(peer_address(wsi)),
       limiter_(server.gate().limits().text_requests, server.gate().limits().max_refusals,
                server.gate().limits().refusal_window, server.loop().now()) {}
 
@@ -26,7 +24,7 @@ void TextSession::start() {
 void TextSession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_text_request(message);
     // One over the limit is answered, not executed.
-    if (!admit_parsed<protocol::TextRequest>(server_, *this, limiter_, peer_, parsed, "text")) return;
+    if (!admit_parsed<protocol::TextRequest>(server_, *this, limiter_, parsed, "text")) return;
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
         send(protocol::error(bad->id, "", bad->error));
         return;
