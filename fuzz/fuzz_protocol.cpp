@@ -122,11 +122,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (auto auth = parse_auth_request(frame)) {
         if (nests_deeper_than(frame, max_nesting_depth)) fail();  // the depth guard comes first
-        check(*auth, [](const AuthRequest& request) {
+        if (const auto* bad = std::get_if<BadRequest>(&*auth)) {
+            check_error(*bad);
+        } else {
+            const auto& request = std::get<AuthRequest>(*auth);
             if (request.token.empty() || !usable_id(request.id)) fail();
             const Json ack = parse_back(auth_ack(request.id, AccessInfo{"operator", "x", "token", std::nullopt, {}}));
             if (ack["id"] != request.id) fail();
-        });
+        }
     }
 
     check_string_round_trip(frame);
