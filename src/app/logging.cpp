@@ -3,13 +3,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "core/text.h"
 
 namespace hwb::app {
 
@@ -35,6 +40,32 @@ public:
     std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<SyslogPriorityFlag>(); }
 };
 
+// The message with every control byte (newline, ESC, DEL, ...) written as \xNN, and cut after
+// max_log_message_bytes: a string a client sent (a relay request's `client`, an Origin or
+// subprotocol header, a URL) can neither forge a log line nor send escape sequences to the
+// terminal of whoever reads the log, nor flood it. Every line of the daemon goes through it.
+class EscapedMessageFlag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        const std::string_view text(msg.payload.data(), msg.payload.size());
+        const std::size_t shown = std::min(text.size(), max_log_message_bytes);
+        std::string out;
+        out.reserve(shown + 16);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            if (c < 0x20 || c == 0x7f) {
+                out += "\\x";
+                append_hex_byte(out, c);
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+        if (shown < text.size()) out += " ... (" + std::to_string(text.size() - shown) + " more bytes not logged)";
+        dest.append(out.data(), out.data() + out.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<EscapedMessageFlag>(); }
+};
+
 }  // namespace
 
 bool stderr_is_journal() {
@@ -53,13 +84,15 @@ bool stderr_is_journal() {
 void setup_logging() {
     auto logger = spdlog::stderr_color_mt("hwbridge");
     spdlog::set_default_logger(logger);
+    // %V: the message, escaped (EscapedMessageFlag).
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<EscapedMessageFlag>('V');
     if (stderr_is_journal()) {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>();
-        formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
-        spdlog::set_formatter(std::move(formatter));
+        formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%V");
     } else {
-        spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e [%^%l%$] %v");
+        formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e [%^%l%$] %V");
     }
+    spdlog::set_formatter(std::move(formatter));
     spdlog::flush_on(spdlog::level::info);
 }
 
