@@ -95,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const Json ack = parse_back(subscribe_ack(request.id, request.channels, request.max_rate_hz));
             if (ack["id"] != request.id) fail();
             if (request.channels ? ack["channels"] != Json(*request.channels) : !ack["channels"].is_null()) fail();
-            if (request.max_rate_hz && !(*request.max_rate_hz > 0 && *request.max_rate_hz <= 1000)) fail();
+            if (request.max_rate_hz && !(*request.max_rate_hz >= 1.0 / 86400 && *request.max_rate_hz <= 1000)) fail();
         } else {
             check_ack(request.id, request.channel);
         }

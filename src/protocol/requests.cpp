@@ -13,6 +13,8 @@ constexpr std::size_t max_client_chars = 64;
 constexpr std::int64_t max_pulse_ms = 24LL * 60 * 60 * 1000;
 constexpr std::int64_t min_lease_ms = 1000;  // shorter leases would expire between two renewals of a phone
 constexpr double max_rate_limit_hz = 1000;
+// Once a day: slower caps mean nothing, and 1 / (1e-300 Hz) overflows every clock.
+constexpr double min_rate_limit_hz = 1.0 / 86400;
 constexpr std::size_t max_quoted_type_bytes = 40;  // of an unknown `type` echoed in the message
 
 BadRequest fail(Json id, const char* code, std::string message) {
@@ -215,8 +217,8 @@ Parsed<SensorRequest> parse_sensor(std::string_view frame) {
     }
     if (const Json* rate = f.find("max_rate_hz")) {
         const double hz = rate->is_number() ? rate->get<double>() : 0;
-        if (!rate->is_number() || !(hz > 0 && hz <= max_rate_limit_hz))
-            return f.bad("'max_rate_hz' must be a number greater than 0 and at most 1000, or null");
+        if (!rate->is_number() || !(hz >= min_rate_limit_hz && hz <= max_rate_limit_hz))
+            return f.bad("'max_rate_hz' must be a number from 1/86400 (once a day) to 1000, or null");
         sub.max_rate_hz = hz;
     }
     return SensorRequest{std::move(sub)};

@@ -44,10 +44,12 @@ TEST(SensorRequest, FractionalRatesUpTo1000HzAreAccepted) {
     EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":0.5})")).max_rate_hz, 0.5);
     EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":1000})")).max_rate_hz, 1000.0);
     EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":1e-3})")).max_rate_hz, 1e-3);
+    EXPECT_EQ(*expect_request<Subscribe>(parse_sensor(R"({"type":"subscribe","id":1,"max_rate_hz":1.2e-5})")).max_rate_hz, 1.2e-5);
 }
 
-TEST(SensorRequest, RateOfZeroNegativeAbove1000OrNotANumberIsRejected) {
-    for (const char* rate : {"0", "-0", "-1", "1000.001", "1e308", "\"2\"", "true", "[]", "{}"}) {
+// Below once a day: 1 / 1e-300 Hz would overflow the session's interval (undefined behaviour).
+TEST(SensorRequest, RateOfZeroNegativeBelowOnceADayAbove1000OrNotANumberIsRejected) {
+    for (const char* rate : {"0", "-0", "-1", "1000.001", "1e308", "1e-300", "5e-324", "1e-5", "\"2\"", "true", "[]", "{}"}) {
         const auto bad = expect_rejected(parse_sensor(std::string(R"({"type":"subscribe","id":7,"max_rate_hz":)") + rate + "}"));
         EXPECT_EQ(bad.error.code, "bad_request") << rate;
         EXPECT_EQ(bad.id, 7) << rate;
