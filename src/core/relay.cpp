@@ -273,6 +273,7 @@ void Relay::change(RelayState state, const Cause& cause, bool force) {
         }
     }
     update_auto_off();
+    transitioned_ = changed;
     if (changed || force) observer_.on_relay_change(*this, cause);
     if (state_ != RelayState::unknown) {
         failsafe_.cancel();

@@ -63,6 +63,9 @@ public:
     const std::string& id() const { return info_.id; }
     RelayState state() const { return state_; }
     RelayState previous_state() const { return previous_; }
+    // During on_relay_change: true when the state changed (previous_state() -> state()), false
+    // when only the lease changed with the state confirmed as it was (no transition happened).
+    bool transitioned() const { return transitioned_; }
     std::uint64_t seq() const { return seq_; }
     std::int64_t changed_ms() const { return changed_ms_; }
     bool pending() const { return in_flight_ != nullptr; }
@@ -118,6 +121,7 @@ private:
     RelayOutput* output_ = nullptr;
     RelayState state_ = RelayState::unknown;
     RelayState previous_ = RelayState::unknown;
+    bool transitioned_ = false;
     std::uint64_t seq_ = 0;
     std::int64_t changed_ms_ = 0;
     Clock::time_point changed_at_{};

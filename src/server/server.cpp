@@ -280,8 +280,13 @@ void Server::on_reading(const Sensor& sensor) {
 }
 
 void Server::on_relay_change(const Relay& relay, const Cause& cause) {
-    spdlog::info("audit: relay {} {} -> {} by {}{}{}", relay.id(), to_string(relay.previous_state()),
-                 to_string(relay.state()), to_string(cause.kind), cause.client.empty() ? "" : " ", cause.client);
+    // Only what happened: a confirmation that changed only the lease is no transition.
+    const std::string what = relay.transitioned()
+                                 ? std::string(to_string(relay.previous_state())) + " -> " + to_string(relay.state())
+                                 : std::string("stays ") + to_string(relay.state()) +
+                                       (relay.lease() ? " (lease set)" : " (lease ended)");
+    spdlog::info("audit: relay {} {} by {}{}{}", relay.id(), what, to_string(cause.kind), cause.client.empty() ? "" : " ",
+                 cause.client);
     if (relay_sessions_.empty()) return;
     auto message = std::make_shared<const std::string>(protocol::relay_state(relay, cause));
     for (auto* s : relay_sessions_) s->publish(message);
