@@ -49,19 +49,22 @@ public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
         const std::string_view text(msg.payload.data(), msg.payload.size());
         const std::size_t shown = std::min(text.size(), max_log_message_bytes);
-        std::string out;
-        out.reserve(shown + 16);
+        // Runs of printable bytes go to `dest` as they are; only a control byte is rewritten.
+        std::size_t run = 0;
         for (std::size_t i = 0; i < shown; ++i) {
             const auto c = static_cast<unsigned char>(text[i]);
-            if (c < 0x20 || c == 0x7f) {
-                out += "\\x";
-                append_hex_byte(out, c);
-            } else {
-                out += static_cast<char>(c);
-            }
+            if (c >= 0x20 && c != 0x7f) continue;
+            dest.append(text.data() + run, text.data() + i);
+            std::string escape = "\\x";  // fits the small-string buffer: no allocation
+            append_hex_byte(escape, c);
+            dest.append(escape.data(), escape.data() + escape.size());
+            run = i + 1;
         }
-        if (shown < text.size()) out += " ... (" + std::to_string(text.size() - shown) + " more bytes not logged)";
-        dest.append(out.data(), out.data() + out.size());
+        dest.append(text.data() + run, text.data() + shown);
+        if (shown < text.size()) {
+            const std::string note = " ... (" + std::to_string(text.size() - shown) + " more bytes not logged)";
+            dest.append(note.data(), note.data() + note.size());
+        }
     }
     std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<EscapedMessageFlag>(); }
 };
