@@ -35,6 +35,8 @@ struct LimitsConfig {
     RateLimit connections_per_address{10, 50};   // new TCP connections per second per source address
     RateLimit relay_requests{10, 20};            // relay requests per second per connection
     RateLimit text_requests{20, 50};             // text requests (open, send, close) per second per connection
+    RateLimit sensor_requests{10, 20};           // sensor requests (subscribe, history) per second per connection
+    RateLimit relay_switches{10, 20};            // switches per second of one relay, all requesters together
     std::size_t max_refusals = 50;               // rate_limited answers within refusal_window: close 1008
     std::chrono::seconds refusal_window{10};
     friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;

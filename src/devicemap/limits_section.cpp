@@ -23,6 +23,8 @@ LimitsConfig read_limits(const YAML::Node& section, LoadContext& context) {
     rate("connection_rate", "connection_burst", limits.connections_per_address);
     rate("relay_rate", "relay_burst", limits.relay_requests);
     rate("text_rate", "text_burst", limits.text_requests);
+    rate("sensor_rate", "sensor_burst", limits.sensor_requests);
+    rate("switch_rate", "switch_burst", limits.relay_switches);
     if (o.has("max_refusals")) limits.max_refusals = static_cast<std::size_t>(o.integer("max_refusals"));
     reader.report_unknown_keys();
     return limits;

@@ -230,8 +230,8 @@ int Server::map_request(lws* wsi, HttpSlot* slot, bool post, const std::string& 
         auto who = http_identity(wsi);
         auto admin = map_admin_check(wsi, who);
         if (!admin.admin) {
-            audit(AuditTag{who.ok() ? who.value().subject : "?", peer_address(wsi), "http"}, false,
-                  std::string("map ") + map_api::to_string(action), "refused (forbidden): " + admin.reason);
+            door_->audit(http_requester(wsi, who), false, std::string("map ") + map_api::to_string(action),
+                         "refused (forbidden): " + admin.reason);
             return refuse(HTTP_STATUS_FORBIDDEN, "refused", admin.reason);
         }
     }
@@ -274,10 +274,10 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
         return 0;
     }
     auto who = http_identity(wsi);
-    AuditTag tag{who.ok() ? who.value().subject : "?", peer_address(wsi), "http"};
+    Requester tag = http_requester(wsi, who);
     const std::string action = std::string("map ") + map_api::to_string(slot->action);
     if (draft.version.empty()) {
-        audit(tag, false, action, "refused (bad_request): no base version");
+        door_->audit(tag, false, action, "refused (bad_request): no base version");
         defer_json(wsi, slot, 428, map_api::error_body("bad_request",
             "say which version the draft is based on ({\"text\", \"version\"} or If-Match)"));
         return 0;
@@ -293,10 +293,10 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
             std::string summary;
             for (const auto& line : result.summary) summary += (summary.empty() ? "" : "; ") + line;
             if (result.error) {
-                audit(tag, false, action, "refused (" + result.error->code + "): " + result.error->message);
+                door_->audit(tag, false, action, "refused (" + result.error->code + "): " + result.error->message);
             } else {
-                audit(tag, true, action,
-                      "done, version " + result.version + ": " + (summary.empty() ? "no changes" : summary));
+                door_->audit(tag, true, action,
+                             "done, version " + result.version + ": " + (summary.empty() ? "no changes" : summary));
             }
             map_applied(id, result);
         } catch (const std::exception& e) {
@@ -306,7 +306,7 @@ int Server::map_post(lws* wsi, HttpSlot* slot) {
     try {
         map_admin_->apply(draft.text, draft.version, slot->action == Action::save, done);
     } catch (const std::exception& e) {
-        audit(tag, false, action, std::string("failed: ") + e.what());
+        door_->audit(tag, false, action, std::string("failed: ") + e.what());
         if (map_requests_.erase(id) != 0) {
             slot->pending = 0;
             defer_json(wsi, slot, HTTP_STATUS_INTERNAL_SERVER_ERROR, map_api::error_body("io", e.what()));

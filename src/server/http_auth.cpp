@@ -13,39 +13,50 @@ std::string unauthorized_body(const Error& error) { return map_api::error_body(e
 
 }  // namespace
 
+Requester Server::http_requester(lws* wsi, const Result<Identity>& who) const {
+    Requester requester("http", peer_address(wsi), "http");
+    if (who.ok()) {
+        requester.identity = who.value();
+    } else {
+        requester.identity.subject = "?";
+    }
+    return requester;
+}
+
 Result<Identity> Server::http_identity(lws* wsi) {
     // Only Bearer tokens are ours; other schemes (a reverse proxy's Basic) count as no token.
     auto token = bearer_token(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION));
-    if (!token) return access_.anonymous();
-    return access_.authenticate(*token, wall_clock_ms());
+    if (!token) return door_->access().anonymous();
+    return door_->access().authenticate(*token, wall_clock_ms());
 }
 
 bool Server::may_read(lws* wsi, HttpSlot* slot) {
     auto who = http_identity(wsi);
     if (who.ok() && who.value().role >= Role::viewer) return true;
     Error error = who.ok() ? Error{"unauthorized", "sign in first: send 'Authorization: Bearer TOKEN'"} : who.error();
-    audit(AuditTag{"?", peer_address(wsi), "http"}, false, "read " + header(wsi, WSI_TOKEN_GET_URI) + header(wsi, WSI_TOKEN_POST_URI),
+    door_->audit(http_requester(wsi, Error{"", ""}), false, "read " + header(wsi, WSI_TOKEN_GET_URI) + header(wsi, WSI_TOKEN_POST_URI),
           "refused (" + error.code + "): " + error.message);
     defer_json(wsi, slot, HTTP_STATUS_UNAUTHORIZED, unauthorized_body(error));
     return false;
 }
 
 map_api::AdminCheck Server::map_admin_check(lws* wsi, const Result<Identity>& who) {
-    if (!access_.enabled()) return map_api::admin_check(peer_address(wsi), header(wsi, WSI_TOKEN_HOST));
+    if (!door_->access().enabled()) return map_api::admin_check(peer_address(wsi), header(wsi, WSI_TOKEN_HOST));
     if (!who.ok()) return {false, "Your token was refused (" + who.error().code + "): " + who.error().message};
-    auto allowed = access_.may_change_map(who.value());
+    auto allowed = door_->access().may_change_map(who.value());
     if (!allowed.ok()) return {false, "Applying and saving the device map needs the admin role. " + allowed.error().message + "."};
     return {true, "Signed in as " + who.value().subject + " with the admin role: you may apply and save the device map."};
 }
 
 int Server::login_request(lws* wsi, HttpSlot* slot) {
     auto refuse = [&](unsigned status, const char* code, const std::string& message) {
-        audit(AuditTag{"passphrase", peer_address(wsi), "http"}, false, "login", std::string("refused (") + code + "): " + message);
+        Door::audit_as("passphrase", http_requester(wsi, Error{"", ""}), false, "login",
+                       std::string("refused (") + code + "): " + message);
         defer_json(wsi, slot, status, map_api::error_body(code, message), true);
         return 0;
     };
     if (!origin_allowed(wsi, "POST /api/login")) return refuse(HTTP_STATUS_FORBIDDEN, "refused", "origin not allowed");
-    if (!access_.passphrase_login())
+    if (!door_->access().passphrase_login())
         return refuse(HTTP_STATUS_NOT_FOUND, "not_configured", "this bridge has no pass-phrase sign-in (auth.passphrase_hash)");
     if (!login_) login_ = std::make_unique<LoginChecks>(*loop_);
     if (auto wait = login_->wait_for(peer_address(wsi)))
@@ -63,15 +74,16 @@ int Server::login_post(lws* wsi, HttpSlot* slot) {
     std::string body = slot->request != nullptr ? std::move(*slot->request) : std::string();
     delete slot->request;
     slot->request = nullptr;
-    AuditTag tag{"passphrase", peer_address(wsi), "http"};
+    Requester tag = http_requester(wsi, Error{"", ""});
+    tag.identity.subject = "passphrase";
     auto json = nlohmann::json::parse(body, nullptr, false);
     auto passphrase = json.is_object() ? json.find("passphrase") : json.end();
     if (!json.is_object() || passphrase == json.end() || !passphrase->is_string()) {
-        audit(tag, false, "login", "refused (bad_request)");
+        door_->audit(tag, false, "login", "refused (bad_request)");
         defer_json(wsi, slot, HTTP_STATUS_BAD_REQUEST, map_api::error_body("bad_request", "send {\"passphrase\": \"...\"}"));
         return 0;
     }
-    auto hash = auth::parse_passphrase_hash(access_.config().passphrase_hash);
+    auto hash = auth::parse_passphrase_hash(door_->access().config().passphrase_hash);
     if (!hash) {  // the loader checked it; a bug, not a reason to crash
         defer_json(wsi, slot, HTTP_STATUS_INTERNAL_SERVER_ERROR, map_api::error_body("io", "the pass-phrase hash is unusable"));
         return 0;
@@ -80,20 +92,20 @@ int Server::login_post(lws* wsi, HttpSlot* slot) {
     map_requests_.emplace(id, wsi);
     slot->pending = id;
     std::weak_ptr<bool> alive = alive_;
-    login_->check(tag.peer, passphrase->get<std::string>(), *hash, [this, alive, id, tag](bool matches) {
+    login_->check(tag.source(), passphrase->get<std::string>(), *hash, [this, alive, id, tag](bool matches) {
         auto server_alive = alive.lock();
         if (!server_alive || !*server_alive) return;
         try {
             if (!matches) {
-                audit(tag, false, "login", "refused (bad_passphrase)");
+                door_->audit(tag, false, "login", "refused (bad_passphrase)");
                 http_result(id, HTTP_STATUS_UNAUTHORIZED, map_api::error_body("bad_passphrase", "wrong pass-phrase"));
                 return;
             }
             std::int64_t expires = 0;
-            std::string token = access_.issue_login_token(wall_clock_ms(), &expires);
-            audit(tag, true, "login", std::string("ok, role ") + to_string(access_.config().passphrase_role));
+            std::string token = door_->access().issue_login_token(wall_clock_ms(), &expires);
+            door_->audit(tag, true, "login", std::string("ok, role ") + to_string(door_->access().config().passphrase_role));
             nlohmann::json answer = {{"token", token},
-                                     {"role", to_string(access_.config().passphrase_role)},
+                                     {"role", to_string(door_->access().config().passphrase_role)},
                                      {"subject", "passphrase"},
                                      {"expires", expires}};
             http_result(id, HTTP_STATUS_OK, answer.dump());

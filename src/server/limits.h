@@ -1,42 +1,16 @@
-// Rate limits and caps applied by the server (docs/security.md, "Limits"): new connections per
-// source address, the WebSocket connection cap, and requests per connection; every refusal is an
-// `audit:` log line, themselves throttled so a flood cannot flood the log.
+// Connection limits applied by the server (docs/security.md, "Limits"): new connections per
+// source address and the WebSocket connection cap; every refusal is an `audit:` log line,
+// themselves throttled so a flood cannot flood the log. Request limits are the door's (door/door.h).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <string>
-#include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "core/device_map.h"
 #include "core/rate_limit.h"
-#include "protocol/messages.h"
-
-struct lws;
 
 namespace hwb {
-
-class Server;
-class Session;
-
-// Requests of one connection: a token bucket, and a count of refusals in the current window.
-class RequestLimiter {
-public:
-    enum class Verdict { allow, refuse, close };
-    RequestLimiter(RateLimit limit, std::size_t max_refusals, std::chrono::seconds window, Clock::time_point now);
-    // allow: go on; refuse: answer `rate_limited`; close: the client went on after max_refusals
-    // refusals within the window, close it (1008).
-    Verdict check(Clock::time_point now);
-
-private:
-    TokenBucket bucket_;
-    std::size_t max_refusals_;
-    std::chrono::seconds window_;
-    Clock::time_point window_start_{};
-    std::size_t refusals_ = 0;
-};
 
 // Server-wide: the per-address connection limit and the throttled audit log of refusals.
 class Gatekeeper {
@@ -62,22 +36,5 @@ private:
     KeyedRateLimiter per_address_;
     LogThrottle log_;
 };
-
-// For a session about to handle request `id` (on `channel`): within the limit, true. Over it, the
-// client gets error `rate_limited` and false; after too many refusals it is closed with 1008.
-// Every refusal is audited (throttled). `kind` names the requests in messages ("relay").
-bool admit_request(Server& server, Session& session, RequestLimiter& limiter, const nlohmann::json& id,
-                   const std::string& channel, const char* kind);
-
-// The same for a request as parsed by protocol::parse_*_request (Requests: its variant of valid
-// requests): every request counts, a malformed one too (by its id, on no channel).
-template <typename Requests, typename Parsed>
-bool admit_parsed(Server& server, Session& session, RequestLimiter& limiter, const Parsed& parsed, const char* kind) {
-    if (const auto* bad = std::get_if<protocol::BadRequest>(&parsed))
-        return admit_request(server, session, limiter, bad->id, "", kind);
-    return std::visit(
-        [&](const auto& request) { return admit_request(server, session, limiter, request.id, request.channel, kind); },
-        std::get<Requests>(parsed));
-}
 
 }  // namespace hwb

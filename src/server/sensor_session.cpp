@@ -46,7 +46,7 @@ void SensorSession::channels_changed() {
 
 void SensorSession::start() {
     if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
-    send(with_access(protocol::sensor_hello({server_.config().name, client_}, server_.channels().sensors())));
+    send(with_access(protocol::sensor_hello({server_.config().name, client_id()}, server_.channels().sensors())));
 }
 
 void SensorSession::reading_changed(std::size_t index) {
@@ -91,12 +91,14 @@ std::optional<Message> SensorSession::next_message() {
 
 void SensorSession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_sensor_request(message);
+    // Every request counts against bridge.limits.sensor_rate (a history answer can be large).
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
-        send(protocol::error(bad->id, "", bad->error));
+        if (admit(bad->id, "")) send(protocol::error(bad->id, "", bad->error));
         return;
     }
     auto& sensor_request = std::get<protocol::SensorRequest>(parsed);
     if (const auto* history = std::get_if<protocol::History>(&sensor_request)) {
+        if (!admit(history->id, history->channel)) return;
         const Sensor* sensor = server_.channels().sensor(history->channel);
         if (sensor == nullptr) {
             send(protocol::error(history->id, history->channel,
@@ -107,6 +109,7 @@ void SensorSession::handle_message(std::string_view message) {
         return;
     }
     const auto& request = std::get<protocol::Subscribe>(sensor_request);
+    if (!admit(request.id, "")) return;
     const auto& sensors = server_.channels().sensors();
     std::vector<bool> wanted(sensors.size(), !request.channels.has_value());
     if (request.channels) {

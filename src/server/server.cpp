@@ -132,6 +132,7 @@ Server::Server(BridgeConfig config) : config_(std::move(config)) {
     }
     port_ = static_cast<std::uint16_t>(lws_get_vhost_listen_port(vhost_));
     loop_ = std::make_unique<LwsLoop>(context_, vhost_);
+    door_ = std::make_unique<Door>(*loop_, config_.limits);
 }
 
 Server::~Server() {
@@ -148,15 +149,14 @@ Server::~Server() {
 void Server::attach(Channels& channels) {
     channels_ = &channels;
     channels.add_observer(this);
+    door_->attach(channels);
     sensor_index_.clear();
     for (std::size_t i = 0; i < channels.sensors().size(); ++i) sensor_index_[channels.sensors()[i].get()] = i;
     reading_cache_.assign(channels.sensors().size(), {});
 }
 
 void Server::set_auth(const AuthConfig& auth, std::string secret) {
-    bool changed = access_.identities_change(auth, secret);
-    access_.configure(auth, std::move(secret));
-    if (!changed) return;
+    if (!door_->set_auth(auth, std::move(secret))) return;
     for (auto& [raw, session] : sessions_) session->identities_changed();
 }
 
@@ -175,6 +175,7 @@ void Server::channels_changed(const BridgeConfig& bridge) {
     config_.listen_port = port;
     config_.tls = tls;
     gate_.configure(config_.limits);
+    door_->configure(config_.limits);
     sensor_index_.clear();
     for (std::size_t i = 0; i < channels_->sensors().size(); ++i) sensor_index_[channels_->sensors()[i].get()] = i;
     reading_cache_.assign(channels_->sensors().size(), {});
@@ -256,9 +257,7 @@ void Server::close_session(Session* session) {
     if (it == sessions_.end()) return;
     spdlog::info("client {} disconnected", session->client_id());
     // A relay held on by this client's lease falls back now (dead-man switch).
-    if (channels_ != nullptr && !relay_sessions_.empty()) {
-        for (const auto& relay : channels_->relays()) relay->release_leases_of(session->client_id());
-    }
+    door_->leave(session->requester());
     auto drop = [session](auto& list) {
         list.erase(std::remove_if(list.begin(), list.end(), [session](auto* s) { return s == session; }), list.end());
     };
@@ -280,13 +279,7 @@ void Server::on_reading(const Sensor& sensor) {
 }
 
 void Server::on_relay_change(const Relay& relay, const Cause& cause) {
-    // Only what happened: a confirmation that changed only the lease is no transition.
-    const std::string what = relay.transitioned()
-                                 ? std::string(to_string(relay.previous_state())) + " -> " + to_string(relay.state())
-                                 : std::string("stays ") + to_string(relay.state()) +
-                                       (relay.lease() ? " (lease set)" : " (lease ended)");
-    spdlog::info("audit: relay {} {} by {}{}{}", relay.id(), what, to_string(cause.kind), cause.client.empty() ? "" : " ",
-                 cause.client);
+    // The audit trail of relay changes is the door's.
     if (relay_sessions_.empty()) return;
     auto message = std::make_shared<const std::string>(protocol::relay_state(relay, cause));
     for (auto* s : relay_sessions_) s->publish(message);

@@ -12,7 +12,7 @@
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "server/limits.h"
-#include "server/access.h"
+#include "door/door.h"
 #include "server/lws_loop.h"
 #include "server/map_admin.h"
 #include "server/map_api.h"
@@ -60,7 +60,9 @@ public:
     // At start and on every map reload; when identities change meaning (another secret, other
     // machine tokens, another anonymous role) every client is closed with 1012 to connect again.
     void set_auth(const AuthConfig& auth, std::string secret);
-    const Access& access() const { return access_; }
+    const Access& access() const { return door_->access(); }
+    // Every control request of every client passes here (door/door.h).
+    Door& door() { return *door_; }
     // Serves /api/map (read, validate, apply, save); without one those answer 404.
     void set_map_admin(MapAdmin* admin) { map_admin_ = admin; }
 
@@ -88,6 +90,8 @@ public:
 private:
     void on_reading(const Sensor& sensor) override;
     void on_relay_change(const Relay& relay, const Cause& cause) override;
+    // An HTTP client as the door knows it, for audit lines (subject "?" when its token was refused).
+    Requester http_requester(lws* wsi, const Result<Identity>& who) const;
     void on_text_line(const TextChannel& channel, const TextLine& line) override;
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
 
@@ -119,10 +123,10 @@ private:
     lws_context* context_ = nullptr;
     lws_vhost* vhost_ = nullptr;
     std::unique_ptr<LwsLoop> loop_;
+    std::unique_ptr<Door> door_;  // made with the loop; before the sessions that use it
     std::uint16_t port_ = 0;
     Channels* channels_ = nullptr;
     MapAdmin* map_admin_ = nullptr;
-    Access access_;
     std::unique_ptr<LoginChecks> login_;  // created with the first pass-phrase sign-in
     // Map apply/save requests waiting for their result, by request id: a connection that closes
     // meanwhile is erased (CLOSED_HTTP), so a late result is dropped, never written to a freed wsi.

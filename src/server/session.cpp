@@ -41,7 +41,7 @@ void append_text_frame(std::vector<unsigned char>& out, const std::string& paylo
 }  // namespace
 
 Session::Session(Server& server, lws* wsi, std::string client_id, ChannelKind kind)
-    : server_(server), wsi_(wsi), client_(std::move(client_id)), kind_(kind) {}
+    : server_(server), wsi_(wsi), kind_(kind), requester_("ws", "?", std::move(client_id)) {}
 
 int Session::on_receive(const void* data, std::size_t len, bool first, bool final, bool binary) {
     if (first) {
@@ -50,7 +50,7 @@ int Session::on_receive(const void* data, std::size_t len, bool first, bool fina
         rx_overflow_ = false;
     }
     if (rx_.size() + len > server_.max_message_bytes()) {
-        spdlog::warn("client {}: message over the {} byte limit, closing with 1009", client_, server_.max_message_bytes());
+        spdlog::warn("client {}: message over the {} byte limit, closing with 1009", client_id(), server_.max_message_bytes());
         std::string reason = "message exceeds " + std::to_string(server_.max_message_bytes()) + " bytes";
         lws_close_reason(wsi_, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reinterpret_cast<unsigned char*>(reason.data()),
                          reason.size());
@@ -94,7 +94,7 @@ int Session::on_writeable() {
         return 0;
     }
     if (lws_write(wsi_, tx_.data() + LWS_PRE, length, LWS_WRITE_RAW) < static_cast<int>(length)) {
-        spdlog::debug("client {}: write failed, closing", client_);
+        spdlog::debug("client {}: write failed, closing", client_id());
         return -1;
     }
     if (has_output() || closing_) {
@@ -124,7 +124,7 @@ void Session::send(Message message) {
     bool over_budget = server_.queued_total() + message->size() > Server::queued_budget &&
                        queued_bytes_ > Server::queued_budget / std::max<std::size_t>(1, server_.client_count());
     if (full || over_budget) {
-        spdlog::warn("client {}: not reading ({} messages, {} bytes queued{}), closing with 1008", client_, queue_.size(),
+        spdlog::warn("client {}: not reading ({} messages, {} bytes queued{}), closing with 1008", client_id(), queue_.size(),
                      queued_bytes_, over_budget ? ", bridge-wide budget reached" : "");
         queue_.clear();
         server_.account_queued(0, queued_bytes_);

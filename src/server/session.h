@@ -17,22 +17,13 @@
 #include "core/channel_info.h"
 #include "core/event_loop.h"
 #include "protocol/auth.h"
-#include "server/access.h"
+#include "door/door.h"
 
 struct lws;
 
 namespace hwb {
 
 class Server;
-
-// Who an audit line names: token subject (or anonymous), peer address, connection id.
-struct AuditTag {
-    std::string subject;
-    std::string peer;
-    std::string client;
-};
-// "audit: ACTION by SUBJECT from PEER (CLIENT): RESULT", at info (done) or warn (refused).
-void audit(const AuditTag& who, bool done, const std::string& action, const std::string& result);
 
 // One encoded message; broadcasts share one copy among all the sessions that queue it.
 using Message = std::shared_ptr<const std::string>;
@@ -44,7 +35,7 @@ public:
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    const std::string& client_id() const { return client_; }
+    const std::string& client_id() const { return requester_.client(); }
 
     // Called by the lws callback; the return value goes back to lws (non-zero closes).
     int on_receive(const void* data, std::size_t len, bool first, bool final, bool binary);
@@ -56,18 +47,21 @@ public:
     // Called once instead of start(): checks the upgrade's Authorization header if it had one,
     // else gives the anonymous role; without a role the client gets the auth-required hello.
     void begin(std::optional<std::string> header_token, std::string peer);
-    const Identity& identity() const { return identity_; }
+    const Identity& identity() const { return requester_.identity; }
     // The client's address ("127.0.0.1"), from begin() on.
-    const std::string& peer() const { return peer_; }
-    bool authorized() const { return identity_.role != Role::none; }
+    const std::string& peer() const { return requester_.source(); }
+    bool authorized() const { return requester_.identity.role != Role::none; }
     // Map reload changed the authentication settings: the client must authenticate again.
     void identities_changed();
     // Cancels the session's timers (the server is going away); then quiesce().
     void stop_timers();
-    AuditTag audit_tag() const { return {identity_.subject, peer_, client_}; }
-    void audit(bool done, const std::string& action, const std::string& result) const {
-        hwb::audit(audit_tag(), done, action, result);
-    }
+    // The client as the door knows it: identity, address, connection id, request budget.
+    Requester& requester() { return requester_; }
+    // After a call into the door: a client that went on after too many refusals is closed (1008)
+    // and gets no further answers; true then.
+    bool drop_if_abusive();
+    // One audit line about this client (authentication, session events), through the door.
+    void audit(bool done, const std::string& action, const std::string& result) const;
     // Map reload (Server::channels_changing/changed): note what the client follows by channel id,
     // then re-index it against the new channels and queue a new hello.
     virtual void channels_changing() {}
@@ -92,8 +86,9 @@ protected:
     virtual void handle_message(std::string_view message) = 0;
     // The hello with this client's "access" (role, subject, the channels it may control).
     std::string with_access(std::string hello) const;
-    // Relay and text controls: true when allowed; otherwise answers `forbidden`, audits, false.
-    bool check_control(const protocol::Json& id, const std::string& channel, const std::string& action);
+    // A request that controls nothing (or is malformed) still counts against the client's rate:
+    // true when within it; otherwise answers `rate_limited` (closing an abusive client), false.
+    bool admit(const protocol::Json& id, const std::string& channel);
     // Next message to write, if any. The default takes the queue's front.
     virtual std::optional<Message> next_message();
     virtual bool has_output() const { return !queue_.empty(); }
@@ -103,7 +98,6 @@ protected:
 
     Server& server_;
     lws* wsi_;
-    std::string client_;
 
 private:
     // An `auth` message, or any message before the client has a role: handled here (true).
@@ -112,8 +106,7 @@ private:
     protocol::AccessInfo access_info() const;
 
     ChannelKind kind_;
-    Identity identity_;
-    std::string peer_ = "?";
+    Requester requester_;
     std::unique_ptr<Timer> expiry_;  // closes the connection when its token expires
     std::deque<Message> queue_;
     std::size_t queued_bytes_ = 0;

@@ -11,22 +11,21 @@
 
 namespace hwb {
 
-void audit(const AuditTag& who, bool done, const std::string& action, const std::string& result) {
-    spdlog::log(done ? spdlog::level::info : spdlog::level::warn, "audit: {} by {} from {} ({}): {}", action,
-                who.subject, who.peer, who.client, result);
+void Session::audit(bool done, const std::string& action, const std::string& result) const {
+    server_.door().audit(requester_, done, action, result);
 }
 
 void Session::begin(std::optional<std::string> header_token, std::string peer) {
-    peer_ = std::move(peer);
+    requester_.set_source(std::move(peer));
     if (header_token) {
         authenticate(nullptr, *header_token, false);
         return;
     }
-    identity_ = server_.access().anonymous();
+    requester_.identity = server_.door().access().anonymous();
     if (authorized()) {
         start();
     } else {
-        send(protocol::auth_required_hello(to_string(kind_), client_, server_.access().passphrase_login()));
+        send(protocol::auth_required_hello(to_string(kind_), client_id(), server_.door().access().passphrase_login()));
     }
 }
 
@@ -51,24 +50,24 @@ bool Session::gate(std::string_view message) {
 }
 
 void Session::authenticate(const protocol::Json& id, const std::string& token, bool answer) {
-    auto who = server_.access().authenticate(token, wall_clock_ms());
+    auto who = server_.door().access().authenticate(token, wall_clock_ms());
     if (!who.ok()) {
         audit(false, "auth", "refused (" + who.error().code + "): " + who.error().message);
         send(protocol::error(id, "", who.error()));
         close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, who.error().code == "token_expired" ? "token expired" : "invalid token");
         return;
     }
-    identity_ = std::move(who.value());
+    requester_.identity = std::move(who.value());
     expiry_.reset();
-    if (identity_.expires_ms) {
+    if (requester_.identity.expires_ms) {
         expiry_ = std::make_unique<Timer>(server_.loop(), [this] {
             audit(false, "session", "token expired, closing with 1008");
             close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
         });
-        expiry_->start(std::chrono::milliseconds(std::max<std::int64_t>(0, *identity_.expires_ms - wall_clock_ms())));
+        expiry_->start(std::chrono::milliseconds(std::max<std::int64_t>(0, *requester_.identity.expires_ms - wall_clock_ms())));
     }
-    audit(true, "auth", std::string("ok, role ") + to_string(identity_.role) + " (" + identity_.method +
-                            (identity_.channels ? ", limited to channels" : "") + ")");
+    audit(true, "auth", std::string("ok, role ") + to_string(requester_.identity.role) + " (" + requester_.identity.method +
+                            (requester_.identity.channels ? ", limited to channels" : "") + ")");
     if (answer) send(protocol::auth_ack(id, access_info()));
     start();
 }
@@ -84,10 +83,10 @@ void Session::stop_timers() {
 }
 
 protocol::AccessInfo Session::access_info() const {
-    protocol::AccessInfo info{to_string(identity_.role), identity_.subject, identity_.method, identity_.expires_ms, {}};
+    protocol::AccessInfo info{to_string(requester_.identity.role), requester_.identity.subject, requester_.identity.method, requester_.identity.expires_ms, {}};
     auto add = [&](const auto& channels) {
         for (const auto& channel : channels)
-            if (server_.access().may_control(identity_, to_string(kind_), channel->id()).ok())
+            if (server_.door().access().may_control(requester_.identity, to_string(kind_), channel->id()).ok())
                 info.control.push_back(channel->id());
     };
     if (kind_ == ChannelKind::relay) add(server_.channels().relays());
@@ -97,12 +96,22 @@ protocol::AccessInfo Session::access_info() const {
 
 std::string Session::with_access(std::string hello) const { return protocol::with_access(std::move(hello), access_info()); }
 
-bool Session::check_control(const protocol::Json& id, const std::string& channel, const std::string& action) {
-    auto allowed = server_.access().may_control(identity_, to_string(kind_), channel);
-    if (allowed.ok()) return true;
-    audit(false, action, "refused (forbidden): " + allowed.error().message);
-    send(protocol::error(id, channel, allowed.error()));
+bool Session::admit(const protocol::Json& id, const std::string& channel) {
+    if (closing()) return false;
+    auto within = server_.door().admit(requester_, kind_);
+    if (within.ok()) return true;
+    if (requester_.abusive()) {
+        close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit exceeded");
+    } else {
+        send(protocol::error(id, channel, within.error()));
+    }
     return false;
+}
+
+bool Session::drop_if_abusive() {
+    if (!requester_.abusive()) return false;
+    close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit exceeded");
+    return true;
 }
 
 }  // namespace hwb

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "core/event_loop.h"
-#include "server/limits.h"
 #include "server/session.h"
 
 namespace hwb {
@@ -47,7 +46,6 @@ public:
 
 private:
     void handle_message(std::string_view message) override;
-    RequestLimiter limiter_;  // bridge.limits.relay_rate/relay_burst
 };
 
 // text: open a channel to receive its lines, send lines to it.
@@ -61,7 +59,6 @@ public:
 private:
     void handle_message(std::string_view message) override;
     std::set<std::string> open_;
-    RequestLimiter limiter_;  // bridge.limits.text_rate/text_burst
 };
 
 }  // namespace hwb

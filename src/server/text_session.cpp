@@ -5,9 +5,7 @@
 namespace hwb {
 
 TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id), ChannelKind::text),
-      limiter_(server.gate().limits().text_requests, server.gate().limits().max_refusals,
-               server.gate().limits().refusal_window, server.loop().now()) {}
+    : Session(server, wsi, std::move(client_id), ChannelKind::text) {}
 
 void TextSession::channels_changed() {
     for (auto it = open_.begin(); it != open_.end();) {
@@ -18,52 +16,54 @@ void TextSession::channels_changed() {
 
 void TextSession::start() {
     if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
-    send(with_access(protocol::text_hello({server_.config().name, client_}, server_.channels().texts())));
+    send(with_access(protocol::text_hello({server_.config().name, client_id()}, server_.channels().texts())));
 }
 
+// Translates the text subprotocol into the door's calls (door/door.h decides and audits).
 void TextSession::handle_message(std::string_view message) {
     auto parsed = protocol::parse_text_request(message);
-    // One over the limit is answered, not executed.
-    if (!admit_parsed<protocol::TextRequest>(server_, *this, limiter_, parsed, "text")) return;
     if (auto* bad = std::get_if<protocol::BadRequest>(&parsed)) {
-        send(protocol::error(bad->id, "", bad->error));
+        // One over the limit is answered `rate_limited`, not parsed further.
+        if (admit(bad->id, "")) send(protocol::error(bad->id, "", bad->error));
         return;
     }
     std::visit(
         [this](const auto& request) {
+            using T = std::decay_t<decltype(request)>;
+            if constexpr (std::is_same_v<T, protocol::TextSend>) {
+                if (server_.channels().text(request.channel) != nullptr && !has_open(request.channel)) {
+                    if (admit(request.id, request.channel))
+                        send(protocol::error(request.id, request.channel,
+                                             Error{"not_open", "open text channel '" + request.channel + "' before sending"}));
+                    return;
+                }
+                server_.door().text_send(requester(), request.channel, request.line, request.client,
+                                         [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
+                                          name = request.channel](Status status) {
+                                             auto self = weak.lock();
+                                             if (!self || self->drop_if_abusive()) return;
+                                             self->send(status.ok() ? protocol::text_ack(id, name)
+                                                                    : protocol::error(id, name, status.error()));
+                                         });
+                return;
+            }
+            if (!admit(request.id, request.channel)) return;
             TextChannel* channel = server_.channels().text(request.channel);
             if (channel == nullptr) {
                 send(protocol::error(request.id, request.channel,
                                      Error{"unknown_channel", "no text channel '" + request.channel + "'"}));
                 return;
             }
-            using T = std::decay_t<decltype(request)>;
             if constexpr (std::is_same_v<T, protocol::TextOpen>) {
                 open_.insert(request.channel);
                 send(protocol::text_open_ack(request.id, *channel));
-            } else if constexpr (std::is_same_v<T, protocol::TextClose>) {
+            } else {
                 open_.erase(request.channel);
                 send(protocol::text_ack(request.id, request.channel));
-            } else {
-                std::string action = "text send " + request.channel + " (" + std::to_string(request.line.size()) + " bytes)";
-                if (!check_control(request.id, request.channel, action)) return;
-                if (!has_open(request.channel)) {
-                    send(protocol::error(request.id, request.channel,
-                                         Error{"not_open", "open text channel '" + request.channel + "' before sending"}));
-                    return;
-                }
-                auto reply = [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
-                              name = request.channel, action, tag = audit_tag()](Status status) {
-                    hwb::audit(tag, status.ok(), action,
-                          status.ok() ? "done" : "refused (" + status.error().code + "): " + status.error().message);
-                    auto self = weak.lock();
-                    if (!self) return;
-                    self->send(status.ok() ? protocol::text_ack(id, name) : protocol::error(id, name, status.error()));
-                };
-                channel->send(request.line, Cause::by_client(request.client.empty() ? client_ : request.client), reply);
             }
         },
         std::get<protocol::TextRequest>(parsed));
+    drop_if_abusive();
 }
 
 }  // namespace hwb

@@ -3,7 +3,7 @@
 
 #include "auth/crypto.h"
 #include "auth/token.h"
-#include "server/access.h"
+#include "door/access.h"
 
 namespace hwb::auth {
 namespace {

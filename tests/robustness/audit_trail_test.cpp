@@ -1,5 +1,6 @@
-// The audit trail says only what happened: a `set on` of a relay that is already on, which only
-// takes a lease, is no `off -> on` transition.
+// The audit trail says only what happened, once: a `set on` of a relay that is already on, which
+// only takes a lease, is no `off -> on` transition; a request is one line (the door's), and a
+// change no request caused (a lease whose holder left) is a line of its own.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,9 +27,23 @@ TEST(AuditTrail, ALeaseOnARelayAlreadyOnIsNotLoggedAsATransition) {
     auto second = client.wait_for([](const nlohmann::json& m) { return m.value("type", "") == "ack" && m.value("id", 0) == 2; });
     ASSERT_TRUE(second && (*second)["state"] == "on");
 
+    // The holder leaves: the lease falls back, seen by another client.
+    WsClient watcher(daemon.port(), "relay");
+    ASSERT_TRUE(watcher.wait_type("hello"));
+    client.drop();
+    auto off = watcher.wait_for([](const nlohmann::json& m) {
+        return m.value("type", "") == "state" && m.value("channel", "") == "pump" && m.value("state", "") == "off";
+    });
+    ASSERT_TRUE(off);
+
     const std::string log = daemon.log();
-    EXPECT_EQ(count(log, "audit: relay pump off -> on"), 1u) << log;
-    EXPECT_EQ(count(log, "audit: relay pump stays on (lease set)"), 1u) << log;
+    EXPECT_EQ(count(log, "audit: relay set pump on by "), 2u) << log;
+    EXPECT_EQ(count(log, "): done, off -> on"), 1u) << log;
+    EXPECT_EQ(count(log, "): done, stays on (lease set)"), 1u) << log;
+    // No second line for the same switch.
+    EXPECT_EQ(count(log, "audit: relay pump off -> on"), 0u) << log;
+    EXPECT_EQ(count(log, "audit: relay pump stays on"), 0u) << log;
+    EXPECT_EQ(count(log, "audit: relay pump on -> off by lease_expired c"), 1u) << log;
 }
 
 }  // namespace

@@ -154,7 +154,7 @@ TEST_F(AuthDaemon, AValidTokenAsFirstMessageGivesTheHelloAndSwitches) {
     auto ack = set(*relay, "pump", "on", "s1");
     EXPECT_EQ(ack["type"], "ack") << ack;
     EXPECT_TRUE(log_has("audit: relay set pump on by alice from 127.0.0.1 (c")) << daemon.log();
-    EXPECT_TRUE(log_has("): done, on"));
+    EXPECT_TRUE(log_has("): done, off -> on")) << daemon.log();
 }
 
 TEST_F(AuthDaemon, AValidTokenInTheUpgradeHeaderWorks) {

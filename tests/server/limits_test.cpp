@@ -163,3 +163,59 @@ TEST(ConnectionLimits, OverTheConnectionCapUpgradesGet503AndOthersAreUnaffected)
 
 }  // namespace
 }  // namespace hwb::test
+
+namespace hwb::test {
+namespace {
+
+// A relay is protected from all its clients together: four connections, each within its own
+// rate, do not switch it more often than switch_rate/switch_burst allow.
+TEST(RateLimits, ARelayIsProtectedFromManyConnectionsTogether) {
+    Daemon daemon(server_test_map("  limits: {switch_rate: 0.1, switch_burst: 4}\n"));
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < 4; ++i) clients.push_back(connect(daemon, "relay"));
+    int acked = 0;
+    int limited = 0;
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            const std::string id = std::to_string(round) + "-" + std::to_string(i);
+            clients[i]->send_json({{"type", "toggle"}, {"id", id}, {"channel", "pump"}});
+            auto answer = clients[i]->wait_for([&](const json& m) { return m.value("id", json()) == id; });
+            ASSERT_TRUE(answer) << id;
+            if ((*answer)["type"] == "ack") ++acked;
+            if ((*answer)["type"] == "error" && (*answer)["code"] == "rate_limited") {
+                ++limited;
+                EXPECT_NE((*answer)["message"].get<std::string>().find("switched too often"), std::string::npos) << *answer;
+            }
+        }
+    }
+    EXPECT_EQ(acked, 4);    // the relay's burst, whoever asked
+    EXPECT_EQ(limited, 4);  // every connection was within its own rate
+    // Another relay is not affected.
+    clients[0]->send_json({{"type", "set"}, {"id", "other"}, {"channel", "forward"}, {"state", "on"}});
+    auto other = clients[0]->wait_for([](const json& m) { return m.value("id", json()) == "other"; });
+    ASSERT_TRUE(other);
+    EXPECT_EQ((*other)["type"], "ack") << *other;
+}
+
+// History answers can be large: asking for them in a loop is rate limited like any request.
+TEST(RateLimits, HistoryRequestsAreRateLimited) {
+    Daemon daemon(server_test_map("  limits: {sensor_rate: 0.1, sensor_burst: 3, max_refusals: 2}\n"));
+    auto c = connect(daemon, "sensor");
+    int answered = 0;
+    int limited = 0;
+    for (int i = 1; i <= 5; ++i) {
+        c->send_json({{"type", "history"}, {"id", i}, {"channel", "temperature"}});
+        auto answer = c->wait_for([&](const json& m) { return m.value("id", json()) == i; });
+        ASSERT_TRUE(answer) << i;
+        if ((*answer)["type"] == "ack") ++answered;
+        if ((*answer)["type"] == "error" && (*answer)["code"] == "rate_limited") ++limited;
+    }
+    EXPECT_EQ(answered, 3);
+    EXPECT_EQ(limited, 2);
+    // One more after max_refusals: closed.
+    c->send_json({{"type", "history"}, {"id", 6}, {"channel", "temperature"}});
+    EXPECT_EQ(c->wait_close(), 1008);
+}
+
+}  // namespace
+}  // namespace hwb::test

@@ -10,7 +10,7 @@
 namespace hwb::test {
 namespace {
 
-constexpr const char* fast_map = R"(bridge: {name: Fast}
+constexpr const char* fast_map = R"(bridge: {name: Fast, limits: {sensor_rate: 0}}  # 400 history requests at once are this test's load
 devices: [{id: b, driver: sim}]
 sensors:
   - {id: fast, device: b, signal: sine, rate: 2000}

@@ -1,4 +1,4 @@
-#include "server/access.h"
+#include "door/access.h"
 
 #include <algorithm>
 #include <cctype>
