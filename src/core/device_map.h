@@ -47,6 +47,9 @@ struct BridgeConfig {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;
     std::vector<std::string> allowed_origins;  // besides the same host, which is always allowed
+    // Names that Host may carry besides the machine's own (loopback, host name, .local, interface
+    // addresses): a reverse proxy's public name, a DNS name of the Pi. "*.example.org" for a domain.
+    std::vector<std::string> allowed_hosts;
     std::size_t max_message_bytes = 65536;     // larger incoming frames close the connection (1009)
     LogLevel log_level = LogLevel::info;
     // Keepalive: a connection silent this long is pinged; with no answer within ping_timeout it is

@@ -1,5 +1,8 @@
 // The `bridge:` section: name, listen address, allowed origins, message size, log level, keepalive;
 // its `tls` and `limits` mappings have readers of their own.
+#include <algorithm>
+#include <cctype>
+
 #include "devicemap/address.h"
 #include "devicemap/loader.h"
 #include "devicemap/mapping_reader.h"
@@ -49,6 +52,30 @@ void check_origins(MappingReader& reader) {
     }
 }
 
+// A host name (or "*." and a domain), an IPv4 address or an IPv6 address in brackets: what a
+// browser puts in Host.
+void check_hosts(MappingReader& reader) {
+    const auto* entry = reader.find("allowed_hosts");
+    if (entry == nullptr || !entry->value.IsSequence()) return;
+    for (const auto& item : entry->value) {
+        if (!item.IsScalar()) continue;  // reported by the string_list check
+        std::string name = item.Scalar();
+        std::string_view rest = name;
+        if (rest.rfind("*.", 0) == 0) rest.remove_prefix(2);
+        if (rest.size() >= 2 && rest.front() == '[' && rest.back() == ']') rest = rest.substr(1, rest.size() - 2);
+        bool ok = !rest.empty() && rest.size() <= 253 && rest.find(':') == std::string_view::npos
+                      ? std::all_of(rest.begin(), rest.end(), [](unsigned char c) {
+                            return std::isalnum(c) || c == '-' || c == '.' || c == '_';
+                        })
+                      : !rest.empty() && name.front() == '[' &&
+                            std::all_of(rest.begin(), rest.end(), [](unsigned char c) { return std::isxdigit(c) || c == ':' || c == '.'; });
+        if (!ok)
+            reader.diagnostics().error(item.Mark(), "allowed host '" + name +
+                                                        "' is invalid: expected a host name without scheme or port "
+                                                        "(pi.example.org, *.example.org, 192.168.1.20 or [fd00::20])");
+    }
+}
+
 }  // namespace
 
 BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
@@ -62,6 +89,7 @@ BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
     Options options = reader.read_all(schema::bridge());
     if (options.has("name")) bridge.name = options.string("name");
     if (options.has("allowed_origins")) bridge.allowed_origins = options.strings("allowed_origins");
+    if (options.has("allowed_hosts")) bridge.allowed_hosts = options.strings("allowed_hosts");
     if (options.has("max_message_bytes"))
         bridge.max_message_bytes = static_cast<std::size_t>(options.integer("max_message_bytes"));
     if (options.has("log_level")) bridge.log_level = log_level_from(options.string("log_level"));
@@ -69,6 +97,7 @@ BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
     if (options.has("ping_timeout")) bridge.ping_timeout = whole_seconds(options.duration("ping_timeout"));
     read_listen(reader, bridge);
     check_origins(reader);
+    check_hosts(reader);
     if (const auto* tls = reader.find("tls")) bridge.tls = read_tls(tls->value, context);
     if (const auto* limits = reader.find("limits")) bridge.limits = read_limits(limits->value, context);
     reader.report_unknown_keys();

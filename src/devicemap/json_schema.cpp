@@ -116,6 +116,10 @@ Json bridge_schema(const std::string& description) {
         {"type", "string"},
         {"pattern", std::string("^https?://") + host_pattern + "(:" + port_pattern + ")?$"},
     };
+    properties["allowed_hosts"]["items"] = {
+        {"type", "string"},
+        {"pattern", R"(^(\*\.)?[A-Za-z0-9._-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$)"},
+    };
     // Mappings of their own (tls_section.cpp, limits_section.cpp); file readability is the
     // loader's alone (a schema cannot look at files).
     properties["tls"] = closed_object("serve https and wss on the listen port (docs/security.md, TLS)", schema::tls());

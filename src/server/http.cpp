@@ -147,7 +147,22 @@ bool Server::origin_allowed(lws* wsi, const char* what) {
     return false;
 }
 
+bool Server::host_allowed(lws* wsi, const char* what) {
+    std::string host = header(wsi, WSI_TOKEN_HOST);
+    if (host_names_.allowed(host, loop_->now())) return true;
+    gate_.audit_refusal(what, peer_address(wsi),
+                        host.empty() ? std::string("no Host header")
+                                     : "Host '" + host + "' is not a name of this bridge (see bridge.allowed_hosts)",
+                        loop_->now());
+    return false;
+}
+
 bool Server::upgrade_allowed(lws* wsi) {
+    // First of all: a foreign name in Host (DNS rebinding) gets nothing, not even a 503.
+    if (!host_allowed(wsi, "WebSocket upgrade")) {
+        lws_return_http_status(wsi, 421, "this bridge is not reachable by that name (see bridge.allowed_hosts)");
+        return false;
+    }
     if (sessions_.size() >= config_.limits.max_connections) {
         gate_.audit_refusal("WebSocket upgrade", peer_address(wsi),
                             "connection cap reached (" + std::to_string(config_.limits.max_connections) +
@@ -341,6 +356,13 @@ int Server::http(lws* wsi, int reason, void* user, void* in, std::size_t len) {
 
         case LWS_CALLBACK_HTTP: {
             std::string path(static_cast<const char*>(in), len);
+            if (!host_allowed(wsi, "HTTP request")) {
+                defer_json(wsi, slot, 421,
+                           map_api::error_body("misdirected", "this bridge is not reachable by that name; its "
+                                                              "administrator can add it to bridge.allowed_hosts"),
+                           true);
+                return 0;
+            }
             bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
             bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
             if (!get && !post) {

@@ -133,6 +133,7 @@ Server::Server(BridgeConfig config) : config_(std::move(config)) {
     port_ = static_cast<std::uint16_t>(lws_get_vhost_listen_port(vhost_));
     loop_ = std::make_unique<LwsLoop>(context_, vhost_);
     door_ = std::make_unique<Door>(*loop_, config_.limits);
+    host_names_.configure(config_.listen_host, config_.allowed_hosts);
 }
 
 Server::~Server() {
@@ -176,6 +177,7 @@ void Server::channels_changed(const BridgeConfig& bridge) {
     config_.tls = tls;
     gate_.configure(config_.limits);
     door_->configure(config_.limits);
+    host_names_.configure(config_.listen_host, config_.allowed_hosts);
     sensor_index_.clear();
     for (std::size_t i = 0; i < channels_->sensors().size(); ++i) sensor_index_[channels_->sensors()[i].get()] = i;
     reading_cache_.assign(channels_->sensors().size(), {});

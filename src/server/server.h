@@ -11,6 +11,7 @@
 
 #include "core/channels.h"
 #include "core/device_map.h"
+#include "server/host_names.h"
 #include "server/limits.h"
 #include "door/door.h"
 #include "server/lws_loop.h"
@@ -96,6 +97,8 @@ private:
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
 
     bool upgrade_allowed(lws* wsi);
+    // DNS rebinding guard (host_names.h): false when Host does not name this bridge; logs (throttled).
+    bool host_allowed(lws* wsi, const char* what);
     // A new TCP connection (LWS_CALLBACK_FILTER_NETWORK_CONNECTION): false closes it at once.
     bool connection_allowed(int fd);
     // Origin rule shared by WebSocket upgrades and POSTs (a CSRF guard): own host or
@@ -119,6 +122,7 @@ private:
 
     BridgeConfig config_;
     Gatekeeper gate_{config_.limits};
+    HostNames host_names_;
     lws_retry_bo_t keepalive_{};  // from config_; must outlive context_
     lws_context* context_ = nullptr;
     lws_vhost* vhost_ = nullptr;

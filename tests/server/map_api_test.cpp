@@ -228,7 +228,7 @@ TEST_F(MapApi, ApplyIsRefusedWhenThePageWasOpenedByANonLoopbackName) {
     auto r = http_request(port(), "POST", "/api/map/apply",
                           {"Host: evil.example:8080", "Origin: http://evil.example:8080", "Content-Type: application/json"},
                           json{{"text", "a: 1\n"}, {"version", "v1"}}.dump());
-    EXPECT_EQ(r.status, 403) << r.head;
+    EXPECT_EQ(r.status, 421) << r.head;
     EXPECT_EQ(admin.applies, 0);
 }
 

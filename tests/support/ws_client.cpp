@@ -180,7 +180,8 @@ WsClient::WsClient(std::uint16_t port, Options options) {
     unsigned char nonce[16];
     std::random_device rd;
     for (auto& b : nonce) b = static_cast<unsigned char>(rd());
-    std::string request = "GET " + options.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+    std::string host = options.host.empty() ? "127.0.0.1:" + std::to_string(port) : options.host;
+    std::string request = "GET " + options.path + " HTTP/1.1\r\nHost: " + host +
                           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + base64(nonce, 16) +
                           "\r\nSec-WebSocket-Version: 13\r\n";
     if (!options.subprotocol.empty()) request += "Sec-WebSocket-Protocol: " + options.subprotocol + "\r\n";

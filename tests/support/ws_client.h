@@ -47,6 +47,7 @@ public:
         int receive_buffer = 0;             // SO_RCVBUF before connecting (small: a slow reader)
         std::optional<std::string> tls_ca;  // wss: TLS, verifying the bridge against this PEM file (tls.h)
         std::vector<std::string> headers;   // extra request header lines ("Authorization: Bearer x")
+        std::string host;                   // Host header value; empty: 127.0.0.1:PORT
     };
 
     // Connects and performs the handshake. On refusal, ok() is false and refusal() has the answer.
