@@ -1,15 +1,15 @@
 #include "protocol/messages.h"
-#include "server/server.h"
+#include "core/channels.h"
 #include "server/sessions.h"
 
 namespace hwb {
 
-RelaySession::RelaySession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id), ChannelKind::relay) {}
+RelaySession::RelaySession(SessionHost& host, lws* wsi, std::string client_id)
+    : Session(host, wsi, std::move(client_id), ChannelKind::relay) {}
 
 void RelaySession::start() {
     if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
-    send(with_access(protocol::relay_hello({server_.config().name, client_id()}, server_.channels().relays())));
+    send(with_access(protocol::relay_hello({host_.bridge_name(), client_id()}, host_.channels().relays())));
 }
 
 // Translates the relay subprotocol into the door's calls (door/door.h decides and audits).
@@ -24,7 +24,7 @@ void RelaySession::handle_message(std::string_view message) {
         [this](const auto& request) {
             using T = std::decay_t<decltype(request)>;
             if constexpr (std::is_same_v<T, protocol::RelayRenew>) {
-                auto lease = server_.door().renew_lease(requester(), request.channel, request.lease);
+                auto lease = host_.door().renew_lease(requester(), request.channel, request.lease);
                 send(lease.ok() ? protocol::lease_ack(request.id, request.channel, lease.value())
                                 : protocol::error(request.id, request.channel, lease.error()));
                 return;
@@ -41,7 +41,7 @@ void RelaySession::handle_message(std::string_view message) {
                 command.lease = request.lease;
             }
             // The answer may come after this connection closed: hold it weakly.
-            server_.door().relay(requester(), command,
+            host_.door().relay(requester(), command,
                                  [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
                                   channel = request.channel](Result<RelayState> result) {
                                      auto self = weak.lock();

@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "protocol/messages.h"
-#include "server/server.h"
+#include "core/channels.h"
 #include "server/sessions.h"
 
 namespace hwb {
@@ -13,14 +13,14 @@ constexpr std::size_t keep_up_limit = 32;
 
 }  // namespace
 
-SensorSession::SensorSession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id), ChannelKind::sensor), rate_timer_(server.loop(), [this] { request_write(); }) {
+SensorSession::SensorSession(SessionHost& host, lws* wsi, std::string client_id)
+    : Session(host, wsi, std::move(client_id), ChannelKind::sensor), rate_timer_(host.loop(), [this] { request_write(); }) {
     size_for_sensors();
     subscribed_.assign(subscribed_.size(), true);
 }
 
 void SensorSession::size_for_sensors() {
-    std::size_t n = server_.channels().sensors().size();
+    std::size_t n = host_.channels().sensors().size();
     subscribed_.assign(n, false);
     dirty_.assign(n, false);
     dirty_order_.clear();
@@ -29,7 +29,7 @@ void SensorSession::size_for_sensors() {
 
 void SensorSession::channels_changing() {
     followed_ids_.clear();
-    const auto& sensors = server_.channels().sensors();
+    const auto& sensors = host_.channels().sensors();
     for (std::size_t i = 0; i < subscribed_.size() && i < sensors.size(); ++i)
         if (subscribed_[i]) followed_ids_.insert(sensors[i]->id());
 }
@@ -37,7 +37,7 @@ void SensorSession::channels_changing() {
 void SensorSession::channels_changed() {
     rate_timer_.cancel();
     size_for_sensors();
-    const auto& sensors = server_.channels().sensors();
+    const auto& sensors = host_.channels().sensors();
     for (std::size_t i = 0; i < sensors.size(); ++i)
         subscribed_[i] = subscribed_all_ || followed_ids_.count(sensors[i]->id()) != 0;
     followed_ids_.clear();
@@ -46,7 +46,7 @@ void SensorSession::channels_changed() {
 
 void SensorSession::start() {
     if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
-    send(with_access(protocol::sensor_hello({server_.config().name, client_id()}, server_.channels().sensors())));
+    send(with_access(protocol::sensor_hello({host_.bridge_name(), client_id()}, host_.channels().sensors())));
 }
 
 void SensorSession::reading_changed(std::size_t index) {
@@ -54,7 +54,7 @@ void SensorSession::reading_changed(std::size_t index) {
     // Several readings can arrive in one turn of the loop (a serial read holds many lines); they
     // are all sent unless the client is behind or capped its rate.
     if (!min_interval_ && queued_messages() < keep_up_limit) {
-        send(server_.encoded_reading(index));
+        send(host_.encoded_reading(index));
         return;
     }
     dirty_[index] = true;
@@ -68,7 +68,7 @@ bool SensorSession::has_output() const { return Session::has_output() || (!closi
 std::optional<Message> SensorSession::next_message() {
     // Answers and status first; then the oldest changed channel whose rate cap allows it now.
     if (auto queued = Session::next_message()) return queued;
-    auto now = server_.loop().now();
+    auto now = host_.loop().now();
     std::optional<Clock::time_point> earliest;
     for (auto it = dirty_order_.begin(); it != dirty_order_.end(); ++it) {
         std::size_t index = *it;
@@ -82,7 +82,7 @@ std::optional<Message> SensorSession::next_message() {
         dirty_order_.erase(it);
         dirty_[index] = false;
         last_sent_[index] = now;
-        return server_.encoded_reading(index);
+        return host_.encoded_reading(index);
     }
     if (earliest && !rate_timer_.active())
         rate_timer_.start(std::chrono::duration_cast<std::chrono::microseconds>(*earliest - now));
@@ -99,7 +99,7 @@ void SensorSession::handle_message(std::string_view message) {
     auto& sensor_request = std::get<protocol::SensorRequest>(parsed);
     if (const auto* history = std::get_if<protocol::History>(&sensor_request)) {
         if (!admit(history->id, history->channel)) return;
-        const Sensor* sensor = server_.channels().sensor(history->channel);
+        const Sensor* sensor = host_.channels().sensor(history->channel);
         if (sensor == nullptr) {
             send(protocol::error(history->id, history->channel,
                                  Error{"unknown_channel", "no sensor '" + history->channel + "'"}));
@@ -110,7 +110,7 @@ void SensorSession::handle_message(std::string_view message) {
     }
     const auto& request = std::get<protocol::Subscribe>(sensor_request);
     if (!admit(request.id, "")) return;
-    const auto& sensors = server_.channels().sensors();
+    const auto& sensors = host_.channels().sensors();
     std::vector<bool> wanted(sensors.size(), !request.channels.has_value());
     if (request.channels) {
         for (const auto& id : *request.channels) {

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/messages.h"
-#include "server/server.h"
+#include "core/channels.h"
 
 namespace hwb {
 
@@ -40,8 +40,8 @@ void append_text_frame(std::vector<unsigned char>& out, const std::string& paylo
 }
 }  // namespace
 
-Session::Session(Server& server, lws* wsi, std::string client_id, ChannelKind kind)
-    : server_(server), wsi_(wsi), kind_(kind), requester_("ws", "?", std::move(client_id)) {}
+Session::Session(SessionHost& host, lws* wsi, std::string client_id, ChannelKind kind)
+    : host_(host), wsi_(wsi), kind_(kind), requester_("ws", "?", std::move(client_id)) {}
 
 int Session::on_receive(const void* data, std::size_t len, bool first, bool final, bool binary) {
     if (first) {
@@ -49,9 +49,9 @@ int Session::on_receive(const void* data, std::size_t len, bool first, bool fina
         rx_binary_ = binary;
         rx_overflow_ = false;
     }
-    if (rx_.size() + len > server_.max_message_bytes()) {
-        spdlog::warn("client {}: message over the {} byte limit, closing with 1009", client_id(), server_.max_message_bytes());
-        std::string reason = "message exceeds " + std::to_string(server_.max_message_bytes()) + " bytes";
+    if (rx_.size() + len > host_.max_message_bytes()) {
+        spdlog::warn("client {}: message over the {} byte limit, closing with 1009", client_id(), host_.max_message_bytes());
+        std::string reason = "message exceeds " + std::to_string(host_.max_message_bytes()) + " bytes";
         lws_close_reason(wsi_, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reinterpret_cast<unsigned char*>(reason.data()),
                          reason.size());
         return -1;
@@ -105,14 +105,14 @@ int Session::on_writeable() {
     return 0;
 }
 
-Session::~Session() { server_.account_queued(0, queued_bytes_); }
+Session::~Session() { host_.account_queued(0, queued_bytes_); }
 
 std::optional<Message> Session::next_message() {
     if (queue_.empty()) return std::nullopt;
     Message front = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= front->size();
-    server_.account_queued(0, front->size());
+    host_.account_queued(0, front->size());
     return front;
 }
 
@@ -121,19 +121,18 @@ void Session::send(Message message) {
     // Per client: a client that lets this much pile up is not reading. Bridge-wide: many slow
     // clients together must not eat the Pi's memory; the one holding more than its share goes.
     bool full = queue_.size() >= max_queued_messages || queued_bytes_ + message->size() > max_queued_bytes;
-    bool over_budget = server_.queued_total() + message->size() > Server::queued_budget &&
-                       queued_bytes_ > Server::queued_budget / std::max<std::size_t>(1, server_.client_count());
+    bool over_budget = host_.over_budget(message->size(), queued_bytes_);
     if (full || over_budget) {
         spdlog::warn("client {}: not reading ({} messages, {} bytes queued{}), closing with 1008", client_id(), queue_.size(),
                      queued_bytes_, over_budget ? ", bridge-wide budget reached" : "");
         queue_.clear();
-        server_.account_queued(0, queued_bytes_);
+        host_.account_queued(0, queued_bytes_);
         queued_bytes_ = 0;
         close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "client too slow: outgoing queue full");
         return;
     }
     queued_bytes_ += message->size();
-    server_.account_queued(message->size(), 0);
+    host_.account_queued(message->size(), 0);
     queue_.push_back(std::move(message));
     request_write();
 }

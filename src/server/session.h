@@ -1,5 +1,5 @@
 // One WebSocket connection of one subprotocol. libwebsockets' per-session memory holds only a
-// pointer to it; the Server owns it (shared_ptr, so late driver replies can tell it is gone).
+// pointer to it; the SessionHub owns it (shared_ptr, so late driver replies can tell it is gone).
 //
 // Outgoing messages go through a bounded queue and are written one per WRITEABLE callback.
 // Incoming frames are reassembled up to the map's max_message_bytes (larger: close 1009).
@@ -23,14 +23,34 @@ struct lws;
 
 namespace hwb {
 
-class Server;
+class Channels;
 
 // One encoded message; broadcasts share one copy among all the sessions that queue it.
 using Message = std::shared_ptr<const std::string>;
 
+// What a session may use of the server (SessionHub implements it): nothing else.
+class SessionHost {
+public:
+    virtual EventLoop& loop() = 0;
+    virtual Door& door() = 0;
+    virtual Channels& channels() = 0;
+    virtual const std::string& bridge_name() const = 0;
+    virtual std::size_t max_message_bytes() const = 0;
+    // The encoded last reading of sensor `index`, shared by all sensor sessions.
+    virtual const Message& encoded_reading(std::size_t index) = 0;
+    // Bytes queued by all sessions together: each session counts what it holds.
+    virtual void account_queued(std::size_t added, std::size_t removed) = 0;
+    // Adding `adding` bytes to a session that holds `held` would exceed the bridge-wide budget, and
+    // this session holds more than its share: it is the one to close.
+    virtual bool over_budget(std::size_t adding, std::size_t held) const = 0;
+
+protected:
+    ~SessionHost() = default;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(Server& server, lws* wsi, std::string client_id, ChannelKind kind);
+    Session(SessionHost& host, lws* wsi, std::string client_id, ChannelKind kind);
     virtual ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -62,7 +82,7 @@ public:
     bool drop_if_abusive();
     // One audit line about this client (authentication, session events), through the door.
     void audit(bool done, const std::string& action, const std::string& result) const;
-    // Map reload (Server::channels_changing/changed): note what the client follows by channel id,
+    // Map reload (SessionHub::channels_changing/changed): note what the client follows by channel id,
     // then re-index it against the new channels and queue a new hello.
     virtual void channels_changing() {}
     virtual void channels_changed() { start(); }
@@ -96,7 +116,7 @@ protected:
     void request_write();
     std::size_t queued_messages() const { return queue_.size(); }
 
-    Server& server_;
+    SessionHost& host_;
     lws* wsi_;
 
 private:

@@ -6,13 +6,13 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/auth.h"
-#include "server/server.h"
+#include "core/channels.h"
 #include "server/session.h"
 
 namespace hwb {
 
 void Session::audit(bool done, const std::string& action, const std::string& result) const {
-    server_.door().audit(requester_, done, action, result);
+    host_.door().audit(requester_, done, action, result);
 }
 
 void Session::begin(std::optional<std::string> header_token, std::string peer) {
@@ -21,11 +21,11 @@ void Session::begin(std::optional<std::string> header_token, std::string peer) {
         authenticate(nullptr, *header_token, false);
         return;
     }
-    requester_.identity = server_.door().access().anonymous();
+    requester_.identity = host_.door().access().anonymous();
     if (authorized()) {
         start();
     } else {
-        send(protocol::auth_required_hello(to_string(kind_), client_id(), server_.door().access().passphrase_login()));
+        send(protocol::auth_required_hello(to_string(kind_), client_id(), host_.door().access().passphrase_login()));
     }
 }
 
@@ -50,7 +50,7 @@ bool Session::gate(std::string_view message) {
 }
 
 void Session::authenticate(const protocol::Json& id, const std::string& token, bool answer) {
-    auto who = server_.door().access().authenticate(token, wall_clock_ms());
+    auto who = host_.door().access().authenticate(token, wall_clock_ms());
     if (!who.ok()) {
         audit(false, "auth", "refused (" + who.error().code + "): " + who.error().message);
         send(protocol::error(id, "", who.error()));
@@ -60,7 +60,7 @@ void Session::authenticate(const protocol::Json& id, const std::string& token, b
     requester_.identity = std::move(who.value());
     expiry_.reset();
     if (requester_.identity.expires_ms) {
-        expiry_ = std::make_unique<Timer>(server_.loop(), [this] {
+        expiry_ = std::make_unique<Timer>(host_.loop(), [this] {
             audit(false, "session", "token expired, closing with 1008");
             close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "token expired");
         });
@@ -86,11 +86,11 @@ protocol::AccessInfo Session::access_info() const {
     protocol::AccessInfo info{to_string(requester_.identity.role), requester_.identity.subject, requester_.identity.method, requester_.identity.expires_ms, {}};
     auto add = [&](const auto& channels) {
         for (const auto& channel : channels)
-            if (server_.door().access().may_control(requester_.identity, to_string(kind_), channel->id()).ok())
+            if (host_.door().access().may_control(requester_.identity, to_string(kind_), channel->id()).ok())
                 info.control.push_back(channel->id());
     };
-    if (kind_ == ChannelKind::relay) add(server_.channels().relays());
-    if (kind_ == ChannelKind::text) add(server_.channels().texts());
+    if (kind_ == ChannelKind::relay) add(host_.channels().relays());
+    if (kind_ == ChannelKind::text) add(host_.channels().texts());
     return info;
 }
 
@@ -98,7 +98,7 @@ std::string Session::with_access(std::string hello) const { return protocol::wit
 
 bool Session::admit(const protocol::Json& id, const std::string& channel) {
     if (closing()) return false;
-    auto within = server_.door().admit(requester_, kind_);
+    auto within = host_.door().admit(requester_, kind_);
     if (within.ok()) return true;
     if (requester_.abusive()) {
         close_with(LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit exceeded");

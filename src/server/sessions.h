@@ -14,7 +14,7 @@ namespace hwb {
 // written is only marked dirty, and its latest value is encoded when the client can take it.
 class SensorSession final : public Session {
 public:
-    SensorSession(Server& server, lws* wsi, std::string client_id);
+    SensorSession(SessionHost& host, lws* wsi, std::string client_id);
     void start() override;
     void quiesce() override { rate_timer_.cancel(); }
     void channels_changing() override;
@@ -41,7 +41,7 @@ private:
 // relay: set / toggle / pulse requests, acks after the hardware confirmed, state broadcasts.
 class RelaySession final : public Session {
 public:
-    RelaySession(Server& server, lws* wsi, std::string client_id);
+    RelaySession(SessionHost& host, lws* wsi, std::string client_id);
     void start() override;
 
 private:
@@ -51,7 +51,7 @@ private:
 // text: open a channel to receive its lines, send lines to it.
 class TextSession final : public Session {
 public:
-    TextSession(Server& server, lws* wsi, std::string client_id);
+    TextSession(SessionHost& host, lws* wsi, std::string client_id);
     void start() override;
     bool has_open(const std::string& channel) const { return open_.count(channel) != 0; }
     void channels_changed() override;

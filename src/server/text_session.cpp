@@ -1,22 +1,22 @@
 #include "protocol/messages.h"
-#include "server/server.h"
+#include "core/channels.h"
 #include "server/sessions.h"
 
 namespace hwb {
 
-TextSession::TextSession(Server& server, lws* wsi, std::string client_id)
-    : Session(server, wsi, std::move(client_id), ChannelKind::text) {}
+TextSession::TextSession(SessionHost& host, lws* wsi, std::string client_id)
+    : Session(host, wsi, std::move(client_id), ChannelKind::text) {}
 
 void TextSession::channels_changed() {
     for (auto it = open_.begin(); it != open_.end();) {
-        it = server_.channels().text(*it) == nullptr ? open_.erase(it) : std::next(it);
+        it = host_.channels().text(*it) == nullptr ? open_.erase(it) : std::next(it);
     }
     start();
 }
 
 void TextSession::start() {
     if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
-    send(with_access(protocol::text_hello({server_.config().name, client_id()}, server_.channels().texts())));
+    send(with_access(protocol::text_hello({host_.bridge_name(), client_id()}, host_.channels().texts())));
 }
 
 // Translates the text subprotocol into the door's calls (door/door.h decides and audits).
@@ -31,13 +31,13 @@ void TextSession::handle_message(std::string_view message) {
         [this](const auto& request) {
             using T = std::decay_t<decltype(request)>;
             if constexpr (std::is_same_v<T, protocol::TextSend>) {
-                if (server_.channels().text(request.channel) != nullptr && !has_open(request.channel)) {
+                if (host_.channels().text(request.channel) != nullptr && !has_open(request.channel)) {
                     if (admit(request.id, request.channel))
                         send(protocol::error(request.id, request.channel,
                                              Error{"not_open", "open text channel '" + request.channel + "' before sending"}));
                     return;
                 }
-                server_.door().text_send(requester(), request.channel, request.line, request.client,
+                host_.door().text_send(requester(), request.channel, request.line, request.client,
                                          [weak = std::weak_ptr<Session>(shared_from_this()), id = request.id,
                                           name = request.channel](Status status) {
                                              auto self = weak.lock();
@@ -48,7 +48,7 @@ void TextSession::handle_message(std::string_view message) {
                 return;
             }
             if (!admit(request.id, request.channel)) return;
-            TextChannel* channel = server_.channels().text(request.channel);
+            TextChannel* channel = host_.channels().text(request.channel);
             if (channel == nullptr) {
                 send(protocol::error(request.id, request.channel,
                                      Error{"unknown_channel", "no text channel '" + request.channel + "'"}));

@@ -192,18 +192,29 @@ test('a draft based on an outdated version is refused; the newer one loads and t
   await second.hwb.context.close();
 });
 
-test('a page not opened by a loopback name sees the map read-only, with the reason', async () => {
-  // bridge.test resolves to 127.0.0.1 in this browser only: the bridge sees a loopback peer but a
-  // foreign Host, as with DNS rebinding or a reverse proxy, and must not make it an admin.
+test('a foreign name gets nothing (DNS rebinding); an allowed non-loopback name sees the map read-only', async () => {
+  // bridge.test and rebind.test resolve to 127.0.0.1 in this browser only: the bridge sees a
+  // loopback peer but a foreign Host. rebind.test is what DNS rebinding looks like: refused with
+  // 421 before anything. bridge.test is listed in bridge.allowed_hosts (a reverse proxy's name):
+  // served, but never an admin without authentication.
+  const mapDir = mkdtempSync(join(tmpdir(), 'hwb-hosts-'));
+  const config = join(mapDir, 'map.yaml');
+  writeFileSync(config, demo.replace(/^bridge:\n/m, 'bridge:\n  allowed_hosts: [bridge.test]\n'));
+  const named = await startDaemon({ config, name: 'editor-hosts' });
   const other = await chromium.launch({
     executablePath: CHROMIUM, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--host-resolver-rules=MAP bridge.test 127.0.0.1`],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--host-resolver-rules=MAP bridge.test 127.0.0.1, MAP rebind.test 127.0.0.1'],
   });
   try {
     const page = await other.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://bridge.test:${daemon.port}/#map`);
+    const refused = await page.goto(`http://rebind.test:${named.port}/#map`);
+    assert.equal(refused.status(), 421);
+    assert.match(await refused.text(), /not reachable by that name/);
+
+    await page.goto(`http://bridge.test:${named.port}/#map`);
     await page.waitForFunction(() => document.getElementById('map-text').value.length > 0);
     assert.equal(await page.locator('#map-text').evaluate((a) => a.readOnly), true);
     assert.equal(await page.locator('#map-apply').isVisible(), false);
@@ -217,5 +228,7 @@ test('a page not opened by a loopback name sees the map read-only, with the reas
     assert.deepEqual(errors, []);
   } finally {
     await other.close();
+    await named.stop();
+    rmSync(mapDir, { recursive: true, force: true });
   }
 });
