@@ -1,5 +1,7 @@
 #include "daemon_process.h"
 
+#include "launch.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -36,32 +38,6 @@ void pin_to_cpu(int cpu) {
 
 namespace {
 
-std::uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        ::close(fd);
-        throw std::runtime_error("cannot find a free port");
-    }
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-bool accepts(std::uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
-
 }  // namespace
 
 DaemonProcess::DaemonProcess(const std::string& binary, const std::string& map_yaml, const std::string& log_path,
@@ -71,26 +47,13 @@ DaemonProcess::DaemonProcess(const std::string& binary, const std::string& map_y
         std::ofstream map(map_path_);
         map << map_yaml;
     }
-    port_ = free_port();
-    std::string listen = "127.0.0.1:" + std::to_string(port_);
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        pin_to_cpu(cpu);
-        int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (log >= 0) {
-            dup2(log, 1);
-            dup2(log, 2);
-        }
-        execl(binary.c_str(), binary.c_str(), map_path_.c_str(), "--listen", listen.c_str(), nullptr);
-        std::perror("exec hwbridge");
-        _exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!accepts(port_)) {
-        if (!alive() || std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("hwbridge did not start listening; see " + log_path);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pid_ = launch::spawn(binary, {map_path_, "--listen", "127.0.0.1:0"}, log_path, log_path, [cpu] { pin_to_cpu(cpu); });
+    try {
+        port_ = launch::wait_listening(pid_, log_path, std::chrono::seconds(10));
+    } catch (const std::exception& e) {
+        launch::stop(pid_, SIGKILL, std::chrono::seconds(5));
+        pid_ = -1;
+        throw std::runtime_error(std::string("hwbridge did not start listening; see ") + log_path + ": " + e.what());
     }
 }
 
@@ -146,20 +109,9 @@ double DaemonProcess::sys_percent(const ProcSample& a, const ProcSample& b) {
 
 int DaemonProcess::stop() {
     if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
-            waitpid(pid_, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    int code = launch::stop(pid_, SIGTERM, std::chrono::seconds(10));
     pid_ = -1;
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return WEXITSTATUS(status);
+    return code;
 }
 
 }  // namespace hwb::bench
