@@ -47,11 +47,30 @@ void TextChannel::send(std::string text, Cause cause, Reply reply) {
     });
 }
 
+std::size_t TextChannel::encoded_size(const TextLine& line) {
+    // As the protocol's JSON writer escapes: quote and backslash take 2 bytes, other control
+    // characters 6 (\u0001), the rest themselves; plus the line's fixed fields.
+    auto escaped = [](const std::string& s) {
+        std::size_t n = 0;
+        for (unsigned char c : s) n += c == '"' || c == '\\' ? 2 : c < 0x20 || c == 0x7f ? 6 : 1;
+        return n;
+    };
+    constexpr std::size_t fields = 96;  // {"text":"","direction":"from_device","by":"","time":...,"seq":...}
+    return fields + escaped(line.text) + escaped(line.by);
+}
+
 void TextChannel::append(TextLine line) {
     line.seq = ++seq_;
+    history_bytes_ += encoded_size(line);
     history_.push_back(std::move(line));
-    while (history_.size() > info_.history_lines) history_.pop_front();
+    // Bounded by lines and by what the history weighs as JSON: an `open` answer carries it whole,
+    // and 100 lines of control bytes would otherwise be megabytes in one client's queue. The
+    // newest line is told to the observers before it may leave (history_lines: 0).
     observer_.on_text_line(*this, history_.back());
+    while (!history_.empty() && (history_.size() > info_.history_lines || history_bytes_ > max_history_bytes)) {
+        history_bytes_ -= encoded_size(history_.front());
+        history_.pop_front();
+    }
 }
 
 }  // namespace hwb

@@ -45,7 +45,9 @@ public:
 
     const TextInfo& info() const { return info_; }
     const std::string& id() const { return info_.id; }
+    // The last lines: at most info().history_lines, and at most max_history_bytes as JSON.
     const std::deque<TextLine>& history() const { return history_; }
+    static constexpr std::size_t max_history_bytes = 256 * 1024;
     const ChannelStatus& status() const { return status_; }
 
     // Driver side.
@@ -62,11 +64,13 @@ public:
 
 private:
     void append(TextLine line);
+    static std::size_t encoded_size(const TextLine& line);
 
     TextInfo info_;
     ChannelObserver& observer_;
     TextOutput* output_ = nullptr;
     std::deque<TextLine> history_;
+    std::size_t history_bytes_ = 0;  // encoded_size() of the lines in history_
     std::uint64_t seq_ = 0;
     ChannelStatus status_;
 };

@@ -49,13 +49,5 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     return {};
 }
 
-std::string join(const std::vector<std::string>& words, std::string_view separator) {
-    std::string out;
-    for (const auto& word : words) {
-        if (!out.empty()) out += separator;
-        out += word;
-    }
-    return out;
-}
 
 }  // namespace hwb::devicemap

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"  // join
+
 namespace hwb::devicemap {
 
 // Edit distance counting insertions, deletions, substitutions and swaps of neighbours
@@ -17,8 +19,5 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
 
 // "; did you mean 'x'?" or "" when nothing is close: appended to error messages.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
-
-// "a, b, c": for messages that list what is allowed.
-std::string join(const std::vector<std::string>& words, std::string_view separator = ", ");
 
 }  // namespace hwb::devicemap

@@ -5,6 +5,8 @@
 
 #include "protocol/messages.h"
 
+#include "core/text.h"
+
 namespace hwb::protocol {
 
 namespace {
@@ -80,14 +82,6 @@ std::string parse_error_detail(std::string_view what) {
     return detail;
 }
 
-std::string join(std::initializer_list<const char*> names) {
-    std::string out;
-    for (const char* n : names) {
-        if (!out.empty()) out += ", ";
-        out += n;
-    }
-    return out;
-}
 
 // The fields of one request object, read with the request's id at hand for errors.
 class Fields {

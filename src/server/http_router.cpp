@@ -322,8 +322,7 @@ int HttpRouter::map_post(lws* wsi, Request& request) {
         auto router_alive = alive.lock();
         if (!router_alive || !*router_alive) return;
         try {
-            std::string summary;
-            for (const auto& line : result.summary) summary += (summary.empty() ? "" : "; ") + line;
+            std::string summary = join(result.summary, "; ");
             if (result.error) {
                 door_.audit(tag, false, action, "refused (" + result.error->code + "): " + result.error->message);
             } else {

@@ -119,6 +119,29 @@ TEST(TextChannel, HistoryKeepsTheNewestLines) {
     EXPECT_EQ(t.history().back().seq, 3u);
 }
 
+TEST(TextChannel, HistoryIsBoundedByItsEncodedSizeToo) {
+    Recorder r;
+    TextChannel t(TextInfo{.id = "console", .history_lines = 1000, .max_line_bytes = 4096}, r);
+    // Control bytes weigh six times their size as JSON (\u0001).
+    for (int i = 0; i < 100; ++i) t.publish_line(std::string(4096, '\x01'));
+    EXPECT_EQ(r.lines.size(), 100u) << "every line is still told to the observers";
+    EXPECT_LT(t.history().size(), 100u);
+    EXPECT_GE(t.history().size(), 9u);  // 256 KiB / (4096 * 6 + fields)
+    EXPECT_EQ(t.history().back().seq, 100u) << "the newest lines are kept";
+    std::size_t escaped = 0;
+    for (const auto& line : t.history()) escaped += line.text.size() * 6;
+    EXPECT_LE(escaped, TextChannel::max_history_bytes);
+}
+
+TEST(TextChannel, NoHistoryWithZeroLines) {
+    Recorder r;
+    TextChannel t(TextInfo{.id = "console", .history_lines = 0}, r);
+    t.publish_line("a");
+    EXPECT_TRUE(t.history().empty());
+    ASSERT_EQ(r.lines.size(), 1u);
+    EXPECT_EQ(r.lines[0].text, "a");
+}
+
 TEST(Channels, IndexesChannelsOfTheMapById) {
     DeviceMap map;
     DeviceConfig d;
