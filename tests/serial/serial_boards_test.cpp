@@ -174,7 +174,10 @@ TEST(SerialBoards, ReadingsAfterEveryStartRestartAndReopenComeOnlyFromWholeLines
     int id = 0;
     // The bridge (re)started while the board streams: the first frame after the open is the one
     // at risk; it is seq 1 of each sensor, always kept in the history a client can ask for.
+    int restarts_with_invented = 0;
+    int replugs_with_invented = 0;
     for (int run = 0; run < restarts; ++run) {
+        auto before = check.invented.size();
         auto daemon = std::make_unique<Daemon>(streaming_map(dev.path()));
         json hello;
         auto c = board_client(*daemon, "sensor", hello);
@@ -188,6 +191,7 @@ TEST(SerialBoards, ReadingsAfterEveryStartRestartAndReopenComeOnlyFromWholeLines
             for (const auto& r : (*ack)["readings"]) check.check(ch + " (history)", r[1].get<double>());
         }
         EXPECT_EQ(daemon->stop(SIGTERM), 0);
+        if (check.invented.size() != before) ++restarts_with_invented;
     }
     // Unplugged and plugged back in while a client watches: it sees every reading after the reopen.
     Daemon daemon(streaming_map(dev.path()));
@@ -195,6 +199,7 @@ TEST(SerialBoards, ReadingsAfterEveryStartRestartAndReopenComeOnlyFromWholeLines
     auto c = board_client(daemon, "sensor", hello);
     ASSERT_TRUE(board_online(*c, hello, "col_a"));
     for (int i = 0; i < replugs; ++i) {
+        auto before = check.invented.size();
         board.replug();
         ASSERT_TRUE(c->wait_for([](const json& m) { return is_status(m, "col_a", false); }, 5000ms));
         // Everything up to the next online status is checked too (readings just before the unplug).
@@ -203,9 +208,12 @@ TEST(SerialBoards, ReadingsAfterEveryStartRestartAndReopenComeOnlyFromWholeLines
             if (is_status(*m, "col_a", true)) break;
         }
         check.live(*c, 20);
+        if (check.invented.size() != before) ++replugs_with_invented;
     }
-    std::printf("[ fragments ] %d restarts, %d replugs, %ld lines printed, %d readings checked, %zu invented\n",
-                restarts, replugs, board.lines(), check.checked, check.invented.size());
+    std::printf("[ fragments ] %ld lines printed, %d readings checked, %zu invented: after %d of %d restarts and %d of %d "
+                "replugs\n",
+                board.lines(), check.checked, check.invented.size(), restarts_with_invented, restarts,
+                replugs_with_invented, replugs);
     EXPECT_TRUE(check.invented.empty()) << "readings the board never printed: " << testing::PrintToString(check.invented)
                                         << "\n" << daemon.log();
     EXPECT_GT(check.checked, restarts * 10);
