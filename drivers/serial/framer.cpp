@@ -25,6 +25,7 @@ void Framer::feed(std::string_view bytes) {
 }
 
 void Framer::reset() {
+    ++resets_;
     if (!buffer_.empty() && !discarding_ && !skipping_) ++counters_.partial;
     buffer_.clear();
     discarding_ = false;
@@ -63,7 +64,9 @@ void Framer::feed_lines(std::string_view bytes) {
         } else {
             if (strip_cr_ && !frame.empty() && frame.back() == '\r') frame.remove_suffix(1);
             ++counters_.frames;
+            auto resets = resets_;
             on_frame_(frame);
+            if (resets != resets_) return;  // reset by the consumer: the rest is not ours to frame
         }
         start = pos + delimiter_.size();
     }
@@ -94,12 +97,16 @@ void Framer::feed_fixed(std::string_view bytes) {
         bytes.remove_prefix(take);
         if (buffer_.size() < length_) return;
         ++counters_.frames;
+        auto resets = resets_;
         on_frame_(buffer_);
+        if (resets != resets_) return;
         buffer_.clear();
     }
     while (bytes.size() >= length_) {
         ++counters_.frames;
+        auto resets = resets_;
         on_frame_(bytes.substr(0, length_));
+        if (resets != resets_) return;
         bytes.remove_prefix(length_);
     }
     buffer_.append(bytes);

@@ -50,6 +50,7 @@ private:
     bool discarding_ = false;  // inside an over-long frame: skip to the next delimiter
     bool skipping_ = false;    // skip_to_line_start(): skip to the next delimiter
     std::uint64_t skip_base_ = 0;  // counters_.skipped when the skip began
+    std::uint64_t resets_ = 0;     // a frame's consumer may reset() (its port closed): feed stops then
     OnFrame on_frame_;
     std::string buffer_;
     FramerCounters counters_;

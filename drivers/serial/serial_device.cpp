@@ -79,7 +79,7 @@ std::string SerialDevice::describe() const {
     std::string out = settings_.port.name() + " at " + serial::describe(settings_.port.line);
     out += settings_.port.fixed_frames ? ", " + std::to_string(settings_.port.frame_length) + "-byte frames"
                                        : ", line frames";
-    out += port_->is_open() ? ", open" : ", offline (" + last_failure_ + ")";
+    out += port_->is_open() ? ", online" : ", offline (" + last_failure_ + ")";
     return out;
 }
 

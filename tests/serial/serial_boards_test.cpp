@@ -594,5 +594,38 @@ TEST(SerialBoards, UsbMatchWithNoSuchAdapterIsOfflineWithTheMatchInTheReasonAndL
     EXPECT_FALSE(listed.out.empty());
 }
 
+// ---- the new keys in --check -----------------------------------------------------------------
+
+TEST(SerialBoards, MisspeltBoardKeysAreLocatedErrorsWithASuggestion) {
+    TempFile map(".yaml",
+                 "devices:\n"
+                 "  - {id: uno, driver: serial, port: /dev/x, settel: 2s, dtr: of}\n"
+                 "sensors:\n"
+                 "  - {id: h, device: uno, csv_column: 1, range: [0, 100], out_of_range: clip}\n"
+                 "relays:\n"
+                 "  - {id: r, device: uno, on_command: '1', off_command: '0', query_atempts: 2}\n");
+    auto r = run_hwbridge({"--check", map.path()});
+    EXPECT_EQ(r.exit_code, 1);
+    auto at = [&](const std::string& where) { return map.path() + ":" + where + ": error: "; };
+    EXPECT_NE(r.err.find(at("2:45") + "unknown key 'settel' in device 'uno'; did you mean 'settle'?"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(at("2:62") + "'dtr' must be one of keep, on, off, got 'of'; did you mean 'on'?"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(at("4:72") + "'out_of_range' must be one of drop, clamp, publish, got 'clip'; did you mean 'clamp'?"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(at("6:61") + "unknown key 'query_atempts' in relay 'r'; did you mean 'query_attempts'?"),
+              std::string::npos)
+        << r.err;
+
+    TempFile unranged(".yaml",
+                      "devices:\n"
+                      "  - {id: uno, driver: serial, port: /dev/x, settle: 2s}\n"
+                      "sensors:\n"
+                      "  - {id: t, device: uno, csv_column: 2, out_of_range: drop}\n");
+    auto u = run_hwbridge({"--check", unranged.path()});
+    EXPECT_EQ(u.exit_code, 1);
+    EXPECT_NE(u.err.find(unranged.path() + ":4:55: error: 'out_of_range' applies to sensors with a 'range'"), std::string::npos)
+        << u.err;
+}
+
 }  // namespace
 }  // namespace hwb::test

@@ -162,10 +162,11 @@ TEST(SerialDaemon, RelayCommandsArriveAsExactBytesAndAckWaitsForConfirmation) {
     std::string startup = dev.read_until("\xA0\x01\x00\xA1", std::chrono::milliseconds(3000));
     EXPECT_NE(startup.find("R1 OFF\r\n"), std::string::npos);
     dev.write("OK R1 OFF\r\n");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     json hello;
     auto c = connect(daemon, "relay", &hello);
-    EXPECT_EQ(channel_in(hello, "r1")["state"], "off");
+    if (channel_in(hello, "r1")["state"] != "off") {
+        ASSERT_TRUE(c->wait_for([](const json& m) { return m["type"] == "state" && m["channel"] == "r1" && m["state"] == "off"; }));
+    }
     EXPECT_EQ(channel_in(hello, "r2")["state"], "off");
 
     c->send_json({{"type", "set"}, {"id", "a"}, {"channel", "r1"}, {"state", "on"}});
@@ -187,10 +188,15 @@ TEST(SerialDaemon, RelayCommandsArriveAsExactBytesAndAckWaitsForConfirmation) {
 TEST(SerialDaemon, MissingConfirmationIsATimeoutErrorAndTheStateBecomesUnknown) {
     PtyDevice dev;
     Daemon daemon(relay_map(dev.path()));
-    dev.read_until("R1 OFF\r\n", std::chrono::milliseconds(3000));
+    // Start-up: r1's and r2's initial commands (r2's last), possibly in separate reads.
+    std::string startup = dev.read_until("\xA0\x01\x00\xA1", std::chrono::milliseconds(3000));
+    ASSERT_NE(startup.find("R1 OFF\r\n"), std::string::npos);
     dev.write("OK R1 OFF\r\n");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto c = connect(daemon, "relay");
+    json hello;
+    auto c = connect(daemon, "relay", &hello);
+    if (channel_in(hello, "r1")["state"] != "off") {
+        ASSERT_TRUE(c->wait_for([](const json& m) { return m["type"] == "state" && m["channel"] == "r1" && m["state"] == "off"; }));
+    }
     c->send_json({{"type", "set"}, {"id", 9}, {"channel", "r1"}, {"state", "on"}});
     EXPECT_EQ(dev.read(7, std::chrono::milliseconds(2000)), "R1 ON\r\n");
     auto err = c->wait_type("error");
