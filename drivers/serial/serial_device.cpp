@@ -67,10 +67,8 @@ SerialDevice::~SerialDevice() {
 }
 
 void SerialDevice::start() {
-    // Offline until the port is open and the device ready: the core's failsafe must not switch a
-    // relay whose state the board has not been asked for yet.
-    set_status(ChannelStatus{false, "opening port " + port_->name()});
-    for (auto& r : relays_) r->start();
+    // Relays are bound once the device is first ready (become_ready): before, the core's failsafe
+    // must not switch a relay whose state the board was not asked for, nor race the initial state.
     for (auto& t : texts_) t->start();
     try_open();
 }
@@ -84,6 +82,7 @@ std::string SerialDevice::describe() const {
 }
 
 void SerialDevice::set_status(const ChannelStatus& status) {
+    status_online_ = status.online;
     for (auto& s : sensors_) s->sensor().set_status(status);
     for (auto& r : relays_) r->set_status(status);
     for (auto& t : texts_) t->channel().set_status(status);
@@ -138,6 +137,7 @@ void SerialDevice::start_sync() {
     sync_started_ = loop_.now();
     if (!settings_.port.fixed_frames) framer_.skip_to_line_start();
     quiet_.start(quiet_time());
+    if (!status_online_) set_status(ChannelStatus{false, "port " + port_->name() + " open; waiting for the start of a line"});
 }
 
 // Syncing, and nothing came for quiet_time(): the next byte starts a frame.
@@ -156,11 +156,16 @@ void SerialDevice::become_ready() {
     if (dropped > 0) {
         spdlog::info("device {}: ready; {} byte{} received since the port opened dropped (not from a whole frame)", id_,
                      dropped, dropped == 1 ? "" : "s");
+    } else {
+        spdlog::info("device {}: ready", id_);
     }
     bool first = !ever_online_;
     ever_online_ = true;
     // Relays first: one that asks the board stays offline instead of showing online for a moment.
-    for (auto& r : relays_) r->on_online(first);
+    for (auto& r : relays_) {
+        r->on_online(first);
+        if (first) r->start();
+    }
     set_status(ChannelStatus{true, ""});
     flush();
 }

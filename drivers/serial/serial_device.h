@@ -88,6 +88,7 @@ private:
     std::uint64_t dropped_on_open_ = 0;
     std::uint64_t skipped_before_ = 0;   // framer's skipped count at the last ready  // bytes dropped while settling (and fixed frames while syncing)
     bool modem_lines_warned_ = false;
+    bool status_online_ = true;          // what the channels were last told (they start online)
     Millis backoff_;
     bool ever_online_ = false;
     std::string last_failure_;

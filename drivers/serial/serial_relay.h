@@ -23,7 +23,7 @@ public:
     void write(bool on, Done done) override;
 
     // The port (re)opened and the device is ready. The first time, the map's `initial` state is
-    // written; later the state is unknown until the board confirms one. With a query_command the
+    // requested (through the core, as soon as set_status() says online); later the state is unknown until the board confirms one. With a query_command the
     // board is asked instead (nothing is switched), up to query_attempts times confirm_timeout
     // apart; meanwhile the relay is offline ("asking the board"), so neither clients nor the
     // failsafe switch it. Unanswered, the state is unknown (the failsafe acts, if the map has a
@@ -45,6 +45,7 @@ private:
     };
     void finish(RelayState actual, std::optional<Error> error);
     void timed_out();
+    void write_initial();
     void start_query();
     void send_query();
     void query_unanswered();
@@ -59,6 +60,7 @@ private:
     std::optional<Pending> pending_;
     Timer query_timer_;
     bool asking_ = false;         // the start-up query is out, the relay held offline
+    bool initial_due_ = false;    // the `initial` state is requested once the relay is online
     int queries_sent_ = 0;        // in this round of asking
     Millis query_backoff_{0};     // after the start-up attempts: the next repeat's delay
     ChannelStatus device_status_{false, ""};
