@@ -67,8 +67,9 @@ SerialDevice::~SerialDevice() {
 }
 
 void SerialDevice::start() {
-    // Relays are bound once the device is first ready (become_ready): before, the core's failsafe
-    // must not switch a relay whose state the board was not asked for, nor race the initial state.
+    // Relays are bound to the core once the device is first ready (SerialRelay::on_online): before,
+    // the core's failsafe must not switch a relay whose state the board was not asked for, nor race
+    // the initial state.
     for (auto& t : texts_) t->start();
     try_open();
 }
@@ -162,10 +163,7 @@ void SerialDevice::become_ready() {
     bool first = !ever_online_;
     ever_online_ = true;
     // Relays first: one that asks the board stays offline instead of showing online for a moment.
-    for (auto& r : relays_) {
-        r->on_online(first);
-        if (first) r->start();
-    }
+    for (auto& r : relays_) r->on_online(first);
     set_status(ChannelStatus{true, ""});
     flush();
 }

@@ -75,7 +75,6 @@ bool SerialRelay::on_frame(std::string_view frame) {
 void SerialRelay::set_status(const ChannelStatus& status) {
     device_status_ = status;
     apply_status();
-    if (initial_due_ && status.online) write_initial();
 }
 
 void SerialRelay::apply_status() {
@@ -89,7 +88,6 @@ void SerialRelay::apply_status() {
 void SerialRelay::on_online(bool first) {
     query_timer_.cancel();
     asking_ = false;
-    initial_due_ = false;
     if (!first && relay_.info().safe_state) {
         // Back after a failure: the core drives the relay to its safe state (cause failsafe).
         relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
@@ -99,22 +97,20 @@ void SerialRelay::on_online(bool first) {
         // The answer (matched by confirm_on/confirm_off) reports the state; nothing is switched.
         if (!first) relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
         start_query();
+        start();  // held offline while asked: neither clients nor the failsafe switch it
         return;
     }
     if (!first) {
         relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
         return;
     }
-    initial_due_ = true;  // written through the core once online (set_status), so its failsafe waits for it
-}
-
-// The map's `initial` state, requested like any switch (policies hold; the failsafe sees it in
-// flight and acts only if it fails).
-void SerialRelay::write_initial() {
-    initial_due_ = false;
+    // Written by the driver, as every driver sets its initial state; the relay is bound to the core
+    // only once the board confirmed (or failed): the core's failsafe must not race this write.
     bool on = relay_.info().initial_on;
-    relay_.set(on, Cause::of(Cause::Kind::startup), [id = relay_.id(), on](const Result<RelayState>& result) {
-        if (!result.ok()) spdlog::warn("relay {}: initial state {}: {}", id, on ? "on" : "off", result.error().message);
+    write(on, [this, on](RelayState actual, std::optional<Error> error) {
+        if (error) spdlog::warn("relay {}: initial state {}: {}", relay_.id(), on ? "on" : "off", error->message);
+        relay_.report(actual, Cause::of(Cause::Kind::startup));
+        start();  // a failed initial write leaves the state unknown: the failsafe acts now, if the map has a safe_state
     });
 }
 
@@ -161,7 +157,6 @@ void SerialRelay::query_unanswered() {
 void SerialRelay::on_offline() {
     query_timer_.cancel();
     asking_ = false;
-    initial_due_ = false;
     if (pending_) finish(RelayState::unknown, Error{"offline", "relay '" + relay_.id() + "' went offline before confirming"});
 }
 

@@ -19,11 +19,15 @@ public:
     SerialRelay(Relay& relay, const RelaySettings& settings, PortWriter& port, EventLoop& loop);
     ~SerialRelay() override;
 
-    void start() { relay_.bind(this); }
+    // Binds the relay to the core (requests, failsafe). on_online() does it on the first ready.
+    void start() {
+        if (!bound_) relay_.bind(this);
+        bound_ = true;
+    }
     void write(bool on, Done done) override;
 
     // The port (re)opened and the device is ready. The first time, the map's `initial` state is
-    // requested (through the core, as soon as set_status() says online); later the state is unknown until the board confirms one. With a query_command the
+    // written (the relay is bound to the core once it is confirmed or failed); later the state is unknown until the board confirms one. With a query_command the
     // board is asked instead (nothing is switched), up to query_attempts times confirm_timeout
     // apart; meanwhile the relay is offline ("asking the board"), so neither clients nor the
     // failsafe switch it. Unanswered, the state is unknown (the failsafe acts, if the map has a
@@ -45,7 +49,6 @@ private:
     };
     void finish(RelayState actual, std::optional<Error> error);
     void timed_out();
-    void write_initial();
     void start_query();
     void send_query();
     void query_unanswered();
@@ -58,12 +61,12 @@ private:
     std::optional<Pattern> confirm_off_;
     Timer timeout_;
     std::optional<Pending> pending_;
+    bool bound_ = false;
     Timer query_timer_;
     bool asking_ = false;         // the start-up query is out, the relay held offline
-    bool initial_due_ = false;    // the `initial` state is requested once the relay is online
     int queries_sent_ = 0;        // in this round of asking
     Millis query_backoff_{0};     // after the start-up attempts: the next repeat's delay
-    ChannelStatus device_status_{false, ""};
+    ChannelStatus device_status_{true, ""};  // channels start online (core default)
     std::uint64_t generation_ = 0;  // tells a stale write completion from the current one
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
