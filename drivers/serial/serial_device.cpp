@@ -14,8 +14,12 @@ constexpr std::size_t max_pending_output = 64 * 1024;
 constexpr std::size_t max_read_per_event = 64 * 1024;  // then let other channels and clients run
 constexpr Millis complaint_interval{10000};
 
-// Syncing ends when the line was quiet this long (at least 20 character times at slow rates).
+// Line framing: syncing ends when the line was quiet this long (at least 20 character times at
+// slow rates): longer than a device pauses inside a line (USB adapters deliver every 16 ms).
 constexpr Millis min_sync_quiet{100};
+// Fixed framing: the pause between two frames that aligns them (at least 4 character times):
+// shorter than the gap between the frames of a device sending 10 or more per second.
+constexpr Millis min_frame_gap{20};
 // Fixed frames wait for a pause at most this long, then start at the next byte anyway.
 constexpr Millis max_fixed_sync{1000};
 
@@ -128,8 +132,9 @@ void SerialDevice::try_open() {
 Millis SerialDevice::quiet_time() const {
     const auto& line = settings_.port.line;
     int bits = 1 + line.data_bits + (line.parity == Parity::none ? 0 : 1) + line.stop_bits;
-    auto twenty_chars = Millis(20 * 1000 * bits / std::max(line.baud, 1) + 1);
-    return std::max(min_sync_quiet, twenty_chars);
+    auto chars = [&](int n) { return Millis(n * 1000 * bits / std::max(line.baud, 1) + 1); };
+    if (settings_.port.fixed_frames) return std::max(min_frame_gap, chars(4));
+    return std::max(min_sync_quiet, chars(20));
 }
 
 void SerialDevice::start_sync() {
@@ -144,6 +149,11 @@ void SerialDevice::start_sync() {
 // Syncing, and nothing came for quiet_time(): the next byte starts a frame.
 void SerialDevice::sync_quiet() {
     if (phase_ != Phase::syncing) return;
+    // A busy loop may run this timer before the read that was due first: only a read that finds
+    // nothing proves the pause.
+    auto before = bytes_in_;
+    read_available();
+    if (phase_ != Phase::syncing || bytes_in_ != before) return;  // the read went on syncing (or ended it)
     framer_.stop_skipping();
     become_ready();
 }
@@ -229,6 +239,7 @@ void SerialDevice::read_available() {
         }
         std::string_view bytes(read_buffer_.data(), r.bytes);
         total += r.bytes;
+        bytes_in_ += r.bytes;
         if (phase_ == Phase::settling || (phase_ == Phase::syncing && settings_.port.fixed_frames)) {
             dropped_on_open_ += r.bytes;
             if (phase_ == Phase::syncing) {

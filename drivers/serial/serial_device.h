@@ -86,7 +86,8 @@ private:
     Timer quiet_;                     // syncing: the line was quiet long enough
     Clock::time_point sync_started_{};
     std::uint64_t dropped_on_open_ = 0;
-    std::uint64_t skipped_before_ = 0;   // framer's skipped count at the last ready  // bytes dropped while settling (and fixed frames while syncing)
+    std::uint64_t skipped_before_ = 0;
+    std::uint64_t bytes_in_ = 0;         // all bytes read from the port   // framer's skipped count at the last ready  // bytes dropped while settling (and fixed frames while syncing)
     bool modem_lines_warned_ = false;
     bool status_online_ = true;          // what the channels were last told (they start online)
     Millis backoff_;
