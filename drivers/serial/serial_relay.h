@@ -27,12 +27,13 @@ public:
     void write(bool on, Done done) override;
 
     // The port (re)opened and the device is ready. The first time, the map's `initial` state is
-    // written (the relay is bound to the core once it is confirmed or failed); later the state is unknown until the board confirms one. With a query_command the
-    // board is asked instead (nothing is switched), up to query_attempts times confirm_timeout
-    // apart; meanwhile the relay is offline ("asking the board"), so neither clients nor the
-    // failsafe switch it. Unanswered, the state is unknown (the failsafe acts, if the map has a
-    // safe_state) and the query is repeated, less and less often, until the board answers.
-    // Call before set_status() so the relay never shows online while it is being asked.
+    // written (the relay is bound to the core once it is confirmed or failed); later the state
+    // is unknown until the board confirms one. With a query_command the board is asked instead
+    // (nothing is switched), up to query_attempts times confirm_timeout apart; meanwhile the
+    // relay is offline ("asking the board"), so neither clients nor the failsafe switch it.
+    // Unanswered, the state is unknown (the failsafe acts, if the map has a safe_state) and the
+    // query is repeated, less and less often, until the board answers. Call before set_status()
+    // so the relay never shows online while it is being asked.
     void on_online(bool first);
     void on_offline();
     // The device's status; the relay's own is offline while the board is asked for its state.

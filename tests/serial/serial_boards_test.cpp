@@ -392,7 +392,8 @@ std::string queried_relay_map(const std::string& port, const std::string& device
 }
 
 // All `state` messages of r1 until one says `state`; fails the test if none does in time.
-std::vector<json> states_until(WsClient& c, const std::string& state, std::chrono::milliseconds timeout = 10000ms) {
+std::vector<json> states_until(WsClient& c, const std::string& state, const Daemon& daemon,
+                               std::chrono::milliseconds timeout = 10000ms) {
     std::vector<json> seen;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -402,7 +403,7 @@ std::vector<json> states_until(WsClient& c, const std::string& state, std::chron
         seen.push_back(*m);
         if ((*m)["state"] == state) return seen;
     }
-    ADD_FAILURE() << "no state '" << state << "' for r1; saw " << testing::PrintToString(seen);
+    ADD_FAILURE() << "no state '" << state << "' for r1; saw " << testing::PrintToString(seen) << "\n" << daemon.log();
     return seen;
 }
 
@@ -415,7 +416,7 @@ TEST(SerialBoards, StartUpAsksARelayWithAQueryCommandAndReportsTheBoardsStateWit
     auto r1 = board_channel(hello, "r1");
     if (r1["state"] != "on") {
         // Not answered yet: the relay is held offline while asked, so nobody (not the failsafe) switches it.
-        auto states = states_until(*c, "on");
+        auto states = states_until(*c, "on", daemon);
         ASSERT_FALSE(states.empty());
         EXPECT_EQ(states.size(), 1u) << "the first state reported is the board's: " << testing::PrintToString(states);
         EXPECT_EQ(states.back()["cause"], "driver");
@@ -442,7 +443,7 @@ TEST(SerialBoards, StartUpSetsTheInitialStateWithCauseStartupAndTheFailsafeDoesN
     json hello;
     auto c = board_client(daemon, "relay", hello);
     if (board_channel(hello, "r1")["state"] != "off") {
-        auto states = states_until(*c, "off");
+        auto states = states_until(*c, "off", daemon);
         ASSERT_FALSE(states.empty());
         EXPECT_EQ(states.size(), 1u) << testing::PrintToString(states);
         EXPECT_EQ(states.back()["cause"], "startup");
@@ -461,7 +462,7 @@ TEST(SerialBoards, QueryIsRepeatedUntilTheBoardAnswersAndNothingIsSwitchedMeanwh
     json hello;
     auto c = board_client(daemon, "relay", hello);
     if (board_channel(hello, "r1")["state"] != "on") {
-        auto states = states_until(*c, "on");
+        auto states = states_until(*c, "on", daemon);
         ASSERT_FALSE(states.empty());
         EXPECT_EQ(states.size(), 1u) << testing::PrintToString(states);
         EXPECT_EQ(states.back()["cause"], "driver");
@@ -478,7 +479,7 @@ TEST(SerialBoards, UnansweredQueryLetsTheFailsafeActAndTheBoardIsAskedAgainLater
     Daemon daemon(queried_relay_map(dev.path(), "", "safe_state: off, query_attempts: 2, "));
     json hello;
     auto c = board_client(daemon, "relay", hello);
-    auto states = states_until(*c, "off");
+    auto states = states_until(*c, "off", daemon);
     ASSERT_FALSE(states.empty());
     EXPECT_EQ(states.back()["cause"], "failsafe");
     ASSERT_TRUE(board.wait_received("R1 OFF\r\n"));
@@ -495,7 +496,7 @@ TEST(SerialBoards, BoardThatResetsWhenThePortOpensIsLeftToSettleBeforeAnythingIs
     json hello;
     auto c = board_client(daemon, "relay", hello);
     if (board_channel(hello, "r1")["state"] != "on") {
-        auto states = states_until(*c, "on");
+        auto states = states_until(*c, "on", daemon);
         ASSERT_FALSE(states.empty());
         EXPECT_EQ(states.back()["cause"], "driver");
     }
@@ -516,13 +517,13 @@ TEST(SerialBoards, RelayWithAQueryCommandIsAskedAgainAfterAReconnectAndReportsTh
     Daemon daemon(queried_relay_map(dev.path(), "", ""));  // no safe_state: asked, not set
     json hello;
     auto c = board_client(daemon, "relay", hello);
-    if (board_channel(hello, "r1")["state"] != "off") states_until(*c, "off");
+    if (board_channel(hello, "r1")["state"] != "off") states_until(*c, "off", daemon);
     board.reset();
     dev.unplug();
     ASSERT_TRUE(c->wait_for([](const json& m) { return is_status(m, "r1", false); }));
     dev.plug();
     board = std::make_unique<RelayBoard>(dev, RelayBoard::Options{.on = true});  // switched by hand meanwhile
-    auto states = states_until(*c, "on");
+    auto states = states_until(*c, "on", daemon);
     ASSERT_FALSE(states.empty());
     EXPECT_EQ(states.back()["cause"], "driver");
     EXPECT_EQ(board->received(), "R1 ?\r\n") << "asked, not switched";
