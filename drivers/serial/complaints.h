@@ -13,8 +13,9 @@ namespace hwb::serial {
 class Complaints {
 public:
     Complaints(std::string device, Millis interval) : device_(std::move(device)), interval_(interval) {}
-    // `what` is a short description ("over-long frame"), `sample` a bit of the offending input.
-    void note(const char* what, std::string_view sample, Clock::time_point now);
+    // `what` says what happened ("over-long frame (max_frame exceeded) discarded", "sensor hum:
+    // value 42625 outside its range [0, 100] dropped"), `sample` a bit of the offending input.
+    void note(std::string_view what, std::string_view sample, Clock::time_point now);
     std::uint64_t total() const { return total_; }
 
 private:

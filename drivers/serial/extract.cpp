@@ -46,6 +46,11 @@ bool parse_boolean(std::string_view text, double& value) {
 Result<ValueExtractor> ValueExtractor::make(const ExtractSpec& spec) {
     ValueExtractor e;
     e.spec_ = spec;
+    if (!spec.match.empty()) {
+        auto compiled = Pattern::compile(spec.match);
+        if (!compiled.ok()) return Error{"bad_match", compiled.error().message};
+        e.match_ = std::make_shared<Pattern>(std::move(compiled).value());
+    }
     if (spec.kind == ExtractSpec::Kind::pattern) {
         auto compiled = Pattern::compile(spec.pattern);
         if (!compiled.ok()) return compiled.error();
@@ -76,6 +81,7 @@ bool ValueExtractor::convert(std::string_view text, double& value) const {
 }
 
 ExtractOutcome ValueExtractor::extract(std::string_view frame, double& value) const {
+    if (match_ && !match_->matches(frame)) return ExtractOutcome::no_match;
     switch (spec_.kind) {
         case ExtractSpec::Kind::pattern: {
             std::string_view text;

@@ -29,6 +29,7 @@ struct ExtractSpec {
     bool boolean = false;              // parse true/false/on/off/high/low/1/0
     double scale = 1;
     double offset = 0;
+    std::string match;                 // non-empty: only frames matching this pattern are for the sensor
 };
 
 class ValueExtractor {
@@ -40,6 +41,7 @@ private:
     bool convert(std::string_view text, double& value) const;
     ExtractSpec spec_;
     std::shared_ptr<Pattern> pattern_;  // kind pattern
+    std::shared_ptr<Pattern> match_;    // `match:`
     std::size_t group_ = 0;
 };
 

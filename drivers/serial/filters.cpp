@@ -17,6 +17,7 @@ void ValueFilter::reset() {
     filled_ = 0;
     last_published_.reset();
     last_time_.reset();
+    held_.reset();
 }
 
 double ValueFilter::smooth(double value) {
@@ -41,7 +42,26 @@ double ValueFilter::smooth(double value) {
 std::optional<double> ValueFilter::push(double value, Clock::time_point now) {
     double v = smooth(value);
     if (spec_.delta && last_published_ && std::fabs(v - *last_published_) < *spec_.delta) return std::nullopt;
-    if (spec_.throttle && last_time_ && now - *last_time_ < *spec_.throttle) return std::nullopt;
+    if (spec_.throttle && last_time_ && now - *last_time_ < *spec_.throttle) {
+        held_ = v;
+        return std::nullopt;
+    }
+    held_.reset();
+    last_published_ = v;
+    last_time_ = now;
+    return v;
+}
+
+std::optional<Clock::time_point> ValueFilter::held_until() const {
+    if (!held_ || !last_time_ || !spec_.throttle) return std::nullopt;
+    return *last_time_ + *spec_.throttle;
+}
+
+std::optional<double> ValueFilter::release(Clock::time_point now) {
+    auto due = held_until();
+    if (!due || now < *due) return std::nullopt;
+    double v = *held_;
+    held_.reset();
     last_published_ = v;
     last_time_ = now;
     return v;

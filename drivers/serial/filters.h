@@ -16,14 +16,19 @@ struct FilterSpec {
     Smoothing smoothing = Smoothing::none;
     std::size_t window = 5;
     std::optional<double> delta;      // publish only when the value moved at least this much
-    std::optional<Millis> throttle;   // publish at most once per this interval (others are dropped)
+    std::optional<Millis> throttle;   // publish at most once per this interval (the latest in between later)
 };
 
 class ValueFilter {
 public:
     explicit ValueFilter(FilterSpec spec);
-    // The value to publish for this input, or nothing.
+    // The value to publish for this input, or nothing. A value held back by `throttle` is kept
+    // (the latest one wins) until release() at held_until().
     std::optional<double> push(double value, Clock::time_point now);
+    // When the value held back by the throttle is due, if one is.
+    std::optional<Clock::time_point> held_until() const;
+    // The held value, if it is due at `now`; it counts as published then.
+    std::optional<double> release(Clock::time_point now);
     // Forget the history (the port was reopened: old values say nothing about the new ones).
     void reset();
 
@@ -37,6 +42,7 @@ private:
     std::size_t filled_ = 0;
     std::optional<double> last_published_;
     std::optional<Clock::time_point> last_time_;
+    std::optional<double> held_;
 };
 
 }  // namespace hwb::serial

@@ -14,6 +14,7 @@ struct FramerCounters {
     std::uint64_t frames = 0;     // frames delivered
     std::uint64_t overlong = 0;   // frames longer than max_frame, dropped whole
     std::uint64_t partial = 0;    // incomplete frames dropped by reset() (port closed mid-frame)
+    std::uint64_t skipped = 0;    // bytes dropped by skip_to_line_start() (the tail of a line cut by an open)
 };
 
 class Framer {
@@ -29,6 +30,12 @@ public:
     void feed(std::string_view bytes);
     // Drops a partial frame (the port went away); the next byte starts a new frame.
     void reset();
+    // Line framing: input up to and including the next delimiter is dropped (the port was just
+    // opened, and the first bytes may be the tail of a line the device began before). Ends at the
+    // delimiter, at stop_skipping(), or after max_frame bytes without one (then counted over-long).
+    void skip_to_line_start();
+    void stop_skipping();
+    bool skipping() const { return skipping_; }
     const FramerCounters& counters() const { return counters_; }
 
 private:
@@ -41,6 +48,9 @@ private:
     std::size_t max_frame_ = 0;
     bool strip_cr_ = false;
     bool discarding_ = false;  // inside an over-long frame: skip to the next delimiter
+    bool skipping_ = false;    // skip_to_line_start(): skip to the next delimiter
+    std::uint64_t skip_base_ = 0;  // counters_.skipped when the skip began
+    std::uint64_t resets_ = 0;     // a frame's consumer may reset() (its port closed): feed stops then
     OnFrame on_frame_;
     std::string buffer_;
     FramerCounters counters_;

@@ -46,6 +46,8 @@ private:
 
 enum class Parity : std::uint8_t { none, even, odd };
 enum class FlowControl : std::uint8_t { none, rtscts, xonxoff };
+// A modem control line (DTR, RTS) right after open: as the system left it, raised or lowered.
+enum class ModemLine : std::uint8_t { keep, on, off };
 
 struct LineSettings {
     int baud = 115200;
@@ -53,6 +55,8 @@ struct LineSettings {
     Parity parity = Parity::none;
     int stop_bits = 1;
     FlowControl flow = FlowControl::none;
+    ModemLine dtr = ModemLine::keep;
+    ModemLine rts = ModemLine::keep;
 };
 // "115200 8N1", "9600 7E2 rtscts"
 std::string describe(const LineSettings& settings);

@@ -117,6 +117,15 @@ PortSettings parse_port(const Options& o, Problems& p) {
         s.delimiter = unescaped(o, "delimiter", p);
         if (o.string("delimiter").empty()) p.add("delimiter", "'delimiter' must not be empty");
     }
+    auto modem = [&](const std::string& key) {
+        const auto& v = o.string(key);
+        return v == "on" ? ModemLine::on : v == "off" ? ModemLine::off : ModemLine::keep;
+    };
+    s.line.dtr = modem("dtr");
+    s.line.rts = modem("rts");
+    if (s.line.flow == FlowControl::rtscts && o.location("rts") != nullptr)
+        p.add("rts", "'rts' cannot be set with 'flow_control: rtscts' (the flow control drives RTS)");
+    s.settle = o.duration("settle");
     s.reconnect_min = o.duration("reconnect_min");
     s.reconnect_max = o.duration("reconnect_max");
     if (s.reconnect_max < s.reconnect_min) p.add("reconnect_max", "'reconnect_max' must not be shorter than 'reconnect_min'");
@@ -160,6 +169,17 @@ SensorSettings parse_sensor(const SensorConfig& c, Problems& p) {
     e.boolean = c.info.type == SensorType::boolean;
     e.scale = o.number("scale");
     e.offset = o.number("offset");
+    if (o.has("match")) {
+        e.match = o.string("match");
+        if (e.match.empty()) p.add("match", "'match' must not be empty");
+        check_pattern("match", e.match, p);
+    }
+    s.min = c.info.min;
+    s.max = c.info.max;
+    const auto& range_policy = o.string("out_of_range");
+    s.out_of_range = range_policy == "clamp" ? OutOfRange::clamp : range_policy == "publish" ? OutOfRange::publish : OutOfRange::drop;
+    if (o.location("out_of_range") != nullptr && !s.min && !s.max)
+        p.add("out_of_range", "'out_of_range' applies to sensors with a 'range'");
 
     auto& f = s.filter;
     const auto& filter = o.string("filter");
@@ -195,6 +215,9 @@ RelaySettings parse_relay(const RelayConfig& c, Problems& p) {
         s.query_command = unescaped(o, "query_command", p);
         if (!s.confirm_on) p.add("query_command", "'query_command' needs 'confirm_on'/'confirm_off' to read the answer");
     }
+    s.query_attempts = static_cast<int>(o.integer("query_attempts"));
+    if (o.location("query_attempts") != nullptr && !o.has("query_command"))
+        p.add("query_attempts", "'query_attempts' applies only with 'query_command'");
     return s;
 }
 
@@ -224,6 +247,9 @@ std::vector<OptionSpec> device_option_specs() {
         str("delimiter", "end of a frame for framing: line (escapes allowed)", std::string("\\n")),
         integer("frame_length", "bytes per frame for framing: fixed", 1, 65536, std::nullopt),
         integer("max_frame", "longest frame in bytes; longer ones are dropped and counted", 1, 1048576, 1024),
+        duration("settle", "after each open, input is dropped and nothing is sent for this long (a board that resets on open)", 0, 60000, Millis(0)),
+        choice("dtr", "DTR right after open: keep (as the system sets it: on), on, off", {"keep", "on", "off"}, "keep"),
+        choice("rts", "RTS right after open: keep (as the system sets it: on), on, off", {"keep", "on", "off"}, "keep"),
         duration("reconnect_min", "first retry delay after the port went missing", 10, 3600000, Millis(500)),
         duration("reconnect_max", "longest retry delay (the delay doubles up to this)", 10, 3600000, Millis(30000)),
     };
@@ -236,12 +262,14 @@ std::vector<OptionSpec> sensor_option_specs() {
         integer("csv_column", "take the value from this column of comma separated frames (1: first)", 1, 1000, std::nullopt),
         str("csv_separator", "column separator for csv_column", std::string(",")),
         str("json_key", "take the value from this key of JSON frames; nested keys with dots: env.temp"),
+        str("match", "only frames matching this pattern are for this sensor (a mixed stream)"),
         number("scale", "the value is multiplied by this", 1.0),
         number("offset", "then this is added", 0.0),
         choice("filter", "smoothing", {"none", "moving_average", "median"}, "none"),
         integer("window", "values the moving average or median spans", 1, 1000, 5),
         number("delta", "publish only when the value moved at least this much", std::nullopt, 0),
-        duration("throttle", "publish at most once per this interval", 1, 86400000, std::nullopt),
+        duration("throttle", "publish at most once per this interval; the latest value in between is published at its end", 1, 86400000, std::nullopt),
+        choice("out_of_range", "a value outside the sensor's range: drop (counted), clamp to the range, or publish", {"drop", "clamp", "publish"}, "drop"),
     };
 }
 
@@ -257,6 +285,7 @@ std::vector<OptionSpec> relay_option_specs() {
         str("confirm_off", "pattern of the frame confirming off"),
         duration("confirm_timeout", "how long to wait for the confirmation", 1, 600000, Millis(1000)),
         str("query_command", "bytes asking the board for the relay's state; the answer is matched with confirm_on/confirm_off"),
+        integer("query_attempts", "times query_command is sent (confirm_timeout apart) before the state counts as lost", 1, 100, 3),
     };
 }
 

@@ -31,13 +31,20 @@ struct PortSettings {
     std::size_t max_frame = 1024;
     Millis reconnect_min{500};
     Millis reconnect_max{30000};
+    Millis settle{0};                  // after each open: input dropped, output held this long
     std::string name() const;  // for messages: the path or the USB match
 };
+
+// What happens to a value outside the sensor's `range` (`out_of_range:`).
+enum class OutOfRange : std::uint8_t { drop, clamp, publish };
 
 struct SensorSettings {
     std::string id;
     ExtractSpec extract;
     FilterSpec filter;
+    std::optional<double> min;  // the sensor's `range`
+    std::optional<double> max;
+    OutOfRange out_of_range = OutOfRange::drop;
 };
 
 struct RelaySettings {
@@ -48,6 +55,7 @@ struct RelaySettings {
     std::optional<std::string> confirm_off;
     Millis confirm_timeout{1000};
     std::optional<std::string> query_command;
+    int query_attempts = 3;  // unanswered queries before the state counts as lost
 };
 
 struct TextSettings {

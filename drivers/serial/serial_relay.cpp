@@ -5,7 +5,8 @@
 namespace hwb::serial {
 
 SerialRelay::SerialRelay(Relay& relay, const RelaySettings& settings, PortWriter& port, EventLoop& loop)
-    : relay_(relay), settings_(settings), port_(port), timeout_(loop, [this] { timed_out(); }) {
+    : relay_(relay), settings_(settings), port_(port), timeout_(loop, [this] { timed_out(); }),
+      query_timer_(loop, [this] { query_unanswered(); }) {
     // The map was checked (serial_config), so the patterns compile.
     if (settings_.confirm_on) confirm_on_ = Pattern::compile(*settings_.confirm_on).value();
     if (settings_.confirm_off) confirm_off_ = Pattern::compile(*settings_.confirm_off).value();
@@ -58,15 +59,35 @@ bool SerialRelay::on_frame(std::string_view frame) {
     if (confirm_on_ && confirm_on_->matches(frame)) said = RelayState::on;
     else if (confirm_off_ && confirm_off_->matches(frame)) said = RelayState::off;
     if (!said) return false;
+    query_timer_.cancel();  // the state is known: no more asking
     if (pending_) {
         finish(*said, std::nullopt);  // the core reports a mismatch as a hardware error
     } else {
         relay_.report(*said, Cause::of(Cause::Kind::driver));  // the board changed or answered a query
     }
+    if (asking_) {
+        asking_ = false;
+        apply_status();  // after the report: the relay comes online in the state the board said
+    }
     return true;
 }
 
+void SerialRelay::set_status(const ChannelStatus& status) {
+    device_status_ = status;
+    apply_status();
+}
+
+void SerialRelay::apply_status() {
+    if (asking_ && device_status_.online) {
+        relay_.set_status(ChannelStatus{false, "asking the board for the state of relay '" + relay_.id() + "' (query_command)"});
+    } else {
+        relay_.set_status(device_status_);
+    }
+}
+
 void SerialRelay::on_online(bool first) {
+    query_timer_.cancel();
+    asking_ = false;
     if (!first && relay_.info().safe_state) {
         // Back after a failure: the core drives the relay to its safe state (cause failsafe).
         relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
@@ -75,21 +96,67 @@ void SerialRelay::on_online(bool first) {
     if (settings_.query_command) {
         // The answer (matched by confirm_on/confirm_off) reports the state; nothing is switched.
         if (!first) relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
-        port_.send(*settings_.query_command, [](std::optional<Error>) {});
+        start_query();
+        start();  // held offline while asked: neither clients nor the failsafe switch it
         return;
     }
     if (!first) {
         relay_.report(RelayState::unknown, Cause::of(Cause::Kind::driver));
         return;
     }
+    // Written by the driver, as every driver sets its initial state; the relay is bound to the core
+    // only once the board confirmed (or failed): the core's failsafe must not race this write.
     bool on = relay_.info().initial_on;
     write(on, [this, on](RelayState actual, std::optional<Error> error) {
         if (error) spdlog::warn("relay {}: initial state {}: {}", relay_.id(), on ? "on" : "off", error->message);
         relay_.report(actual, Cause::of(Cause::Kind::startup));
+        start();  // a failed initial write leaves the state unknown: the failsafe acts now, if the map has a safe_state
     });
 }
 
+void SerialRelay::start_query() {
+    asking_ = true;
+    queries_sent_ = 0;
+    query_backoff_ = settings_.confirm_timeout;
+    apply_status();
+    send_query();
+}
+
+void SerialRelay::send_query() {
+    ++queries_sent_;
+    port_.send(*settings_.query_command, [](std::optional<Error>) {});  // a failed write shows as no answer
+    query_timer_.start(asking_ ? settings_.confirm_timeout : query_backoff_);
+}
+
+void SerialRelay::query_unanswered() {
+    constexpr Millis max_backoff{30000};
+    if (asking_) {
+        if (queries_sent_ < settings_.query_attempts) {
+            send_query();
+            return;
+        }
+        asking_ = false;
+        spdlog::warn("relay {}: no answer to query_command after {} {} ({} ms apart); its state is unknown{}", relay_.id(),
+                     queries_sent_, queries_sent_ == 1 ? "try" : "tries", settings_.confirm_timeout.count(),
+                     relay_.info().safe_state ? ", so it goes to its safe state" : ", asked again later");
+        apply_status();  // online and unknown: the core's failsafe acts if the map names a safe state
+        query_backoff_ = std::min(query_backoff_ * 2, max_backoff);
+        query_timer_.start(query_backoff_);  // the failsafe's write (if any) goes first
+        return;
+    }
+    if (relay_.state() != RelayState::unknown || !device_status_.online) return;  // known since, or gone
+    if (pending_) {
+        query_timer_.start(query_backoff_);  // a switch in flight will tell
+        return;
+    }
+    // Keep asking, less and less often, while nobody knows the state.
+    query_backoff_ = std::min(query_backoff_ * 2, max_backoff);
+    send_query();
+}
+
 void SerialRelay::on_offline() {
+    query_timer_.cancel();
+    asking_ = false;
     if (pending_) finish(RelayState::unknown, Error{"offline", "relay '" + relay_.id() + "' went offline before confirming"});
 }
 

@@ -19,13 +19,25 @@ public:
     SerialRelay(Relay& relay, const RelaySettings& settings, PortWriter& port, EventLoop& loop);
     ~SerialRelay() override;
 
-    void start() { relay_.bind(this); }
+    // Binds the relay to the core (requests, failsafe). on_online() does it on the first ready.
+    void start() {
+        if (!bound_) relay_.bind(this);
+        bound_ = true;
+    }
     void write(bool on, Done done) override;
 
-    // The port (re)opened. The first time, the map's `initial` state is written; later the state
-    // is unknown until the board confirms one (query_command asks it at once).
+    // The port (re)opened and the device is ready. The first time, the map's `initial` state is
+    // written (the relay is bound to the core once it is confirmed or failed); later the state
+    // is unknown until the board confirms one. With a query_command the board is asked instead
+    // (nothing is switched), up to query_attempts times confirm_timeout apart; meanwhile the
+    // relay is offline ("asking the board"), so neither clients nor the failsafe switch it.
+    // Unanswered, the state is unknown (the failsafe acts, if the map has a safe_state) and the
+    // query is repeated, less and less often, until the board answers. Call before set_status()
+    // so the relay never shows online while it is being asked.
     void on_online(bool first);
     void on_offline();
+    // The device's status; the relay's own is offline while the board is asked for its state.
+    void set_status(const ChannelStatus& status);
     // True if the frame was a confirmation of this relay.
     bool on_frame(std::string_view frame);
     Relay& relay() { return relay_; }
@@ -38,6 +50,10 @@ private:
     };
     void finish(RelayState actual, std::optional<Error> error);
     void timed_out();
+    void start_query();
+    void send_query();
+    void query_unanswered();
+    void apply_status();
 
     Relay& relay_;
     RelaySettings settings_;
@@ -46,6 +62,12 @@ private:
     std::optional<Pattern> confirm_off_;
     Timer timeout_;
     std::optional<Pending> pending_;
+    bool bound_ = false;
+    Timer query_timer_;
+    bool asking_ = false;         // the start-up query is out, the relay held offline
+    int queries_sent_ = 0;        // in this round of asking
+    Millis query_backoff_{0};     // after the start-up attempts: the next repeat's delay
+    ChannelStatus device_status_{true, ""};  // channels start online (core default)
     std::uint64_t generation_ = 0;  // tells a stale write completion from the current one
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -70,6 +70,30 @@ Status configure(int fd, const LineSettings& s, const std::string& name) {
     return {};
 }
 
+// DTR and RTS right after open (Linux raises both on open). A port without modem lines (a pty)
+// answers ENOTTY or EINVAL: noted, not an error, as the port works without them.
+Status set_modem_lines(int fd, const LineSettings& s, const std::string& name, std::string& note) {
+    note.clear();
+    int raise = 0;
+    int lower = 0;
+    auto pick = [&](ModemLine line, int bit) {
+        if (line == ModemLine::on) raise |= bit;
+        if (line == ModemLine::off) lower |= bit;
+    };
+    pick(s.dtr, TIOCM_DTR);
+    pick(s.rts, TIOCM_RTS);
+    for (auto [request, bits] : {std::pair{TIOCMBIS, raise}, std::pair{TIOCMBIC, lower}}) {
+        if (bits == 0 || ::ioctl(fd, request, &bits) == 0) continue;
+        int e = errno;
+        if (e == ENOTTY || e == EINVAL) {
+            note = "port " + name + " has no modem control lines; 'dtr'/'rts' not applied";
+            return {};
+        }
+        return Error{"io", "port " + name + ": cannot set DTR/RTS (" + errno_text(e) + ")"};
+    }
+    return {};
+}
+
 }  // namespace
 
 bool is_supported_baud(long baud) { return baud_code(baud) != B0; }
@@ -111,6 +135,7 @@ Status TermiosPort::open() {
     if (::ioctl(fd.get(), TIOCEXCL) != 0)
         return Error{"io", "port " + name_ + ": cannot get exclusive access (" + errno_text(errno) + ")"};
     if (auto configured = configure(fd.get(), settings_, name_); !configured.ok()) return configured;
+    if (auto lines = set_modem_lines(fd.get(), settings_, name_, modem_note_); !lines.ok()) return lines;
     fd_ = std::move(fd);
     return {};
 }

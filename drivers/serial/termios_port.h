@@ -25,6 +25,9 @@ public:
     std::string name() const override { return name_; }
     // The path opened last (after following symlinks), for logs.
     const std::string& device_path() const { return device_path_; }
+    // Set by open() when `dtr`/`rts` were asked for and the port has no modem control lines (a
+    // pseudo-terminal, some UARTs): what was not applied. The port works without them.
+    const std::string& modem_note() const { return modem_note_; }
 
 private:
     std::string name_;
@@ -32,6 +35,7 @@ private:
     LineSettings settings_;
     UniqueFd fd_;
     std::string device_path_;
+    std::string modem_note_;
 };
 
 // Whether `baud` is a rate termios can set.

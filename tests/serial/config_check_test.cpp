@@ -109,5 +109,35 @@ TEST(SerialCheck, RelayConfirmationComesInPairs) {
     EXPECT_NE(p.find("escape.on_command: 'on_command': unknown escape"), std::string::npos) << p;
 }
 
+TEST(SerialCheck, BoardKeysAreCheckedAcrossKeys) {
+    auto d = device({{"port", std::string("/dev/x")}, {"flow_control", std::string("rtscts")}, {"rts", std::string("off")},
+                     {"settle", Millis(2000)}, {"dtr", std::string("off")}});
+    add_sensor(d, "no_range", {{"csv_column", std::int64_t{1}}, {"out_of_range", std::string("clamp")}});
+    add_sensor(d, "bad_match", {{"csv_column", std::int64_t{1}}, {"match", std::string("(?=x)")}});
+    add_relay(d, "no_query", {{"on_command", std::string("1")}, {"off_command", std::string("0")}, {"query_attempts", std::int64_t{5}}});
+    auto p = problems(d);
+    EXPECT_NE(p.find("rts: 'rts' cannot be set with 'flow_control: rtscts'"), std::string::npos) << p;
+    EXPECT_NE(p.find("no_range.out_of_range: 'out_of_range' applies to sensors with a 'range'"), std::string::npos) << p;
+    EXPECT_NE(p.find("bad_match.match: 'match': "), std::string::npos) << p;
+    EXPECT_NE(p.find("no_query.query_attempts: 'query_attempts' applies only with 'query_command'"), std::string::npos) << p;
+    EXPECT_EQ(p.find("settle"), std::string::npos) << p;
+    EXPECT_EQ(p.find("dtr"), std::string::npos) << p;
+
+    auto ok = device({{"port", std::string("/dev/x")}, {"settle", Millis(2000)}, {"dtr", std::string("off")}});
+    SensorConfig ranged;
+    ranged.info.id = "hum";
+    ranged.info.min = 0;
+    ranged.info.max = 100;
+    ranged.options = options(sensor_option_specs(), {{"csv_column", std::int64_t{2}}, {"out_of_range", std::string("publish")}});
+    ok.sensors.push_back(ranged);
+    EXPECT_EQ(problems(ok), "");
+    auto parsed = parse_settings(ok);
+    EXPECT_EQ(parsed.settings.port.settle, Millis(2000));
+    EXPECT_EQ(parsed.settings.port.line.dtr, ModemLine::off);
+    EXPECT_EQ(parsed.settings.port.line.rts, ModemLine::keep);
+    EXPECT_EQ(parsed.settings.sensors[0].out_of_range, OutOfRange::publish);
+    EXPECT_EQ(parsed.settings.sensors[0].max, 100);
+}
+
 }  // namespace
 }  // namespace hwb::serial

@@ -100,5 +100,47 @@ TEST(Escapes, InvalidUtf8AndControlBytesAreShownEscapedNotDropped) {
     EXPECT_EQ(printable("tab\there"), "tab\there");
 }
 
+TEST(Framer, AfterAnOpenTheTailOfACutLineIsSkippedUpToTheFirstDelimiter) {
+    Collect c;
+    auto f = Framer::lines("\r\n", 64, c.sink());
+    f.skip_to_line_start();
+    f.feed(".35,5");
+    EXPECT_TRUE(f.skipping());
+    f.feed("47\r");
+    f.feed("\n20.36,548\r\n20.3");
+    EXPECT_FALSE(f.skipping());
+    f.feed("7,549\r\n");
+    EXPECT_EQ(c.frames, (std::vector<std::string>{"20.36,548", "20.37,549"}));
+    EXPECT_EQ(f.counters().skipped, 9u);  // ".35,547\r\n"
+}
+
+TEST(Framer, SkippingEndsOnRequestOrAfterMaxFrameBytesAsAnOverlongFrame) {
+    Collect c;
+    auto f = Framer::lines("\n", 8, c.sink());
+    f.skip_to_line_start();
+    f.feed("abc");
+    f.stop_skipping();  // the line was quiet: the next byte starts a frame
+    f.feed("T=1\n");
+    f.skip_to_line_start();
+    f.feed("0123456789");  // no delimiter within max_frame: over-long, skipped to the next one
+    EXPECT_FALSE(f.skipping());
+    f.feed("more\nT=2\n");
+    EXPECT_EQ(c.frames, (std::vector<std::string>{"T=1", "T=2"}));
+    EXPECT_EQ(f.counters().overlong, 1u);
+}
+
+TEST(Framer, AConsumerThatResetsTheFramerStopsTheFeed) {
+    std::vector<std::string> frames;
+    Framer* self = nullptr;
+    auto f = Framer::lines("\n", 64, [&](std::string_view frame) {
+        frames.emplace_back(frame);
+        self->reset();  // the port closed while this frame was handled
+    });
+    self = &f;
+    f.feed("a\nb\nc");
+    f.feed("d\n");
+    EXPECT_EQ(frames, (std::vector<std::string>{"a", "d"}));
+}
+
 }  // namespace
 }  // namespace hwb::serial

@@ -113,5 +113,36 @@ TEST(Filters, DeltaOnlyAndThrottle) {
     EXPECT_TRUE(throttle.push(3, t + Millis(1000)));
 }
 
+TEST(Filters, ThrottleHoldsTheLatestValueUntilTheEndOfTheInterval) {
+    auto t = Clock::time_point{};
+    ValueFilter f({FilterSpec::Smoothing::none, 5, {}, Millis(1000)});
+    EXPECT_EQ(f.push(1, t), 1.0);
+    EXPECT_FALSE(f.held_until());
+    EXPECT_FALSE(f.push(2, t + Millis(100)));
+    EXPECT_FALSE(f.push(3, t + Millis(200)));
+    ASSERT_TRUE(f.held_until());
+    EXPECT_EQ(*f.held_until(), t + Millis(1000));
+    EXPECT_FALSE(f.release(t + Millis(999)));
+    EXPECT_EQ(f.release(t + Millis(1000)), 3.0);  // the latest, not the first held
+    EXPECT_FALSE(f.held_until());
+    EXPECT_FALSE(f.push(4, t + Millis(1500)));  // the interval starts at the release
+    f.reset();
+    EXPECT_FALSE(f.held_until()) << "a reopen forgets the held value";
+}
+
+TEST(Extract, MatchKeepsASensorToItsOwnFrames) {
+    ExtractSpec spec;
+    spec.kind = ExtractSpec::Kind::csv;
+    spec.column = 2;
+    spec.match = "^T,";
+    auto e = ValueExtractor::make(spec);
+    ASSERT_TRUE(e.ok());
+    double v = 0;
+    EXPECT_EQ(e.value().extract("T,21.5", v), ExtractOutcome::value);
+    EXPECT_EQ(v, 21.5);
+    EXPECT_EQ(e.value().extract("N=105, x", v), ExtractOutcome::no_match);
+    EXPECT_EQ(e.value().extract("T,abc", v), ExtractOutcome::bad_value);
+}
+
 }  // namespace
 }  // namespace hwb::serial

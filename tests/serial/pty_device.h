@@ -15,6 +15,7 @@ public:
     PtyDevice& operator=(const PtyDevice&) = delete;
 
     const std::string& path() const { return link_; }
+    int fd() const { return master_; }  // the device side, for tests that play a board in a thread
     bool plugged() const { return master_ >= 0; }
     void unplug();  // closes the device side: hwbridge's reads fail with EIO / hang-up
     void plug();    // a new pty behind the same path
