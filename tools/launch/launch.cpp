@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,9 @@ pid_t spawn(const std::string& binary, const std::vector<std::string>& args, con
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+        // The daemon dies with the program that started it (a test killed half-way leaves no
+        // daemon holding ports and serial locks).
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (in_child) in_child();
         int out = open(out_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT, 0600);
         int err = out_path == err_path ? out : open(err_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT, 0600);
