@@ -547,11 +547,8 @@ int HttpRouter::login_request(lws* wsi, Request& request) {
     if (!origin_allowed(wsi, "POST /api/login")) return refuse(HTTP_STATUS_FORBIDDEN, "refused", "origin not allowed");
     if (!door_.access().passphrase_login())
         return refuse(HTTP_STATUS_NOT_FOUND, "not_configured", "this bridge has no pass-phrase sign-in (auth.passphrase_hash)");
-    if (!login_) login_ = std::make_unique<LoginChecks>(loop_);
-    if (auto wait = login_->wait_for(peer_address(wsi)))
-        return refuse(429, "too_many_attempts",
-                      "too many failed sign-ins from this address; try again in " + std::to_string(wait->count()) + " s");
-    if (login_->busy()) return refuse(HTTP_STATUS_SERVICE_UNAVAILABLE, "busy", "too many sign-ins at once; try again");
+    // Penalties and the line are looked at when the guess is evaluated (login.h), not now: a
+    // connection that sends its headers and keeps its body holds nothing.
     request.login = true;
     request.in.emplace();
     if (header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH).empty() || header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) == "0")
@@ -576,13 +573,24 @@ int HttpRouter::login_post(lws* wsi, Request& request) {
         defer_json(wsi, request, HTTP_STATUS_INTERNAL_SERVER_ERROR, map_api::error_body("io", "the pass-phrase hash is unusable"));
         return 0;
     }
+    if (!login_) login_ = std::make_unique<LoginChecks>(loop_);
     std::uint64_t id = await(wsi, request);
     std::weak_ptr<bool> alive = alive_;
-    login_->check(tag.source(), passphrase->get<std::string>(), *hash, [this, alive, id, tag](bool matches) {
+    login_->check(tag.source(), passphrase->get<std::string>(), *hash, [this, alive, id, tag](LoginChecks::Verdict verdict) {
         auto router_alive = alive.lock();
         if (!router_alive || !*router_alive) return;
         try {
-            if (!matches) {
+            using Outcome = LoginChecks::Outcome;
+            if (verdict.outcome == Outcome::penalized || verdict.outcome == Outcome::busy) {
+                std::string message = verdict.outcome == Outcome::busy
+                                          ? "a sign-in from this address is already being checked (or too many are); try again"
+                                          : "too many failed sign-ins from this address; try again in " +
+                                                std::to_string(verdict.wait.count()) + " s";
+                door_.audit(tag, false, "login", "refused (too_many_attempts): " + message);
+                answer_later(id, 429, map_api::error_body("too_many_attempts", message));
+                return;
+            }
+            if (verdict.outcome == Outcome::mismatch) {
                 door_.audit(tag, false, "login", "refused (bad_passphrase)");
                 answer_later(id, HTTP_STATUS_UNAUTHORIZED, map_api::error_body("bad_passphrase", "wrong pass-phrase"));
                 return;

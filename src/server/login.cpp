@@ -1,15 +1,18 @@
 #include "server/login.h"
 
+#include <arpa/inet.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 namespace hwb {
 
-LoginChecks::LoginChecks(EventLoop& loop) : loop_(loop) {
+LoginChecks::LoginChecks(EventLoop& loop)
+    : loop_(loop), next_token_(loop, [this] { dispatch(); }), budget_(guess_rate, loop.now()) {
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
     watch_ = loop_.watch_fd(wake_fd_, [this](FdEvent) { deliver(); });
@@ -27,32 +30,80 @@ LoginChecks::~LoginChecks() {
     ::close(wake_fd_);
 }
 
-std::optional<std::chrono::seconds> LoginChecks::wait_for(const std::string& peer) {
-    auto it = peers_.find(peer);
-    if (it == peers_.end()) return std::nullopt;
-    if (it->second.checking) return penalty_per_failure;
+std::string LoginChecks::address_key(const std::string& peer) {
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, peer.c_str(), &v6) != 1) return peer;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+        char text[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &v6.s6_addr[12], text, sizeof(text));
+        return text;
+    }
+    // Anyone on a LAN can take new addresses in their /64 at will: they count as one.
+    std::fill(std::begin(v6.s6_addr) + 8, std::end(v6.s6_addr), 0);
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, &v6, text, sizeof(text));
+    return std::string(text) + "/64";
+}
+
+std::optional<std::chrono::seconds> LoginChecks::penalty(const std::string& key) const {
+    auto it = failures_.find(key);
+    if (it == failures_.end()) return std::nullopt;
     auto now = loop_.now();
     if (it->second.until <= now) return std::nullopt;
     return std::chrono::ceil<std::chrono::seconds>(it->second.until - now);
 }
 
-bool LoginChecks::busy() const { return queued_ >= max_queued; }
-
 void LoginChecks::check(const std::string& peer, std::string passphrase, const auth::PassphraseHash& hash,
-                        std::function<void(bool)> done) {
+                        std::function<void(Verdict)> done) {
+    std::string key = address_key(peer);
+    if (auto wait = penalty(key)) {
+        passphrase.assign(passphrase.size(), '\0');
+        return done(Verdict{Outcome::penalized, *wait});
+    }
+    if (waiting_.count(key) != 0 || waiting_.size() >= max_waiting) {
+        passphrase.assign(passphrase.size(), '\0');
+        return done(Verdict{Outcome::busy, {}});
+    }
     // Forget addresses whose penalty is over, so the table cannot grow without bound.
-    if (peers_.size() > 4096) {
+    if (failures_.size() > 4096) {
         auto now = loop_.now();
-        std::erase_if(peers_, [&](const auto& entry) { return !entry.second.checking && entry.second.until <= now; });
+        std::erase_if(failures_, [&](const auto& entry) { return entry.second.until <= now; });
     }
-    peers_[peer].checking = true;
-    ++queued_;
-    auto job = std::make_unique<Job>(Job{peer, std::move(passphrase), hash, std::move(done)});
-    {
-        std::lock_guard lock(mutex_);
-        todo_.push_back(std::move(job));
+    waiting_.emplace(key, std::make_unique<Job>(Job{key, std::move(passphrase), hash, std::move(done)}));
+    turn_.push_back(key);
+    dispatch();
+}
+
+// One guess at a time goes to the worker, when the bridge-wide budget allows, from the next
+// address in turn; its penalty is looked at now, just before the hash would be computed.
+void LoginChecks::dispatch() {
+    while (!in_flight_ && !turn_.empty()) {
+        auto now = loop_.now();
+        if (budget_.tokens(now) < 1) {
+            if (!next_token_.active()) {
+                double missing = 1 - budget_.tokens(now);
+                next_token_.start(std::chrono::microseconds(static_cast<std::int64_t>(1e6 * missing / guess_rate.rate) + 1000));
+            }
+            return;
+        }
+        std::string key = turn_.front();
+        turn_.pop_front();
+        auto node = waiting_.extract(key);
+        if (node.empty()) continue;
+        std::unique_ptr<Job> job = std::move(node.mapped());
+        if (auto wait = penalty(key)) {
+            job->passphrase.assign(job->passphrase.size(), '\0');
+            job->done(Verdict{Outcome::penalized, *wait});
+            continue;
+        }
+        budget_.take(now);
+        in_flight_ = true;
+        {
+            std::lock_guard lock(mutex_);
+            todo_ = std::move(job);
+        }
+        ready_.notify_one();
     }
-    ready_.notify_one();
 }
 
 void LoginChecks::work() {
@@ -60,10 +111,9 @@ void LoginChecks::work() {
         std::unique_ptr<Job> job;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !todo_.empty(); });
+            ready_.wait(lock, [this] { return stopping_ || todo_ != nullptr; });
             if (stopping_) return;
-            job = std::move(todo_.front());
-            todo_.pop_front();
+            job = std::move(todo_);
         }
         try {
             job->matches = auth::passphrase_matches(job->passphrase, job->hash);
@@ -74,7 +124,7 @@ void LoginChecks::work() {
         job->passphrase.assign(job->passphrase.size(), '\0');
         {
             std::lock_guard lock(mutex_);
-            finished_.push_back(std::move(job));
+            finished_ = std::move(job);
         }
         std::uint64_t one = 1;
         if (::write(wake_fd_, &one, sizeof(one)) < 0) spdlog::error("pass-phrase check: cannot wake the loop");
@@ -84,25 +134,24 @@ void LoginChecks::work() {
 void LoginChecks::deliver() {
     std::uint64_t count = 0;
     if (::read(wake_fd_, &count, sizeof(count)) < 0) { /* nothing to read: spurious wake-up */ }
-    std::deque<std::unique_ptr<Job>> done;
+    std::unique_ptr<Job> job;
     {
         std::lock_guard lock(mutex_);
-        done.swap(finished_);
+        job = std::move(finished_);
     }
-    for (auto& job : done) {
-        --queued_;
-        record(job->peer, job->matches);
-        job->done(job->matches);
-    }
+    if (!job) return;
+    in_flight_ = false;
+    record(job->key, job->matches);
+    job->done(Verdict{job->matches ? Outcome::match : Outcome::mismatch, {}});
+    dispatch();
 }
 
-void LoginChecks::record(const std::string& peer, bool matches) {
+void LoginChecks::record(const std::string& key, bool matches) {
     if (matches) {
-        peers_.erase(peer);
+        failures_.erase(key);
         return;
     }
-    auto& failures = peers_[peer];
-    failures.checking = false;
+    auto& failures = failures_[key];
     failures.count += 1;
     failures.until = loop_.now() + std::min<std::chrono::seconds>(max_penalty, penalty_per_failure * failures.count);
 }

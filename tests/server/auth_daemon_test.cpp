@@ -4,7 +4,12 @@
 // token ever reaches the log.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <regex>
@@ -371,6 +376,98 @@ TEST(AuthNone, WithoutAuthEveryLocalClientIsAnOperatorAndTheStartLogSaysLoopback
     ASSERT_TRUE(hello.has_value());
     EXPECT_EQ((*hello)["access"]["role"], "operator");
     EXPECT_EQ((*hello)["access"]["method"], "none");
+}
+
+}  // namespace
+}  // namespace hwb::test
+
+namespace hwb::test {
+namespace {
+
+// A raw HTTP connection from a chosen loopback address, for requests sent in two parts.
+class RawHttp {
+public:
+    RawHttp(std::uint16_t port, const char* from) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        inet_pton(AF_INET, from, &local.sin_addr);
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) ADD_FAILURE() << "bind " << from;
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "connect";
+        port_ = port;
+    }
+    ~RawHttp() { ::close(fd_); }
+    RawHttp(const RawHttp&) = delete;
+    RawHttp& operator=(const RawHttp&) = delete;
+
+    void send_headers(std::size_t body_length) {
+        write("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+              "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body_length) + "\r\n\r\n");
+    }
+    void write(const std::string& bytes) { ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size())); }
+    // The status of the answer, 0 if none came within the timeout.
+    int status(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        std::string got;
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (got.find("\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+            char buf[512];
+            ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
+        return got.rfind("HTTP/1.1 ", 0) == 0 ? std::stoi(got.substr(9, 3)) : 0;
+    }
+
+private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// Sending headers first and bodies later gave one guess per connection (the penalty was looked
+// at when headers arrived): now it is looked at when a guess is evaluated, one guess per address
+// is in line, and the rest are refused unchecked.
+TEST_F(AuthDaemon, HeadersFirstConnectionsGetOneGuessNotOneEach) {
+    const std::string wrong = json{{"passphrase", "guess"}}.dump();
+    std::vector<std::unique_ptr<RawHttp>> guesses;
+    for (int i = 0; i < 12; ++i) {
+        guesses.push_back(std::make_unique<RawHttp>(daemon.port(), "127.0.0.1"));
+        guesses.back()->send_headers(wrong.size());
+    }
+    ASSERT_EQ(http_get(daemon.port(), "/healthz").status, 200);  // the headers before it were read first
+    for (auto& g : guesses) g->write(wrong);
+    int evaluated = 0, refused = 0;
+    for (auto& g : guesses) {
+        int status = g->status();
+        if (status == 401) ++evaluated;
+        if (status == 429) ++refused;
+    }
+    EXPECT_EQ(evaluated, 1) << daemon.log();
+    EXPECT_EQ(refused, 11) << daemon.log();
+}
+
+// Forty connections from one address that hold their bodies and then guess at once do not make
+// a sign-in from another address wait or fail.
+TEST_F(AuthDaemon, ManyGuessesFromOneAddressDoNotLockOutAnother) {
+    const std::string wrong = json{{"passphrase", "guess"}}.dump();
+    std::vector<std::unique_ptr<RawHttp>> guesses;
+    for (int i = 0; i < 40; ++i) {
+        guesses.push_back(std::make_unique<RawHttp>(daemon.port(), "127.0.0.1"));
+        guesses.back()->send_headers(wrong.size());
+    }
+    ASSERT_EQ(http_get(daemon.port(), "/healthz").status, 200);  // the headers before it were read first
+    for (auto& g : guesses) g->write(wrong);
+    const std::string right = json{{"passphrase", passphrase}}.dump();
+    RawHttp user(daemon.port(), "127.0.0.2");
+    user.send_headers(right.size());
+    user.write(right);
+    EXPECT_EQ(user.status(), 200) << daemon.log();
+    for (auto& g : guesses) EXPECT_NE(g->status(), 200);
 }
 
 }  // namespace
