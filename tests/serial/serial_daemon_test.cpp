@@ -1,6 +1,7 @@
 // Integration: the real hwbridge with serial devices on pseudo-terminals, real WebSocket clients.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -304,6 +305,52 @@ TEST(SerialDaemon, TenThousandLinesPerSecondForFiveSecondsArriveCompleteAndInOrd
     EXPECT_EQ(received, total) << "closed: " << c->closed() << " code " << c->close_code() << "\n" << daemon.log();
     std::printf("[ throughput ] %d lines in %.2f s = %.0f lines/s end to end\n", received, elapsed, received / elapsed);
     EXPECT_LT(elapsed, 7.0);
+}
+
+}  // namespace
+}  // namespace hwb::test
+
+namespace hwb::test {
+namespace {
+
+// Patterns that made std::regex backtrack for seconds per line ((a|[ab])+c on a 25-byte line:
+// 2.5 s, 4x per 2 more bytes; .*.*.*.*x on 150 bytes: more than 30 s) while lines up to the frame
+// size are tried: with RE2 (linear time) the loop is never stalled, so a 300 ms pulse of a relay
+// on the same bridge ends on time while the device streams such lines without pause.
+TEST(SerialDaemon, CatastrophicPatternsDoNotStallTheLoop) {
+    PtyDevice dev;
+    Daemon daemon("bridge: {name: Pattern bench}\n"
+                  "devices:\n"
+                  "  - {id: board, driver: serial, port: " + dev.path() + ", baud: 115200, max_frame: 4096}\n"
+                  "  - {id: sim, driver: sim}\n"
+                  "sensors:\n"
+                  "  - {id: alt, device: board, pattern: '(a|[ab])+c(?<v>[0-9]+)'}\n"
+                  "  - {id: dots, device: board, pattern: '.*.*.*.*x(?<v>[0-9]+)'}\n"
+                  "relays:\n"
+                  "  - {id: door, device: sim, latency: 0ms}\n");
+    auto relay = connect(daemon, "relay");
+    ASSERT_TRUE(wait_online(daemon, "board"));
+    std::atomic<bool> streaming{true};
+    std::thread board([&] {
+        // 41 bytes of (a|b) with no c: 2.5 s x 4^8 for std::regex; 1,000 dots with no x.
+        const std::string alt = std::string(41, 'a').replace(20, 1, "b") + "\r\n";
+        const std::string dots = std::string(1000, '.') + "\r\n";
+        while (streaming) dev.write(alt + dots);
+    });
+    relay->send_json({{"type", "pulse"}, {"id", 1}, {"channel", "door"}, {"duration_ms", 300}});
+    auto on = relay->wait_for([](const json& m) { return m["type"] == "state" && m["state"] == "on"; }, 10000ms);
+    auto off = relay->wait_for(
+        [](const json& m) { return m["type"] == "state" && m["state"] == "off" && m["cause"] == "pulse_end"; },
+        30000ms);
+    streaming = false;
+    board.join();
+    ASSERT_TRUE(on);
+    ASSERT_TRUE(off) << "the pulse never ended: the loop is stalled";
+    // The bridge's own clock: on for 300 ms, not for the seconds a backtracking match would take.
+    // The margin is for a busy machine; a stall is hundreds of times longer.
+    auto held = (*off)["time"].get<std::int64_t>() - (*on)["time"].get<std::int64_t>();
+    EXPECT_GE(held, 300);
+    EXPECT_LT(held, 5300) << "the relay was held on for " << held << " ms";
 }
 
 }  // namespace
