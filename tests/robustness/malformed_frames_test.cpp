@@ -122,8 +122,7 @@ RelaySnapshot relay_states(std::uint16_t port) {
 
 TEST(MalformedFrames, ThousandBadConnectionsLeaveTheDaemonServingAndRelaysUntouched) {
     Daemon daemon(robustness_map());
-    unsigned seed = 20240607;
-    if (const char* s = std::getenv("HWB_ROBUSTNESS_SEED")) seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+    const unsigned seed = robustness_seed(20240607);
     std::mt19937 rng(seed);
     SCOPED_TRACE("seed " + std::to_string(seed) + " (HWB_ROBUSTNESS_SEED reproduces a run)");
 
@@ -179,12 +178,9 @@ TEST(MalformedFrames, ThousandBadConnectionsLeaveTheDaemonServingAndRelaysUntouc
     // Every one of the 1000 connections is gone: only the watcher is left.
     EXPECT_TRUE(wait_for_clients(daemon.port(), 1, std::chrono::seconds(10)))
         << "clients still connected: " << health_clients(daemon.port());
-    // No relay moved: no state was broadcast, and a new client sees the same states.
-    auto change = watcher.wait_type("state", std::chrono::milliseconds(200));
-    EXPECT_FALSE(change) << "a relay changed: " << change->dump();
+    // No relay moved: a new client sees the same states, and no state was broadcast.
     EXPECT_EQ(relay_states(daemon.port()).states, before.states);
-    EXPECT_TRUE(daemon_still_serves(daemon.port()));
-    EXPECT_EQ(daemon.stop(SIGTERM), 0);
+    expect_relays_untouched_and_serving(watcher, daemon);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <thread>
 
 namespace hwb::test {
@@ -97,6 +99,18 @@ bool daemon_still_serves(std::uint16_t port, const std::string& relay) {
         }
     }
     return failed_before || !::testing::Test::HasFailure();
+}
+
+unsigned robustness_seed(unsigned fallback) {
+    if (const char* s = std::getenv("HWB_ROBUSTNESS_SEED")) return static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+    return fallback;
+}
+
+void expect_relays_untouched_and_serving(WsClient& watcher, Daemon& daemon) {
+    auto change = watcher.wait_type("state", std::chrono::milliseconds(200));
+    EXPECT_FALSE(change) << "a relay changed: " << change->dump();
+    EXPECT_TRUE(daemon_still_serves(daemon.port()));
+    EXPECT_EQ(daemon.stop(SIGTERM), 0);
 }
 
 }  // namespace hwb::test

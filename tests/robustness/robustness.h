@@ -30,4 +30,12 @@ bool daemon_still_serves(std::uint16_t port, const std::string& relay = "lamp");
 
 std::int64_t now_ms();
 
+// The seed of a randomized test: HWB_ROBUSTNESS_SEED when set (to reproduce a run), else
+// `fallback`; the test's failures name it.
+unsigned robustness_seed(unsigned fallback);
+
+// After a hostile run: `watcher` (a relay client connected throughout) saw no relay change, a
+// fresh client is served, and the daemon stops cleanly. Records gtest failures.
+void expect_relays_untouched_and_serving(WsClient& watcher, Daemon& daemon);
+
 }  // namespace hwb::test
