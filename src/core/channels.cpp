@@ -112,6 +112,9 @@ void Channels::on_reading(const Sensor& sensor) {
 void Channels::on_relay_change(const Relay& relay, const Cause& cause) {
     for (auto* o : observers_) o->on_relay_change(relay, cause);
 }
+void Channels::on_relay_failure(const Relay& relay, const RelayFailure& failure) {
+    for (auto* o : observers_) o->on_relay_failure(relay, failure);
+}
 void Channels::on_text_line(const TextChannel& channel, const TextLine& line) {
     for (auto* o : observers_) o->on_text_line(channel, line);
 }

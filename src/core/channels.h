@@ -20,6 +20,8 @@ public:
     virtual ~ChannelObserver() = default;
     virtual void on_reading(const Sensor& /*sensor*/) {}
     virtual void on_relay_change(const Relay& /*relay*/, const Cause& /*cause*/) {}
+    // Every failed relay write, whoever asked for it (the state did not change, or became unknown).
+    virtual void on_relay_failure(const Relay& /*relay*/, const RelayFailure& /*failure*/) {}
     virtual void on_text_line(const TextChannel& /*channel*/, const TextLine& /*line*/) {}
     virtual void on_status(ChannelKind /*kind*/, const std::string& /*id*/, const ChannelStatus& /*status*/) {}
 };
@@ -55,6 +57,7 @@ private:
     EventLoop& loop_;
     void on_reading(const Sensor& sensor) override;
     void on_relay_change(const Relay& relay, const Cause& cause) override;
+    void on_relay_failure(const Relay& relay, const RelayFailure& failure) override;
     void on_text_line(const TextChannel& channel, const TextLine& line) override;
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
 

@@ -25,19 +25,22 @@ struct Relay::InFlight {
     Reply reply;
     std::optional<LeaseRequest> lease;
     std::optional<Millis> pulse;
+    bool owed = false;         // an automatic switch: retried by the relay if it fails
+    bool holder_left = false;  // the client asking for `lease` went away before the confirmation
 };
 
 Relay::Relay(RelayInfo info, ChannelObserver& observer, EventLoop& loop)
     : info_(std::move(info)),
       observer_(observer),
       loop_(loop),
-      pulse_end_(loop, [this] { automatic(false, Cause::of(Cause::Kind::pulse_end), pulse_end_); }),
-      max_on_(loop, [this] { automatic(false, Cause::of(Cause::Kind::max_on), max_on_); }),
+      pulse_end_(loop, [this] { owe(false, Cause::of(Cause::Kind::pulse_end)); }),
+      max_on_(loop, [this] { owe(false, Cause::of(Cause::Kind::max_on)); }),
       lease_end_(loop, [this] {
           std::string owner = lease_ ? lease_->owner : std::string();
           fall_back(Cause{Cause::Kind::lease_expired, owner});
       }),
-      failsafe_(loop, [this] { failsafe(); }) {}
+      failsafe_(loop, [this] { failsafe(); }),
+      owed_retry_(loop, [this] { pay_owed(); }) {}
 
 Relay::~Relay() = default;
 
@@ -55,6 +58,7 @@ void Relay::bind(RelayOutput* output) {
         update_auto_off();
         failsafe_.cancel();
         failsafe_backoff_ = Millis(0);
+        clear_owed();
         return;
     }
     check_failsafe();
@@ -105,7 +109,7 @@ void Relay::failsafe() {
     failsafe_backoff_ = failsafe_backoff_.count() == 0 ? failsafe_first_retry
                                                        : std::min(failsafe_backoff_ * 2, Millis(failsafe_max_retry));
     write(std::make_shared<InFlight>(InFlight{*info_.safe_state, Cause::of(Cause::Kind::failsafe),
-                                              [](const Result<RelayState>&) {}, std::nullopt, std::nullopt}));
+                                              [](const Result<RelayState>&) {}, std::nullopt, std::nullopt, false, false}));
 }
 
 std::optional<Error> Relay::refuse(bool on) const {
@@ -136,7 +140,8 @@ void Relay::set(bool on, Cause cause, Reply reply, std::optional<LeaseRequest> l
         return;
     }
     if (!on) lease.reset();
-    write(std::make_shared<InFlight>(InFlight{on, std::move(cause), std::move(reply), std::move(lease), std::nullopt}));
+    write(std::make_shared<InFlight>(
+        InFlight{on, std::move(cause), std::move(reply), std::move(lease), std::nullopt, false, false}));
 }
 
 void Relay::toggle(Cause cause, Reply reply, std::optional<LeaseRequest> lease) {
@@ -152,7 +157,8 @@ void Relay::pulse(Millis duration, Cause cause, Reply reply) {
         reply(*refusal);
         return;
     }
-    write(std::make_shared<InFlight>(InFlight{true, std::move(cause), std::move(reply), std::nullopt, duration}));
+    write(std::make_shared<InFlight>(
+        InFlight{true, std::move(cause), std::move(reply), std::nullopt, duration, false, false}));
 }
 
 Result<Lease> Relay::renew_lease(const std::string& owner, Millis duration) {
@@ -164,6 +170,9 @@ Result<Lease> Relay::renew_lease(const std::string& owner, Millis duration) {
 }
 
 void Relay::release_leases_of(const std::string& owner) {
+    // Its leased request still in flight must not install a lease when confirmed (it would outlive
+    // the holder): the relay falls back once that write is done.
+    if (in_flight_ && in_flight_->lease && in_flight_->lease->owner == owner) in_flight_->holder_left = true;
     if (lease_ && lease_->owner == owner) fall_back(Cause{Cause::Kind::lease_expired, owner});
 }
 
@@ -172,6 +181,7 @@ void Relay::apply_safe_state(Reply reply, Cause cause) {
     pulse_end_.cancel();
     max_on_.cancel();
     lease_end_.cancel();
+    clear_owed();
     if (!info_.safe_state || output_ == nullptr) {
         reply(state_);
         return;
@@ -182,18 +192,63 @@ void Relay::apply_safe_state(Reply reply, Cause cause) {
         flight->reply(Error{"offline", "relay '" + info_.id + "' is going to its safe state"});
     }
     write(std::make_shared<InFlight>(
-        InFlight{*info_.safe_state, std::move(cause), std::move(reply), std::nullopt, std::nullopt}));
+        InFlight{*info_.safe_state, std::move(cause), std::move(reply), std::nullopt, std::nullopt, false, false}));
 }
 
-// Pulse end and max_on: switch off now, or as soon as the write in flight is done.
-void Relay::automatic(bool on, Cause cause, Timer& retry) {
-    if (output_ == nullptr) return;
+// Pulse end, max_on, lease fall-back: switch now, or as soon as the write in flight is done; a
+// write that fails is retried with backoff until the relay is there (settle_owed).
+void Relay::owe(bool on, Cause cause) {
+    owed_ = Owed{on, std::move(cause)};
+    owed_backoff_ = Millis(0);
+    owed_retry_.cancel();
+    pay_owed();
+}
+
+void Relay::pay_owed() {
+    if (!owed_ || output_ == nullptr) return;
     if (pending()) {
-        retry.start(busy_retry);
+        owed_retry_.start(busy_retry);
         return;
     }
-    write(std::make_shared<InFlight>(InFlight{on, std::move(cause), [](const Result<RelayState>&) {}, std::nullopt,
-                                              std::nullopt}));
+    write(std::make_shared<InFlight>(InFlight{owed_->on, owed_->cause, [](const Result<RelayState>&) {}, std::nullopt,
+                                              std::nullopt, true, false}));
+}
+
+void Relay::clear_owed() {
+    owed_.reset();
+    owed_retry_.cancel();
+    owed_backoff_ = Millis(0);
+}
+
+// After a write's outcome is applied: what remains owed, and when it is tried again.
+void Relay::settle_owed(const InFlight& done, bool ok) {
+    if (done.holder_left) {  // confirmed (or not) for a client that is gone: fall back from the loop
+        bool target = info_.safe_state.value_or(false);
+        if (state_ != relay_state(target)) {
+            owed_ = Owed{target, Cause{Cause::Kind::lease_expired, done.lease->owner}};
+            owed_backoff_ = Millis(0);
+            owed_retry_.start(Millis(0));
+        }
+        return;
+    }
+    if (!owed_) return;
+    if (ok && state_ == relay_state(owed_->on)) {
+        clear_owed();
+        return;
+    }
+    if (!done.owed) {
+        // A client's confirmed request decides anew about a lease or a pulse; max_on still holds.
+        if (ok && owed_->cause.kind != Cause::Kind::max_on) clear_owed();
+        return;
+    }
+    if (ok) return;
+    if (state_ == RelayState::unknown && info_.safe_state && *info_.safe_state == owed_->on) {
+        clear_owed();  // the failsafe drives it there, with its own backoff
+        return;
+    }
+    owed_backoff_ = owed_backoff_.count() == 0 ? failsafe_first_retry
+                                               : std::min(owed_backoff_ * 2, Millis(failsafe_max_retry));
+    owed_retry_.start(owed_backoff_);
 }
 
 // Lease expired or its holder left: the relay goes to its safe state (off when none is named).
@@ -201,14 +256,7 @@ void Relay::fall_back(Cause cause) {
     lease_.reset();
     lease_end_.cancel();
     if (output_ == nullptr) return;
-    if (pending()) {
-        lease_end_.start(busy_retry);  // re-runs fall_back once the write in flight is done
-        lease_ = Lease{cause.client, 0};
-        return;
-    }
-    bool target = info_.safe_state.value_or(false);
-    write(std::make_shared<InFlight>(
-        InFlight{target, std::move(cause), [](const Result<RelayState>&) {}, std::nullopt, std::nullopt}));
+    owe(info_.safe_state.value_or(false), std::move(cause));
 }
 
 void Relay::write(std::shared_ptr<InFlight> flight) {
@@ -221,10 +269,24 @@ void Relay::write(std::shared_ptr<InFlight> flight) {
         bool ok = !error && actual == relay_state(done->on);
         bool lease_changed = false;
         if (ok) {
-            lease_changed = done->lease.has_value() || lease_.has_value();
+            lease_changed = (done->lease.has_value() && !done->holder_left) || lease_.has_value();
             confirmed(*done);
         }
         change(actual, done->cause, lease_changed);
+        settle_owed(*done, ok);
+        if (!ok) {
+            RelayFailure failure{done->on, done->cause,
+                                 error ? *error
+                                       : Error{"hardware", "reads back " + std::string(to_string(actual)) + " after being set " +
+                                                               to_string(relay_state(done->on))},
+                                 std::nullopt};
+            if (done->owed && owed_ && owed_retry_.active()) {
+                failure.retry_in = owed_backoff_;
+            } else if (failsafe_.active()) {
+                failure.retry_in = failsafe_backoff_;
+            }
+            observer_.on_relay_failure(*this, failure);
+        }
         if (error) {
             done->reply(std::move(*error));
         } else if (!ok) {
@@ -238,7 +300,7 @@ void Relay::write(std::shared_ptr<InFlight> flight) {
 
 // Bookkeeping of a confirmed write, before it is broadcast so the broadcast carries it.
 void Relay::confirmed(const InFlight& flight) {
-    if (flight.lease) {
+    if (flight.lease && !flight.holder_left) {
         lease_ = Lease{flight.lease->owner, wall_clock_ms() + flight.lease->duration.count()};
         lease_end_.start(flight.lease->duration);
     } else {

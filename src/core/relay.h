@@ -10,6 +10,13 @@
 // Failsafe: with a `safe_state` in the map, a relay whose state became unknown through a driver
 // failure (a write not confirmed, a device that went away and came back) is driven to its safe
 // state as soon as the driver can take a write, retried with backoff (1 s doubling to 30 s).
+//
+// Automatic switches are owed until done: a lease fall-back, max_on or pulse end whose write the
+// hardware refuses is retried with the same backoff until the relay is there (or, for a lease or
+// pulse, until a client's confirmed request decides anew; max_on is never given up). A lease never
+// outlives its holder: a holder that leaves while its leased `set on` is in flight gets no lease,
+// and the relay falls back as soon as that write is confirmed. Every failed write is told to the
+// observers (on_relay_failure), whoever asked for it.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +49,17 @@ public:
 struct LeaseRequest {
     std::string owner;  // connection id of the requesting client
     Millis duration{0};
+};
+
+// A write the hardware did not carry out as asked (error, or a read-back that disagrees), told to
+// observers for the audit trail. `retry_in`: the relay tries again itself after this long (an
+// automatic switch towards off/safe: lease fall-back, max_on, pulse end); none when the requester
+// decides (a client's request) or the failsafe takes over.
+struct RelayFailure {
+    bool on = false;  // what was written
+    Cause cause;
+    Error error;
+    std::optional<Millis> retry_in;
 };
 
 // A dead-man switch: the relay stays on only while `owner` renews before `expires_ms`.
@@ -109,7 +127,10 @@ private:
     void write(std::shared_ptr<InFlight> flight);
     void confirmed(const InFlight& flight);
     void change(RelayState state, const Cause& cause, bool force = false);
-    void automatic(bool on, Cause cause, Timer& retry);
+    void owe(bool on, Cause cause);
+    void pay_owed();
+    void settle_owed(const InFlight& done, bool ok);
+    void clear_owed();
     void fall_back(Cause cause);
     void check_failsafe();
     void failsafe();
@@ -137,6 +158,13 @@ private:
     Timer lease_end_;
     Timer failsafe_;
     Millis failsafe_backoff_{0};
+    struct Owed {
+        bool on = false;
+        Cause cause;
+    };
+    std::optional<Owed> owed_;  // an automatic switch not yet carried out
+    Timer owed_retry_;
+    Millis owed_backoff_{0};
 };
 
 }  // namespace hwb
