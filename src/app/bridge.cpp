@@ -125,7 +125,7 @@ void Bridge::apply(const std::string& text, const std::string& base_version, boo
     }
     auto loaded = load_device_map_string(text, map_.path, drivers_);
     if (!loaded.ok()) {
-        result.error = Error{"invalid", std::to_string(loaded.errors.size()) + " error(s) in the map"};
+        result.error = Error{"invalid", std::to_string(loaded.error_count) + " error(s) in the map"};
         result.problems = problems_of(loaded.errors);
         return done(std::move(result));
     }
@@ -158,7 +158,7 @@ void Bridge::reload_from_file() {
     auto loaded = load_device_map_file(map_.path, drivers_);
     if (!loaded.ok()) {
         for (const auto& e : loaded.errors) spdlog::error("reload: {}", e.str());
-        spdlog::error("reload: {} has {} error(s); the running map stays", map_.path, loaded.errors.size());
+        spdlog::error("reload: {} has {} error(s); the running map stays", map_.path, loaded.error_count);
         return;
     }
     reload(std::move(*loaded.map), text.value(), [](const MapApplyResult&) {});

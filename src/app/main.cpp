@@ -92,7 +92,7 @@ int run(const Options& options) {
     auto loaded = hwb::load_device_map_file(options.map_path, drivers);
     if (!loaded.ok()) {
         for (const auto& e : loaded.errors) std::cerr << e.str() << '\n';
-        std::cerr << options.map_path << ": " << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors")
+        std::cerr << options.map_path << ": " << loaded.error_count << (loaded.error_count == 1 ? " error" : " errors")
                   << '\n';
         return 1;
     }

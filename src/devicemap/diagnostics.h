@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -9,6 +10,19 @@
 #include "devicemap/loader.h"
 
 namespace hwb::devicemap {
+
+// What one validation may answer with, whatever the map (issue 18, item 2): a hostile draft's
+// errors must not make the answer (or the memory behind it) larger than a few times the draft.
+inline constexpr std::size_t max_reported_errors = 100;     // then one line says how many more
+inline constexpr std::size_t max_message_bytes = 300;       // longer messages are cut
+inline constexpr std::size_t max_quoted_bytes = 40;         // of a scalar quoted in a message
+// All listed messages together, counted as JSON writes them (a control byte as \u00XX) plus 40
+// bytes each for line, column and punctuation: the map API's validate answer stays below this.
+inline constexpr std::size_t max_answer_bytes = 32 * 1024;
+
+// `text` as messages quote it: whole when short, else its first max_quoted_bytes bytes (cut at a
+// UTF-8 character boundary) and how long it was; control bytes as \xNN.
+std::string excerpt(std::string_view text);
 
 class Diagnostics {
 public:
@@ -21,16 +35,19 @@ public:
     void error(const YAML::Mark& at, std::string message) { error(location(at), std::move(message)); }
     void error(SourceLocation at, std::string message);
 
-    bool empty() const { return errors_.empty(); }
-    std::size_t count() const { return errors_.size(); }
+    bool empty() const { return count_ == 0; }
+    std::size_t count() const { return count_; }
     const std::string& file() const { return file_; }
 
-    // The errors in file order (stable, so errors at one position keep the order they were found in).
+    // The errors in file order (stable, so errors at one position keep the order they were found in):
+    // the first max_reported_errors found, then one without a position saying how many were left out.
     std::vector<Diagnostic> take_sorted();
 
 private:
     std::string file_;
     std::vector<Diagnostic> errors_;
+    std::size_t count_ = 0;
+    std::size_t answer_bytes_ = 0;
 };
 
 }  // namespace hwb::devicemap

@@ -79,6 +79,7 @@ LoadResult load_device_map_string(const std::string& yaml, const std::string& fi
         map.devices = std::move(context.devices);
         result.map = std::move(map);
     }
+    result.error_count = diagnostics.count();
     result.errors = diagnostics.take_sorted();
     return result;
 }
@@ -87,6 +88,7 @@ LoadResult load_device_map_file(const std::string& path, const DriverRegistry& d
     auto unreadable = [&](int error) {
         LoadResult result;
         result.errors.push_back(Diagnostic{SourceLocation{path, 0, 0}, std::string("cannot read: ") + std::strerror(error)});
+        result.error_count = 1;
         return result;
     };
     // A directory opens fine as a stream and then reads as empty; say what it is instead.

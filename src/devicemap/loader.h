@@ -22,7 +22,8 @@ struct Diagnostic {
 
 struct LoadResult {
     std::optional<DeviceMap> map;     // set only when `errors` is empty
-    std::vector<Diagnostic> errors;   // in file order
+    std::vector<Diagnostic> errors;   // in file order; at most max_reported_errors, then one saying how many more
+    std::size_t error_count = 0;      // all errors found, listed or not
     bool ok() const { return map.has_value(); }
 };
 

@@ -16,11 +16,10 @@ MappingReader::MappingReader(const YAML::Node& mapping, std::string what, Diagno
             diagnostics_.error(key.Mark(), "keys in " + what_ + " must be plain names, got " + describe(key));
             continue;
         }
-        auto first = std::find_if(entries_.begin(), entries_.end(),
-                                  [&](const Entry& e) { return e.key == key.Scalar(); });
-        if (first != entries_.end()) {
-            diagnostics_.error(key.Mark(), "duplicate key '" + key.Scalar() + "' in " + what_ + " (first at " +
-                                               diagnostics_.location(first->key_node.Mark()).str() + ")");
+        auto [first, added] = index_.emplace(key.Scalar(), entries_.size());
+        if (!added) {
+            diagnostics_.error(key.Mark(), "duplicate key '" + excerpt(key.Scalar()) + "' in " + what_ + " (first at " +
+                                               diagnostics_.location(entries_[first->second].key_node.Mark()).str() + ")");
             continue;
         }
         entries_.push_back(Entry{key.Scalar(), key, pair.second});
@@ -29,13 +28,11 @@ MappingReader::MappingReader(const YAML::Node& mapping, std::string what, Diagno
 
 const MappingReader::Entry* MappingReader::find(std::string_view key) {
     if (std::find(known_keys_.begin(), known_keys_.end(), key) == known_keys_.end()) known_keys_.emplace_back(key);
-    for (auto& entry : entries_) {
-        if (entry.key == key) {
-            entry.known = true;
-            return &entry;
-        }
-    }
-    return nullptr;
+    auto it = index_.find(std::string(key));
+    if (it == index_.end()) return nullptr;
+    Entry& entry = entries_[it->second];
+    entry.known = true;
+    return &entry;
 }
 
 void MappingReader::missing(std::string_view key, std::string_view expected) {
@@ -69,7 +66,7 @@ void MappingReader::report_unknown_keys() {
     for (const auto& entry : entries_) {
         if (entry.known) continue;
         diagnostics_.error(entry.key_node.Mark(),
-                           "unknown key '" + entry.key + "' in " + what_ + did_you_mean(entry.key, known_keys_));
+                           "unknown key '" + excerpt(entry.key) + "' in " + what_ + did_you_mean(entry.key, known_keys_));
     }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,7 @@ private:
     YAML::Mark mark_;
     Diagnostics& diagnostics_;
     std::vector<Entry> entries_;
+    std::unordered_map<std::string, std::size_t> index_;  // key -> entry: a mapping of 80,000 keys is no quadratic scan
     std::vector<std::string> known_keys_;
     bool accept_all_ = false;
 };

@@ -138,7 +138,7 @@ std::string describe(const YAML::Node& node) {
     if (!node.IsDefined() || node.IsNull()) return "nothing";
     if (node.IsSequence()) return "a list";
     if (node.IsMap()) return "a mapping";
-    return "'" + node.Scalar() + "'";
+    return "'" + excerpt(node.Scalar()) + "'";
 }
 
 std::string expectation(const OptionSpec& spec) {

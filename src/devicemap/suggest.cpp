@@ -34,6 +34,9 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
     std::size_t best_distance = limit + 1;
     for (const auto& candidate : candidates) {
         if (candidate == word) continue;
+        // More letters apart than edits allowed: no match, and no O(n*m) table for a 100 KB word.
+        const std::size_t apart = lower.size() > candidate.size() ? lower.size() - candidate.size() : candidate.size() - lower.size();
+        if (apart > limit) continue;
         const std::size_t d = edit_distance(lower, ascii_lower(candidate));
         if (2 * d > std::min(lower.size(), candidate.size())) continue;
         if (d < best_distance) {

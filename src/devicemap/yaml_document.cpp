@@ -1,6 +1,9 @@
 #include "devicemap/yaml_document.h"
 
+#include <cstdint>
+#include <limits>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include <yaml-cpp/eventhandler.h>
@@ -25,19 +28,97 @@ std::string tab_hint(const std::string& yaml, const YAML::Mark& mark, const std:
     return " (YAML is indented with spaces, and this line has a tab)";
 }
 
-// Records where documents start; the content is built by YAML::Load afterwards.
-class DocumentStarts : public YAML::EventHandler {
+// Records where documents start, and what each document weighs with its aliases expanded; the
+// content is built by YAML::Load afterwards.
+//
+// yaml-cpp's nodes share an aliased node instead of copying it (loading a 100 KB scalar aliased
+// 20,000 times costs about 1 MB), but everything that reads the tree sees every alias in full:
+// each copy of the scalar into a message, a label, a device option. The weight counts what a
+// reader could copy out: every scalar's bytes plus node_weight per node, an alias counting as
+// its anchor's whole weight; it saturates instead of overflowing (nested aliases, "billion laughs").
+class DocumentScan : public YAML::EventHandler {
 public:
+    static constexpr std::uint64_t node_weight = 16;
+
+    // Thrown out of the parser when a document is over a limit: reading it further is the harm.
+    struct Stop {};
+
     std::vector<YAML::Mark> starts;
-    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    std::uint64_t aliases = 0;
+    std::uint64_t nodes = 0;
+    std::optional<YAML::Mark> too_large_at;  // the alias that took the document over max_expanded_bytes
+    std::optional<YAML::Mark> too_many_at;   // the node that took it over max_nodes
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        starts.push_back(mark);
+        anchors_.clear();
+        open_.clear();
+        document_ = 0;
+        nodes = 0;
+    }
     void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        count(mark);
+        node(mark, anchor, node_weight, false);
+    }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        ++aliases;
+        auto it = anchors_.find(anchor);
+        node(mark, YAML::NullAnchor, it == anchors_.end() ? node_weight : it->second, true);
+    }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+        count(mark);
+        node(mark, anchor, add(node_weight, value.size()), false);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+        count(mark);
+        open_.push_back({anchor, node_weight});
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+        count(mark);
+        open_.push_back({anchor, node_weight});
+    }
+    void OnMapEnd() override { close(); }
+
+private:
+    struct Open {
+        YAML::anchor_t anchor;
+        std::uint64_t weight;
+    };
+    static std::uint64_t add(std::uint64_t a, std::uint64_t b) {
+        return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+    }
+    void count(const YAML::Mark& mark) {
+        if (++nodes <= max_nodes) return;
+        too_many_at = mark;
+        throw Stop{};
+    }
+    void node(const YAML::Mark& mark, YAML::anchor_t anchor, std::uint64_t weight, bool alias) {
+        if (anchor != YAML::NullAnchor) anchors_[anchor] = weight;
+        std::uint64_t& into = open_.empty() ? document_ : open_.back().weight;
+        into = add(into, weight);
+        if (alias && expanded() > max_expanded_bytes) {
+            too_large_at = mark;
+            throw Stop{};
+        }
+    }
+    void close() {
+        if (open_.empty()) return;
+        Open done = open_.back();
+        open_.pop_back();
+        node(YAML::Mark::null_mark(), done.anchor, done.weight, false);
+    }
+    // The document so far, the nodes still open included.
+    std::uint64_t expanded() const {
+        std::uint64_t total = document_;
+        for (const auto& o : open_) total = add(total, o.weight);
+        return total;
+    }
+
+    std::unordered_map<YAML::anchor_t, std::uint64_t> anchors_;
+    std::vector<Open> open_;
+    std::uint64_t document_ = 0;
 };
 
 // Checks the document structure of the whole stream without building nodes. We do not use
@@ -47,8 +128,22 @@ public:
 bool check_documents(const std::string& yaml, Diagnostics& diagnostics) {
     std::istringstream in(yaml);
     YAML::Parser parser(in);
-    DocumentStarts documents;
-    while (documents.starts.size() < 3 && parser.HandleNextDocument(documents)) {
+    DocumentScan documents;
+    for (;;) {
+        try {
+            if (documents.starts.size() >= 3 || !parser.HandleNextDocument(documents)) break;
+        } catch (const DocumentScan::Stop&) {
+            if (documents.too_large_at) {
+                diagnostics.error(*documents.too_large_at,
+                                  "this alias takes the map over " + std::to_string(max_expanded_bytes / (1024 * 1024)) +
+                                      " MiB with its aliases expanded (each '*' stands for a whole copy of what its anchor "
+                                      "names); the map was not read further");
+            } else {
+                diagnostics.error(*documents.too_many_at, "the map has more than " + std::to_string(max_nodes) +
+                                                              " values, lists and mappings; the map was not read further");
+            }
+            return false;
+        }
         const auto& starts = documents.starts;
         if (starts.size() >= 2 && starts[starts.size() - 1].pos == starts[starts.size() - 2].pos) {
             const YAML::Mark& at = starts.back();
