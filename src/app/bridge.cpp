@@ -44,6 +44,16 @@ std::vector<MapProblem> problems_of(const std::vector<Diagnostic>& errors) {
     return out;
 }
 
+// Why the secret file of `auth` cannot be used, at the map location of `secret_file`; nullopt
+// when there is none or it can. `read`: the file already read, else it is read here.
+std::optional<MapProblem> secret_problem(const AuthConfig& auth, const Result<std::string>* read = nullptr) {
+    if (auth.secret_file.empty()) return std::nullopt;
+    std::optional<Result<std::string>> own;
+    if (read == nullptr) read = &own.emplace(auth::read_secret_file(auth.secret_file));
+    if (read->ok()) return std::nullopt;
+    return MapProblem{auth.secret_file_where.line, auth.secret_file_where.column, read->error().message};
+}
+
 }  // namespace
 
 bool same_hardware(const DeviceConfig& running, const DeviceConfig& next) {
@@ -105,9 +115,15 @@ MapDocument Bridge::current() const {
     return MapDocument{map_.path, text_, version_};
 }
 
-std::vector<MapProblem> Bridge::validate(const std::string& text) const {
-    auto loaded = load_device_map_string(text, map_.path, drivers_);
-    return problems_of(loaded.errors);
+std::vector<MapProblem> Bridge::validate(const std::string& text, bool admin) const {
+    auto loaded = load_device_map_string(text, map_.path, drivers_, LoadOptions{.probe_files = admin});
+    auto problems = problems_of(loaded.errors);
+    // Apply reads the secret file and refuses the map if it cannot: an admin hears it now, not
+    // "ok" and then a refusal. Nobody else learns anything about the file.
+    if (admin && loaded.map) {
+        if (auto problem = secret_problem(loaded.map->auth)) problems.push_back(std::move(*problem));
+    }
+    return problems;
 }
 
 void Bridge::apply(const std::string& text, const std::string& base_version, bool save,
@@ -172,8 +188,7 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
         MapApplyResult result;
         result.version = version_;
         result.error = Error{"invalid", "the map's auth.secret_file cannot be used"};
-        result.problems.push_back(
-            MapProblem{next.auth.secret_file_where.line, next.auth.secret_file_where.column, secret.error().message});
+        result.problems.push_back(*secret_problem(next.auth, &secret));
         return done(std::move(result));
     }
     auto plan = std::make_shared<Plan>();

@@ -45,7 +45,7 @@ public:
     void reload_from_file();
 
     MapDocument current() const override;
-    std::vector<MapProblem> validate(const std::string& text) const override;
+    std::vector<MapProblem> validate(const std::string& text, bool admin) const override;
     void apply(const std::string& text, const std::string& base_version, bool save,
                std::function<void(MapApplyResult)> done) override;
 

@@ -61,9 +61,9 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
 }  // namespace
 
 LoadResult load_device_map_string(const std::string& yaml, const std::string& file_name,
-                                  const DriverRegistry& drivers) {
+                                  const DriverRegistry& drivers, const LoadOptions& options) {
     Diagnostics diagnostics(file_name);
-    LoadContext context{.diagnostics = diagnostics, .drivers = drivers};
+    LoadContext context{.diagnostics = diagnostics, .drivers = drivers, .probe_files = options.probe_files};
     DeviceMap map;
     map.path = file_name;
     try {

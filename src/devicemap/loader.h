@@ -27,9 +27,17 @@ struct LoadResult {
     bool ok() const { return map.has_value(); }
 };
 
+struct LoadOptions {
+    // Check that the files the map names (bridge.tls cert/key/ca) exist and can be read. Off when
+    // someone who is not an admin validates a draft: an answer that differs for an existing and a
+    // missing file would tell them which files exist on the bridge (docs/security.md).
+    bool probe_files = true;
+};
+
 // Validation only: nothing here opens hardware. `file_name` is used in diagnostics.
 LoadResult load_device_map_file(const std::string& path, const DriverRegistry& drivers);
-LoadResult load_device_map_string(const std::string& yaml, const std::string& file_name, const DriverRegistry& drivers);
+LoadResult load_device_map_string(const std::string& yaml, const std::string& file_name, const DriverRegistry& drivers,
+                                  const LoadOptions& options = {});
 
 struct ListenAddress {
     std::string host;

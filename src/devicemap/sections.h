@@ -20,6 +20,7 @@ namespace hwb::devicemap {
 struct LoadContext {
     Diagnostics& diagnostics;
     const DriverRegistry& drivers;
+    bool probe_files = true;  // LoadOptions::probe_files
     std::vector<DeviceConfig> devices;              // in map order, duplicates left out
     std::map<std::string, const DriverInfo*> device_drivers;  // device id -> driver (nullptr: unknown)
     std::map<std::string, SourceLocation> device_ids;   // id -> where it was first defined

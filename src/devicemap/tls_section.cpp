@@ -1,6 +1,7 @@
 // `bridge.tls`: the certificate and key files. Relative paths are taken from the map's folder, so
 // a map and its certificate can move together. Whether the files exist and can be read is checked
-// here, so --check finds a typo before a restart does; whether they hold a matching certificate
+// here, so --check finds a typo before a restart does (not when LoadOptions::probe_files is off:
+// a non-admin's draft must not learn which files exist); whether they hold a matching certificate
 // and key is checked when the server starts (src/server/tls.cpp).
 #include <unistd.h>
 
@@ -54,7 +55,7 @@ TlsConfig read_tls(const YAML::Node& section, LoadContext& context) {
             return;
         }
         std::string path = resolve(given, context.diagnostics.file());
-        std::string problem = file_problem(path);
+        std::string problem = context.probe_files ? file_problem(path) : std::string();
         if (!problem.empty()) {
             context.diagnostics.error(entry->value_mark(), std::string("cannot read '") + key + "' file " + path + ": " +
                                                                problem + " (it must be readable by the user hwbridge runs as)");

@@ -302,7 +302,7 @@ int HttpRouter::map_post(lws* wsi, Request& request) {
     }
     map_api::Draft& draft = *parsed.draft;
     if (request.action == Action::validate) {
-        auto problems = map_admin_->validate(draft.text);
+        auto problems = map_admin_->validate(draft.text, admin_check(wsi, identity(wsi)).admin);
         nlohmann::json answer = {{"ok", problems.empty()}, {"problems", map_api::problems_json(problems)}};
         defer_json(wsi, request, HTTP_STATUS_OK, map_api::dump(answer));
         return 0;

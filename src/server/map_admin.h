@@ -39,7 +39,10 @@ class MapAdmin {
 public:
     virtual ~MapAdmin() = default;
     virtual MapDocument current() const = 0;
-    virtual std::vector<MapProblem> validate(const std::string& text) const = 0;
+    // `admin`: the requester may apply (HttpRouter::admin_check). Only then are the files the draft names
+    // looked at (TLS files, the secret file): for anyone else the answer must not depend on which
+    // files exist on the bridge (docs/security.md, "Validating a hostile map").
+    virtual std::vector<MapProblem> validate(const std::string& text, bool admin) const = 0;
     // Validates `text`; refuses unless `base_version` is the running version; with `save`, writes
     // the file atomically (temporary file, fsync, rename; the previous one kept as FILE.bak) before
     // reloading. `done` runs once on the loop thread when the reload finished (relays that had to

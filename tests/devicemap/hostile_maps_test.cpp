@@ -124,6 +124,15 @@ TEST(HostileMaps, AMapWithMoreNodesThanTheLimitIsRefusedBeforeItIsBuilt) {
     EXPECT_EQ(result.errors[0].where.line, 3 + static_cast<int>((devicemap::max_nodes - 8) / 2));
 }
 
+TEST(HostileMaps, FilesAreNotProbedWhenTheRequesterMayNotKnowThem) {
+    const std::string yaml = "bridge:\n  tls: {cert: /nonexistent/cert.pem, key: /etc/hostname}\ndevices:\n  - {id: bench, driver: sim}\n";
+    auto probed = load_device_map_string(yaml, "map.yaml", test::test_drivers());
+    ASSERT_EQ(probed.errors.size(), 1u);
+    EXPECT_NE(probed.errors[0].message.find("no such file"), std::string::npos);
+    auto blind = load_device_map_string(yaml, "map.yaml", test::test_drivers(), LoadOptions{.probe_files = false});
+    EXPECT_TRUE(blind.ok()) << (blind.errors.empty() ? "" : blind.errors[0].message);
+}
+
 TEST(HostileMaps, ExcerptCutsAtACharacterBoundary) {
     std::string text = std::string(39, 'x') + "\xc3\xa9" + std::string(10, 'y');  // é straddles byte 40
     EXPECT_EQ(devicemap::excerpt(text), std::string(39, 'x') + "... (51 bytes)");

@@ -22,7 +22,7 @@ using nlohmann::json;
 class FakeAdmin final : public MapAdmin {
 public:
     MapDocument current() const override { return {"/etc/hwbridge/map.yaml", text, version}; }
-    std::vector<MapProblem> validate(const std::string& draft) const override {
+    std::vector<MapProblem> validate(const std::string& draft, bool /*admin*/) const override {
         int line = 1;
         std::size_t line_start = 0;
         for (std::size_t i = 0; i < draft.size(); ++i) {
@@ -40,7 +40,7 @@ public:
         ++applies;
         last_save = save;
         MapApplyResult result;
-        auto problems = validate(draft);
+        auto problems = validate(draft, true);
         if (!problems.empty()) {
             result.error = Error{"invalid", "the map has errors"};
             result.problems = problems;
