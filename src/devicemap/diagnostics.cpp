@@ -30,12 +30,13 @@ std::string visible(std::string_view text) {
     return out;
 }
 
-// Bytes of `text` in a JSON string.
+// Bytes of `text` in a JSON string, at most: a control byte is \u00XX, and a byte of a non-ASCII
+// character may be an invalid one that the answer writes as U+FFFD (3 bytes).
 std::size_t json_bytes(std::string_view text) {
     std::size_t n = 0;
     for (char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        n += u < 0x20 ? 6 : (c == '"' || c == '\\') ? 2 : 1;
+        n += u < 0x20 ? 6 : u >= 0x80 ? 3 : (c == '"' || c == '\\') ? 2 : 1;
     }
     return n;
 }
