@@ -117,7 +117,7 @@ TEST(HostileMaps, AMapWithMoreNodesThanTheLimitIsRefusedBeforeItIsBuilt) {
     for (std::uint64_t i = 0; i < devicemap::max_nodes; ++i) yaml += "k" + std::to_string(i) + ": 1\n";
     auto result = load(yaml);
     ASSERT_EQ(result.errors.size(), 1u);
-    EXPECT_NE(result.errors[0].message.find("more than 50000 values, lists and mappings"), std::string::npos)
+    EXPECT_NE(result.errors[0].message.find("more than " + std::to_string(devicemap::max_nodes) + " values, lists and mappings"), std::string::npos)
         << result.errors[0].message;
     // 8 nodes before the keys (the root mapping, 'devices', its list, the entry and its two pairs),
     // then 2 per line: node max_nodes + 1 is the key on line 3 + (max_nodes - 8) / 2.
