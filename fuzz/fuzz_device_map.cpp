@@ -10,9 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "devicemap/diagnostics.h"
+#include "devicemap/bounds.h"
 #include "devicemap/loader.h"
-#include "devicemap/yaml_document.h"
 #include "gpio/gpio_driver.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"

@@ -7,22 +7,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "devicemap/bounds.h"
 #include "devicemap/loader.h"
 
 namespace hwb::devicemap {
-
-// What one validation may answer with, whatever the map (issue 18, item 2): a hostile draft's
-// errors must not make the answer (or the memory behind it) larger than a few times the draft.
-inline constexpr std::size_t max_reported_errors = 100;     // then one line says how many more
-inline constexpr std::size_t max_message_bytes = 300;       // longer messages are cut
-inline constexpr std::size_t max_quoted_bytes = 40;         // of a scalar quoted in a message
-// All listed messages together, counted as JSON writes them (a control byte as \u00XX) plus 40
-// bytes each for line, column and punctuation: the map API's validate answer stays below this.
-inline constexpr std::size_t max_answer_bytes = 32 * 1024;
-
-// `text` as messages quote it: whole when short, else its first max_quoted_bytes bytes (cut at a
-// UTF-8 character boundary) and how long it was; control bytes as \xNN.
-std::string excerpt(std::string_view text);
 
 class Diagnostics {
 public:

@@ -7,8 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "devicemap/diagnostics.h"
-#include "devicemap/yaml_document.h"
+#include "devicemap/bounds.h"
 #include "test_maps.h"
 
 namespace hwb {
