@@ -5,6 +5,8 @@
 namespace hwb::app {
 
 void RelayAudit::on_relay_failure(const Relay& relay, const RelayFailure& failure) {
+    // A request's failure is the door's line ("refused (hardware): ..."): one line per request.
+    if (failure.cause.kind == Cause::Kind::client) return;
     std::string next = "left to the requester";
     if (failure.retry_in) {
         next = failure.retry_in->count() == 0 ? "retrying now"

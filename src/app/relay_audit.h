@@ -1,6 +1,7 @@
-// The audit lines of relay writes that failed. Successful changes are logged by the server with
-// the broadcast; a failure changes nothing a client sees, so without this line a fall-back, max_on
-// or failsafe write the hardware refused would leave no trace (issue 18, item 13).
+// The audit lines of relay writes that no request asked for and that failed (lease fall-back,
+// max_on, pulse end, failsafe, shutdown). A request's failure is audited by the door with the
+// request; a failed automatic write changes nothing a client sees, so without this line it would
+// leave no trace (issue 18, item 13).
 #pragma once
 
 #include "core/channels.h"
