@@ -85,7 +85,6 @@ Bridge::Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std
       log_level_fixed_(log_level_fixed),
       channels_(std::make_unique<Channels>(map_, server.loop())),
       context_{server.loop(), *channels_} {
-    channels_->add_observer(&relay_audit_);
     server_.attach(*channels_);
     server_.set_map_admin(this);
 }

@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include "app/relay_audit.h"
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "core/driver.h"
@@ -61,7 +60,6 @@ private:
     std::string text_;
     std::string version_;
     bool log_level_fixed_;
-    RelayAudit relay_audit_;  // before channels_: outlives them
     std::unique_ptr<Channels> channels_;
     DeviceContext context_;
     std::map<std::string, std::unique_ptr<Device>> devices_;

@@ -260,4 +260,17 @@ void Door::on_relay_change(const Relay& relay, const Cause& cause) {
                  cause.client.empty() ? "" : " ", cause.client);
 }
 
+void Door::on_relay_failure(const Relay& relay, const RelayFailure& failure) {
+    if (failure.cause.kind == Cause::Kind::client) return;
+    std::string next = "left to the requester";
+    if (failure.retry_in) {
+        next = failure.retry_in->count() == 0
+                   ? "retrying now"
+                   : fmt::format("retrying in {:.1f} s", static_cast<double>(failure.retry_in->count()) / 1000.0);
+    }
+    spdlog::warn("audit: relay {} write {} by {}{}{} failed ({}: {}); state {}; {}", relay.id(), failure.on ? "on" : "off",
+                 to_string(failure.cause.kind), failure.cause.client.empty() ? "" : " ", failure.cause.client,
+                 failure.error.code, failure.error.message, to_string(relay.state()), next);
+}
+
 }  // namespace hwb

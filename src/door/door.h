@@ -135,6 +135,10 @@ public:
 
 private:
     void on_relay_change(const Relay& relay, const Cause& cause) override;
+    // A failed write no request asked for (lease fall-back, max_on, pulse end, failsafe,
+    // shutdown): it changes nothing a client sees, so without this line it would leave no trace.
+    // A request's failure is that request's one line ("refused (hardware): ...").
+    void on_relay_failure(const Relay& relay, const RelayFailure& failure) override;
     // Steps 1 and 2 for a control request; an Error is answered and audited by the caller.
     std::optional<Error> check(Requester& who, ChannelKind kind, const std::string& channel, const std::string& action);
     std::optional<Error> rate(Requester& who, ChannelKind kind, const std::string& channel);
