@@ -161,12 +161,9 @@ std::vector<std::string> controllable_ids(const LoadContext& context) {
 
 AuthConfig read_auth(const YAML::Node& section, LoadContext& context) {
     AuthConfig auth;
-    if (section.IsNull()) return auth;
-    if (!section.IsMap()) {
-        context.diagnostics.error(section.Mark(), "'auth' must be a mapping of settings, got " + describe(section));
-        return auth;
-    }
-    MappingReader reader(section, "'auth'", context.diagnostics);
+    auto opened = open_section(section, "'auth'", "of settings", context.diagnostics);
+    if (!opened) return auth;
+    MappingReader& reader = *opened;
     Options options = reader.read_all(schema::auth());
     read_secret_file(reader, options, auth);
     // A key whose value was refused (reported) is absent from `options`.

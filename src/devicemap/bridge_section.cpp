@@ -80,12 +80,9 @@ void check_hosts(MappingReader& reader) {
 
 BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
     BridgeConfig bridge;
-    if (section.IsNull()) return bridge;
-    if (!section.IsMap()) {
-        context.diagnostics.error(section.Mark(), "'bridge' must be a mapping of settings, got " + describe(section));
-        return bridge;
-    }
-    MappingReader reader(section, "'bridge'", context.diagnostics);
+    auto opened = open_section(section, "'bridge'", "of settings", context.diagnostics);
+    if (!opened) return bridge;
+    MappingReader& reader = *opened;
     Options options = reader.read_all(schema::bridge());
     if (options.has("name")) bridge.name = options.string("name");
     if (options.has("allowed_origins")) bridge.allowed_origins = options.strings("allowed_origins");

@@ -8,12 +8,9 @@ namespace hwb::devicemap {
 
 LimitsConfig read_limits(const YAML::Node& section, LoadContext& context) {
     LimitsConfig limits;
-    if (section.IsNull()) return limits;
-    if (!section.IsMap()) {
-        context.diagnostics.error(section.Mark(), "'limits' must be a mapping of limits, got " + describe(section));
-        return limits;
-    }
-    MappingReader reader(section, "'bridge.limits'", context.diagnostics);
+    auto opened = open_section(section, "'bridge.limits'", "of limits", context.diagnostics);
+    if (!opened) return limits;
+    MappingReader& reader = *opened;
     Options o = reader.read_all(schema::limits());
     auto rate = [&](const char* rate_key, const char* burst_key, RateLimit& into) {
         if (o.has(rate_key)) into.rate = o.number(rate_key);

@@ -70,4 +70,22 @@ void MappingReader::report_unknown_keys() {
     }
 }
 
+std::optional<MappingReader> open_section(const YAML::Node& section, std::string_view name, std::string_view content,
+                                          Diagnostics& diagnostics, bool empty_ok) {
+    if (section.IsNull() && empty_ok) return std::nullopt;
+    if (!section.IsMap()) {
+        // Messages name the section by its own key: 'limits', not 'bridge.limits'.
+        std::string_view short_name = name;
+        if (auto dot = short_name.rfind('.'); dot != std::string_view::npos) short_name.remove_prefix(dot + 1);
+        std::string quoted(short_name);
+        if (quoted.empty() || quoted.front() != '\'') quoted = "'" + quoted;
+        if (quoted.back() != '\'') quoted += "'";
+        diagnostics.error(section.Mark(), quoted + " must be a mapping " + std::string(content) + ", got " + describe(section));
+        return std::nullopt;
+    }
+    std::optional<MappingReader> reader;
+    reader.emplace(section, std::string(name), diagnostics);
+    return reader;
+}
+
 }  // namespace hwb::devicemap

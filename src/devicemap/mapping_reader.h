@@ -64,4 +64,11 @@ private:
     bool accept_all_ = false;
 };
 
+// The common head of the section readers (bridge, auth, limits, tls, ...): a section left empty
+// (`bridge:` alone) is nullopt and no error when `empty_ok`; anything but a mapping is an error at
+// the section, "'SHORT' must be a mapping of CONTENT, got ..."; a mapping gives its reader, which
+// names it `name` ("'bridge.limits'") in its messages.
+std::optional<MappingReader> open_section(const YAML::Node& section, std::string_view name, std::string_view content,
+                                          Diagnostics& diagnostics, bool empty_ok = true);
+
 }  // namespace hwb::devicemap

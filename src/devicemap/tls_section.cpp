@@ -39,12 +39,10 @@ std::string file_problem(const std::string& path) {
 
 TlsConfig read_tls(const YAML::Node& section, LoadContext& context) {
     TlsConfig tls;
-    if (!section.IsMap()) {
-        context.diagnostics.error(section.Mark(), "'tls' must be a mapping with 'cert' and 'key' (PEM file paths), got " +
-                                                      describe(section));
-        return tls;
-    }
-    MappingReader reader(section, "'bridge.tls'", context.diagnostics);
+    auto opened = open_section(section, "'bridge.tls'", "with 'cert' and 'key' (PEM file paths)", context.diagnostics,
+                               /*empty_ok=*/false);
+    if (!opened) return tls;
+    MappingReader& reader = *opened;
     Options options = reader.read_all(schema::tls());
     auto file = [&](const char* key, std::string& into) {
         if (!options.has(key)) return;
