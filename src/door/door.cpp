@@ -148,7 +148,9 @@ std::optional<Error> Door::check(Requester& who, ChannelKind kind, const std::st
     auto allowed = access_.may_control(who.identity, kind_word(kind), channel);
     if (!allowed.ok()) {
         // A refused request still costs the requester a request: forbidden floods are rate limited.
-        bool over = limiter(who, kind).check(loop_.now()) != RequestLimiter::Verdict::allow;
+        auto verdict = limiter(who, kind).check(loop_.now());
+        if (verdict == RequestLimiter::Verdict::close) who.abusive_ = true;
+        bool over = verdict != RequestLimiter::Verdict::allow;
         refused(who, over ? std::string(kind_word(kind)) + " request" : action, allowed.error(), over);
         return allowed.error();
     }

@@ -198,3 +198,23 @@ TEST_F(DoorTest, UnknownChannelIsAnErrorNotAnAuditLine) {
 
 }  // namespace
 }  // namespace hwb
+
+namespace hwb {
+namespace {
+
+// Forbidden requests cost a request too: a requester that keeps asking for what it may not do is
+// rate limited in the log and dropped like any other flood.
+TEST_F(DoorTest, AFloodOfForbiddenRequestsEndsAbusive) {
+    for (int i = 0; i < 6; ++i) {
+        auto r = ask(set("gate", true));
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().code, "forbidden");
+    }
+    EXPECT_TRUE(front.abusive());
+    EXPECT_EQ(output.writes, 0);
+    // Three within the burst are audited one by one; the rest through the throttle.
+    EXPECT_EQ(lines_with("audit: relay set gate on by anonymous from unit test (t1): refused (forbidden)"), 3u) << log.str();
+}
+
+}  // namespace
+}  // namespace hwb
