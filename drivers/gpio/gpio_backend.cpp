@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <sys/stat.h>
+
 namespace hwb::gpio {
 
 std::vector<std::string> chip_device_paths(const std::filesystem::path& dev) {
@@ -28,10 +30,15 @@ std::vector<std::string> chip_device_paths(const std::filesystem::path& dev) {
     for (auto& [number, link] : links) {
         std::error_code link_ec;
         auto target = std::filesystem::canonical(link, link_ec);
-        bool listed = !link_ec && std::any_of(found.begin(), found.end(), [&](const auto& f) {
-            std::error_code same_ec;
-            return std::filesystem::equivalent(f.second, target, same_ec);
-        });
+        // Same inode, by stat(): std::filesystem::equivalent of g++ 12 reports an error for two device
+        // nodes (the C++17 wording before LWG 2937) instead of comparing them.
+        struct stat link_stat {};
+        bool listed = !link_ec && ::stat(target.c_str(), &link_stat) == 0 &&
+                      std::any_of(found.begin(), found.end(), [&](const auto& f) {
+                          struct stat node_stat {};
+                          return ::stat(f.second.c_str(), &node_stat) == 0 && node_stat.st_dev == link_stat.st_dev &&
+                                 node_stat.st_ino == link_stat.st_ino;
+                      });
         if (!listed && !link_ec) found.emplace_back(number, link.string());  // a link to a chip elsewhere
     }
     std::sort(found.begin(), found.end());
