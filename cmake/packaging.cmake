@@ -88,7 +88,8 @@ subprotocols and a bundled web page.
 
 This package runs it as a hardened systemd service with the map
 /etc/hwbridge/hwbridge.yaml, and installs udev rules that give the
-service's groups (gpio, dialout) access to GPIO chips and serial ports.")
+service's groups (gpio, i2c, dialout) access to GPIO chips, I2C buses
+and serial ports.")
 # Library dependencies from the binary (dpkg-shlibdeps); adduser for the maintainer scripts.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
