@@ -8,8 +8,33 @@ include(GNUInstallDirs)
 set(HWB_PACKAGE_MAINTAINER "hwbridge developers <hwbridge@users.noreply.github.com>"
     CACHE STRING "Maintainer field of the .deb")
 
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+# Which Debian release the package is built on, and so for: its libraries' sonames are that
+# release's (Debian 12 "bookworm": libgpiod2, libwebsockets17, libyaml-cpp0.7; Debian 13 "trixie":
+# libgpiod3, libwebsockets19t64, libyaml-cpp0.8). The version says it (0.1.0~deb12, 0.1.0~deb13,
+# as Debian's own backports and security updates do), so the two files differ by name.
+# Read from /etc/os-release of the build system (the root the package is built in); empty on other
+# systems (no suffix).
+set(HWB_DEBIAN_RELEASE "" CACHE STRING "Debian major release the package is for (12, 13); empty: this system's")
+if(NOT HWB_DEBIAN_RELEASE AND EXISTS /etc/os-release)
+  file(STRINGS /etc/os-release _hwb_os_id REGEX "^ID=")
+  file(STRINGS /etc/os-release _hwb_os_version REGEX "^VERSION_ID=")
+  if(_hwb_os_id MATCHES "^ID=\"?(debian|raspbian)\"?$" AND _hwb_os_version MATCHES "^VERSION_ID=\"?([0-9]+)\"?$")
+    set(HWB_DEBIAN_RELEASE ${CMAKE_MATCH_1})
+  endif()
+endif()
+if(HWB_DEBIAN_RELEASE)
+  set(HWB_PACKAGE_VERSION "${PROJECT_VERSION}~deb${HWB_DEBIAN_RELEASE}")
+else()
+  set(HWB_PACKAGE_VERSION "${PROJECT_VERSION}")
+endif()
+message(STATUS "package: hwbridge ${HWB_PACKAGE_VERSION}")
+
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr" AND HWB_DEBIAN_RELEASE AND HWB_DEBIAN_RELEASE LESS 13)
+  # Debian 12 still installs units and rules in /lib (merged /usr came with Debian 13, whose packages
+  # install them in /usr/lib; both paths work on both releases).
   set(HWB_SYSTEM_LIB_DIR "/lib")
+elseif(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(HWB_SYSTEM_LIB_DIR "/usr/lib")
 else()
   set(HWB_SYSTEM_LIB_DIR "${CMAKE_INSTALL_PREFIX}/lib")
 endif()
@@ -47,6 +72,7 @@ install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.y
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME hwbridge)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_DEBIAN_PACKAGE_VERSION ${HWB_PACKAGE_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_CONTACT ${HWB_PACKAGE_MAINTAINER})
 set(CPACK_STRIP_FILES ON)
@@ -62,7 +88,8 @@ subprotocols and a bundled web page.
 
 This package runs it as a hardened systemd service with the map
 /etc/hwbridge/hwbridge.yaml, and installs udev rules that give the
-service's groups (gpio, dialout) access to GPIO chips and serial ports.")
+service's groups (gpio, i2c, dialout) access to GPIO chips, I2C buses
+and serial ports.")
 # Library dependencies from the binary (dpkg-shlibdeps); adduser for the maintainer scripts.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")

@@ -5,17 +5,41 @@
 #include <cstring>
 #include <filesystem>
 
+#include <sys/stat.h>
+
 namespace hwb::gpio {
 
-std::vector<std::string> chip_device_paths() {
+std::vector<std::string> chip_device_paths(const std::filesystem::path& dev) {
+    // Raspberry Pi OS adds links such as /dev/gpiochip4 -> gpiochip0 (for programs written when the
+    // Pi 5's header chip was number 4): a link to a chip already listed is the same chip, listed once.
     std::vector<std::pair<unsigned long, std::string>> found;
+    std::vector<std::pair<unsigned long, std::filesystem::path>> links;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/dev", ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dev, ec)) {
         std::string name = entry.path().filename().string();
         if (name.rfind("gpiochip", 0) != 0 || name.size() == 8) continue;
         std::string digits = name.substr(8);
         if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+        std::error_code link_ec;
+        if (entry.is_symlink(link_ec)) {
+            links.emplace_back(std::stoul(digits), entry.path());
+            continue;
+        }
         found.emplace_back(std::stoul(digits), entry.path().string());
+    }
+    for (auto& [number, link] : links) {
+        std::error_code link_ec;
+        auto target = std::filesystem::canonical(link, link_ec);
+        // Same inode, by stat(): std::filesystem::equivalent of g++ 12 reports an error for two device
+        // nodes (the C++17 wording before LWG 2937) instead of comparing them.
+        struct stat link_stat {};
+        bool listed = !link_ec && ::stat(target.c_str(), &link_stat) == 0 &&
+                      std::any_of(found.begin(), found.end(), [&](const auto& f) {
+                          struct stat node_stat {};
+                          return ::stat(f.second.c_str(), &node_stat) == 0 && node_stat.st_dev == link_stat.st_dev &&
+                                 node_stat.st_ino == link_stat.st_ino;
+                      });
+        if (!listed && !link_ec) found.emplace_back(number, link.string());  // a link to a chip elsewhere
     }
     std::sort(found.begin(), found.end());
     std::vector<std::string> paths;

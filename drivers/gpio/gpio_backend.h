@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -94,8 +95,9 @@ public:
 // The libgpiod backend this build was compiled against (v1 or v2).
 std::unique_ptr<Backend> make_system_backend();
 
-// Shared by the libgpiod backends: /dev/gpiochip* in numeric order.
-std::vector<std::string> chip_device_paths();
+// Shared by the libgpiod backends: /dev/gpiochip* in numeric order, each chip once (a link to a
+// listed chip, such as Raspberry Pi OS's gpiochip4 -> gpiochip0, is left out).
+std::vector<std::string> chip_device_paths(const std::filesystem::path& dev = "/dev");
 // Path of `chip` (name or path) when it can be told without opening chips; empty for a label.
 std::string chip_path_for(const std::string& chip);
 // How a backend opens one chip device: nullptr, with errno set, when it cannot.

@@ -32,8 +32,10 @@ bool gpio_chip_list(gpio::Backend& backend, std::string& out) {
     std::ostringstream s;
     if (chips.value().empty()) s << "no GPIO chips found (" << backend.describe() << ")\n";
     for (const auto& chip : chips.value()) {
+        // By label only: chip numbers change between kernels (the Pi 5's header chip was gpiochip4, then
+        // gpiochip0, and some kernels number from 10), labels do not.
         s << chip.name << " [" << chip.label << "] " << chip.path << ", " << chip.lines.size() << " lines  (map: chip: "
-          << chip.name << "  or  chip: " << chip.label << ")\n";
+          << chip.label << ")\n";
         for (const auto& line : chip.lines) {
             s << "  line " << line.offset << ": " << (line.name.empty() ? "unnamed" : line.name);
             s << (line.output ? "  output" : "  input");

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <array>
 
 namespace hwb::serial {
@@ -47,9 +48,22 @@ Result<std::string> prepare(std::string_view p) {
             return Error{"bad_pattern", unsupported("lookahead", p.substr(i, 3), i, "lookaround")};
         if (c == '(' && (p.substr(i, 4) == "(?<=" || p.substr(i, 4) == "(?<!"))
             return Error{"bad_pattern", unsupported("lookbehind", p.substr(i, 4), i, "lookaround")};
-        if (c == '(' && p.substr(i, 3) == "(?<" && i + 3 < p.size() && name_start(p[i + 3])) {
+        if (c == '(' && (p.substr(i, 3) == "(?<" || p.substr(i, 4) == "(?P<")) {
+            // The group's name is checked here: RE2 of Debian 13 (2024) takes (?<name> itself and
+            // names that start with a digit, Debian 12's did not; a map must mean the same on both.
+            const std::size_t name_at = i + (p[i + 2] == 'P' ? 4 : 3);
+            const std::size_t end = p.find('>', name_at);
+            const std::string_view name = p.substr(name_at, end == std::string_view::npos ? end : end - name_at);
+            const bool valid = end != std::string_view::npos && !name.empty() && name_start(name.front()) &&
+                               std::all_of(name.begin(), name.end(), [](char n) { return name_start(n) || (n >= '0' && n <= '9'); });
+            if (!valid)
+                return Error{"bad_pattern", "invalid group name in '" + std::string(p.substr(i, end == std::string_view::npos ? end : end + 1 - i)) +
+                                                "' at character " + std::to_string(i + 1) +
+                                                " (a name starts with a letter or _, then letters, digits, _)"};
             out += "(?P<";
-            i += 2;
+            out += name;
+            out += '>';
+            i = end;
             continue;
         }
         out += c;

@@ -200,6 +200,10 @@ int main(int argc, char** argv) {
     bool list_ports = false;
     bool list_gpio = false;
     bool schema = false;
+    // The subcommand first: CLI11 2.4 (Debian 13) refuses a subcommand option (token --map) named like a
+    // positional of its parent that exists already; the other order is accepted by 2.1 and 2.4 alike.
+    hwb::app::TokenOptions token_options;
+    auto* token = hwb::app::add_token_command(app, token_options);
     auto* map = app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml");
     app.add_flag("--list-ports", list_ports, "list serial ports with their USB ids (for the map's port/usb_* keys) and exit");
     app.add_flag("--list-gpio", list_gpio, "list GPIO chips and their lines with names and consumers (for the map's chip/line keys) and exit");
@@ -209,8 +213,6 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off (default: the map's log_level)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
     app.set_version_flag("--version", std::string("hwbridge ") + version);
-    hwb::app::TokenOptions token_options;
-    auto* token = hwb::app::add_token_command(app, token_options);
     CLI11_PARSE(app, argc, argv);
     if (token->parsed()) return hwb::app::run_token_command(token_options, make_driver_registry());
     if (list_ports) {

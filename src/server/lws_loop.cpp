@@ -42,7 +42,9 @@ public:
         if (!armed_) return;
         armed_ = false;
         if (handle_->context == nullptr) return;
-        lws_sul_schedule(handle_->context, 0, &entry_.sul, nullptr, LWS_SET_TIMER_USEC_CANCEL);
+        // lws_sul_cancel, not lws_sul_schedule(..., nullptr, LWS_SET_TIMER_USEC_CANCEL): libwebsockets
+        // 4.3 (Debian 13) asserts a non-null callback before it looks at the cancel value.
+        lws_sul_cancel(&entry_.sul);
     }
     bool active() const override { return armed_; }
 

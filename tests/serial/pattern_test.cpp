@@ -42,7 +42,8 @@ TEST(Pattern, WhatNeedsBacktrackingIsRefusedWithTheReasonAndThePlace) {
         EXPECT_NE(compiled.error().message.find("RE2, in time linear in the line"), std::string::npos)
             << compiled.error().message;
     }
-    for (const char* bad : {"(unclosed", "(?<1bad>x)", "(?P<t>a)(?P<t>b)", "a{1001}", "[z-a]"}) {
+    // (?<1bad> and (?P<1bad>: RE2 2024 (Debian 13) would take these names, 2022 (Debian 12) not.
+    for (const char* bad : {"(unclosed", "(?<1bad>x)", "(?P<1bad>x)", "(?<>x)", "(?<t x)", "(?P<t>a)(?P<t>b)", "a{1001}", "[z-a]"}) {
         auto compiled = Pattern::compile(bad);
         ASSERT_FALSE(compiled.ok()) << bad;
         EXPECT_EQ(compiled.error().code, "bad_pattern");

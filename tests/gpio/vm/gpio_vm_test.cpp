@@ -6,6 +6,8 @@
 // outside world pulling an input) and sim_gpio<L>/value (what the line carries).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <signal.h>
 
 #include <atomic>
@@ -293,9 +295,14 @@ TEST_F(VmTest, ListGpioShowsTheSimulatedChipsLinesAndConsumers) {
     ASSERT_TRUE(chip.ok()) << chip.error().message;
     auto held = chip.value()->request_output(2, "list-test", {});
     ASSERT_TRUE(held.ok());
+    // As Raspberry Pi OS does on a Pi 5 (gpiochip4 -> gpiochip0): a link to a chip is not a second chip.
+    std::filesystem::create_symlink(chip0(), "/dev/gpiochip99");
     auto r = run_hwbridge({"--list-gpio"});
+    std::filesystem::remove("/dev/gpiochip99");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find(chip0() + " [pinctrl-sim] /dev/" + chip0() + ", 8 lines"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(chip0() + " [pinctrl-sim] /dev/" + chip0() + ", 8 lines  (map: chip: pinctrl-sim)"),
+              std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("[pinctrl-sim]"), r.out.rfind("[pinctrl-sim]")) << "a linked chip listed twice:\n" << r.out;
     EXPECT_NE(r.out.find("line 3: GPIO17"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(chip1() + " [hwb-second]"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("line 2: unnamed  output  used by 'list-test'"), std::string::npos) << r.out;

@@ -7,7 +7,9 @@
 # Inside: /dev/gpiochipN per --chip, in order; for chip i, GPIO_SIM_CHIP<i>=gpiochipN and
 # GPIO_SIM_SYSFS<i>=its sysfs folder (sim_gpio<L>/pull takes pull-up/pull-down, sim_gpio<L>/value shows the
 # line). PROGRAM, each --file and their shared libraries (found with ldd) are copied in at the same paths.
-# env: HWB_GPIO_VM_CACHE (see build-kernel.sh), HWB_GPIO_VM_ACCEL (default tcg: KVM is often unavailable).
+# env: HWB_GPIO_VM_CACHE (see build-kernel.sh), HWB_GPIO_VM_ACCEL (default tcg: KVM is often unavailable),
+#      HWB_GPIO_VM_SYSROOT: the programs were built in this root of another Debian release
+#      (.ci/release-root): their shared libraries are that root's, found with its own dynamic loader.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 timeout_s=180
@@ -31,12 +33,24 @@ root=$(mktemp -d); log=$(mktemp)
 trap 'rm -rf "$root" "$root.cpio.gz" "$log"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,run}
 cp "$cache/busybox" "$root/bin/busybox"; ln -s busybox "$root/bin/sh"
+sysroot=${HWB_GPIO_VM_SYSROOT:-}
+list_libs() {  # the shared libraries of $1 (absolute paths as seen by the program), one a line
+  if [ -n "$sysroot" ]; then
+    # The root's loader, told to look only in the root: prints the root's paths (and its own as the
+    # program names it, /lib64/...); the root's prefix is taken off.
+    { "$sysroot/lib64/ld-linux-x86-64.so.2" --inhibit-cache \
+        --library-path "$sysroot/usr/lib/x86_64-linux-gnu:$sysroot/lib/x86_64-linux-gnu" --list "$1" 2>/dev/null || true; } |
+      grep -o '/[^ ]*' | sed "s|^$sysroot||"
+  else
+    { ldd "$1" 2>/dev/null || true; } | grep -o '/[^ ]*'
+  fi
+}
 copy_with_libs() {
   local src=$1 dst=${2:-$1}
   mkdir -p "$root/$(dirname "$dst")"; cp -L "$src" "$root/$dst"
-  # scripts and data files have no libraries: ldd fails, which is fine
-  { ldd "$src" 2>/dev/null || true; } | grep -o '/[^ ]*' | while read -r lib; do
-    [ -f "$lib" ] && { mkdir -p "$root/$(dirname "$lib")"; cp -Ln "$lib" "$root/$lib"; }
+  # scripts and data files have no libraries: listing fails, which is fine
+  list_libs "$src" | while read -r lib; do
+    [ -f "$sysroot$lib" ] && { mkdir -p "$root/$(dirname "$lib")"; cp -Ln "$sysroot$lib" "$root/$lib"; }
   done || true
 }
 copy_with_libs "$prog"
