@@ -63,7 +63,11 @@ TEST(RateLimits, RelayRequestOverTheLimitIsRefusedAndNotExecuted) {
 TEST(RateLimits, ClientThatKeepsGoingAfterRefusalsIsClosedWith1008) {
     Daemon daemon(server_test_map(slow_relays));
     auto c = connect(daemon, "relay");
-    for (int i = 1; i <= 20; ++i) c->send_json({{"type", "set"}, {"id", i}, {"channel", "pump"}, {"state", "on"}});
+    try {
+        for (int i = 1; i <= 20; ++i) c->send_json({{"type", "set"}, {"id", i}, {"channel", "pump"}, {"state", "on"}});
+    } catch (const std::exception&) {
+        // The daemon may close before the last requests are written (EPIPE): that is the point.
+    }
     int refused = 0;
     while (auto m = c->next()) {
         if ((*m)["type"] == "error" && (*m)["code"] == "rate_limited") ++refused;
