@@ -46,6 +46,8 @@ function hello(name, message, connection) {
   helloSeen[name] = true;
   showAccess(message.access);
   hideSignIn();
+  // Signed out earlier, and this client may still see things (an anonymous role): the map too.
+  if (!$('editor').hidden) editor.show();
   const channels = message.channels || [];
   panels[name].hello(message, connection);
   sections[name].hidden = channels.length === 0;
@@ -185,6 +187,17 @@ function reconnectAll() {
   editor.accessChanged();
 }
 
+// Nothing of the identity that left stays on screen; the hellos that follow say who this is now.
+function signOut() {
+  setToken('');
+  showAccess(null);
+  setText($('bridge-name'), 'hwbridge');
+  document.title = 'hwbridge';
+  setText($('client-ids'), '');
+  editor.signedOut();
+  for (const c of Object.values(connections)) c.resume();
+}
+
 $('signin-passphrase-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const input = $('signin-passphrase');
@@ -212,10 +225,7 @@ $('signin-token-form').addEventListener('submit', (event) => {
   reconnectAll();
 });
 
-$('sign-out').addEventListener('click', () => {
-  setToken('');
-  reconnectAll();
-});
+$('sign-out').addEventListener('click', signOut);
 
 $('sign-in-open').addEventListener('click', () => showSignIn('Sign in for more than the anonymous role.'));
 
@@ -230,7 +240,8 @@ function showView() {
   if (map) {
     $('nav-dashboard').removeAttribute('aria-current');
     $('nav-map').setAttribute('aria-current', 'page');
-    editor.show();
+    // Only once a hello said what this client may see: before it, /api/map would be refused.
+    if (Object.values(helloSeen).some(Boolean)) editor.show();
   } else {
     $('nav-map').removeAttribute('aria-current');
     $('nav-dashboard').setAttribute('aria-current', 'page');

@@ -59,13 +59,45 @@ export class MapEditor {
 
   // Called when the view is shown: loads the running map the first time.
   async show() {
-    if (!this.loaded) await this.load({ keepDraft: false });
+    if (this.loaded || this.loading) return;
+    this.loading = true;
+    try {
+      await this.load({ keepDraft: false });
+    } finally {
+      this.loading = false;
+    }
   }
 
   // The page signed in or out: whether this client is an admin may have changed.
   async accessChanged() {
     if (this.busy || (!this.loaded && document.getElementById('editor').hidden)) return;
     await this.load({ keepDraft: this.base != null && this.text.value !== this.base.text });
+  }
+
+  // The page signed out: forget the map (it was shown to the identity that just left) and ask the
+  // bridge nothing until a hello says what this client may see now.
+  signedOut() {
+    clearTimeout(this.validateTimer);
+    this.validateSeq += 1;
+    this.validation?.abort();
+    this.loaded = false;
+    this.base = null;
+    this.admin = false;
+    this.problems = [];
+    this.checkedText = null;
+    this.text.value = '';
+    this.text.readOnly = true;
+    this.text.setAttribute('aria-readonly', 'true');
+    this.renderGutter();
+    this.diffNode.replaceChildren();
+    setText(this.diffTitle, '');
+    this.problemsNode.replaceChildren();
+    setText(this.problemsTitle, '');
+    setText(this.fileNode, '');
+    setText(this.adminNode, '');
+    this.staleNode.hidden = true;
+    this.updateButtons();
+    this.say('Signed out.');
   }
 
   // The bridge sent a new hello (it reloaded its map, or the page reconnected): if the running map

@@ -163,6 +163,8 @@ test('Apply of a label change updates the dashboard of an open page without relo
 // The daemon runs with --listen (as every test daemon does): that is not a change of the map.
 test('Apply answers what changed (relay fan: label changed) on page, API and audit line, never the --listen override', async () => {
   assert.ok(fanLabelLine > 1, 'demo map has the fan relay label');
+  const log = join(OUTPUT_DIR, 'editor.log'); // appended to by every run: read only this test's part
+  const logFrom = readFileSync(log, 'utf8').length;
   const page = await openEditor(false);
   await typeAt(page, fanLabelLine, 0, ' (attic)');
   await page.waitForFunction(() => /No problems/.test(document.getElementById('map-problems-title').textContent));
@@ -174,10 +176,10 @@ test('Apply answers what changed (relay fan: label changed) on page, API and aud
   assert.doesNotMatch(status, /listen/);
   assert.doesNotMatch(status, /no device changed/);
   // The audit line says the same.
-  const log = join(OUTPUT_DIR, 'editor.log');
   const audit = /map apply.*done, version \w+: relay fan: label changed/;
-  for (let i = 0; i < 100 && !audit.test(readFileSync(log, 'utf8')); i += 1) await new Promise((r) => setTimeout(r, 50));
-  const text = readFileSync(log, 'utf8');
+  const ours = () => readFileSync(log, 'utf8').slice(logFrom);
+  for (let i = 0; i < 100 && !audit.test(ours()); i += 1) await new Promise((r) => setTimeout(r, 50));
+  const text = ours();
   assert.match(text, audit);
   assert.doesNotMatch(text, /bridge\.listen changed/);
   // Applying the same text again changes nothing, and says so.
