@@ -48,6 +48,13 @@ export class MapEditor {
       }
     });
     this.text.addEventListener('blur', () => { this.tabLeaves = false; });
+    // On a phone (no Tab, no Escape): buttons that indent or outdent the caret's lines and leave.
+    // pointerdown keeps the textarea's selection (and the phone's keyboard) where they are.
+    for (const [id, action] of [['map-indent', () => this.indent(1)], ['map-outdent', () => this.indent(-1)],
+      ['map-done', () => this.text.blur()]]) {
+      $(id).addEventListener('pointerdown', (e) => e.preventDefault());
+      $(id).addEventListener('click', action);
+    }
     this.applyButton.addEventListener('click', () => this.apply(false));
     this.saveButton.addEventListener('click', () => this.apply(true));
     this.revertButton.addEventListener('click', () => {
@@ -55,6 +62,25 @@ export class MapEditor {
       this.setDraft(this.base.text);
       this.say(`Draft reverted to the running map (version ${this.base.version}).`);
     });
+  }
+
+  // Adds (1) or removes (-1) two spaces at the start of every line the selection touches.
+  indent(direction) {
+    if (this.text.readOnly) return;
+    const area = this.text;
+    const value = area.value;
+    const from = value.lastIndexOf('\n', area.selectionStart - 1) + 1;
+    let to = value.indexOf('\n', Math.max(area.selectionEnd - 1, from));
+    if (to < 0) to = value.length;
+    const lines = value.slice(from, to).split('\n');
+    const changed = lines.map((l) => (direction > 0 ? `  ${l}` : l.replace(/^ {1,2}/, ''))).join('\n');
+    const delta = direction > 0 ? 2 : -(lines[0].length - lines[0].replace(/^ {1,2}/, '').length);
+    const start = Math.max(from, area.selectionStart + delta);
+    const end = area.selectionEnd + (changed.length - (to - from));
+    area.setRangeText(changed, from, to, 'preserve');
+    area.setSelectionRange(start, Math.max(start, end));
+    area.focus();
+    this.edited();
   }
 
   // Called when the view is shown: loads the running map the first time.
