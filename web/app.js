@@ -132,6 +132,10 @@ $('conn').addEventListener('click', () => {
 window.addEventListener('online', () => {
   for (const c of Object.values(connections)) c.retryNow();
 });
+// A phone that wakes the page: try at once instead of finishing a countdown started in the pocket.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') for (const c of Object.values(connections)) c.retryNow();
+});
 
 // ---- signing in (docs/web-page.md, "Signing in") ----
 let access = null;

@@ -128,3 +128,47 @@ test('a bridge outage breaks every trend line, and the cards say the bridge is n
     await daemon.stop();
   }
 });
+
+test('while the bridge is away the page shows one countdown that only counts down, never above 2 s, and reconnects', async () => {
+  let daemon = await startDaemon({ name: 'countdown' });
+  const port = daemon.port;
+  try {
+    const page = await openPage(browser, daemon.url, { allowConsoleErrors: /WebSocket connection to .* failed/ });
+    await waitLive(page);
+    // Every text the indicator shows, as it changes.
+    await page.evaluate(() => {
+      window.__labels = [];
+      const label = document.getElementById('conn-label');
+      new MutationObserver(() => window.__labels.push(label.textContent)).observe(label, { childList: true, characterData: true, subtree: true });
+    });
+    await daemon.stop();
+    // Four tries while the bridge is away (each a change to "Reconnecting…" or "Connecting…").
+    // Or, on a page whose countdown jumps, until it went up once (the assertions below say so).
+    await page.waitForFunction(() => {
+      const all = window.__labels;
+      const tries = all.filter((t, i) => !/retry in/.test(t) && /retry in/.test(all[i - 1] || '')).length;
+      const n = all.map((t) => Number((t.match(/retry in (\d+) s/) || [])[1]));
+      const wentUp = n.some((v, i) => i > 0 && v > n[i - 1]);
+      return tries >= 4 || wentUp;
+    }, null, { timeout: 30000 });
+    const labels = await page.evaluate(() => window.__labels);
+    const seconds = [];
+    let run = [];
+    for (const text of labels) {
+      const m = text.match(/retry in (\d+) s/);
+      if (m) run.push(Number(m[1]));
+      else if (run.length) { seconds.push(run); run = []; }
+    }
+    if (run.length) seconds.push(run);
+    for (const countdown of seconds) {
+      assert.ok(countdown.every((s, i) => i === 0 || s <= countdown[i - 1]), `counts down only: ${countdown} (${JSON.stringify(labels)})`);
+      assert.ok(countdown.every((s) => s <= 2), `the next try is at most 2 s away: ${countdown}`);
+    }
+    daemon = await startDaemon({ name: 'countdown', listen: `127.0.0.1:${port}` });
+    await waitLive(page, 15000);
+    page.hwb.check();
+    await page.hwb.context.close();
+  } finally {
+    await daemon.stop();
+  }
+});
