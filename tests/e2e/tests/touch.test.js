@@ -77,6 +77,8 @@ test('phone 390x844: the editor has finger-sized controls, no Tab/Escape hint, a
   await page.evaluate(() => document.getElementById('map-diff-title').scrollIntoView());
   const apply = await page.locator('#map-apply').boundingBox();
   assert.ok(apply.y >= 0 && apply.y + apply.height <= 844, `Apply on screen: ${JSON.stringify(apply)}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(OUTPUT_DIR, 'phone-editor.png') }); // for docs/web-page.md
   page.hwb.check();
   await page.hwb.context.close();
 });
