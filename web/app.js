@@ -233,6 +233,30 @@ $('sign-out').addEventListener('click', signOut);
 
 $('sign-in-open').addEventListener('click', () => showSignIn('Sign in for more than the anonymous role.'));
 
+// ---- layout of the dashboard: cards (values, trends) or rows (one line per channel, switches
+// first: the compact control panel for a phone); remembered by this browser ----
+const LAYOUT_KEY = 'hwbridge.layout';
+
+function setLayout(layout) {
+  $('dashboard').dataset.layout = layout;
+  $('layout-cards').setAttribute('aria-pressed', String(layout === 'cards'));
+  $('layout-rows').setAttribute('aria-pressed', String(layout === 'rows'));
+  try {
+    localStorage.setItem(LAYOUT_KEY, layout);
+  } catch {
+    // storage disabled: the choice lasts until the page reloads
+  }
+  // Trends shown again are drawn at once, not at their next reading.
+  if (layout === 'cards') for (const card of panels.sensor.cards.values()) card.redraw();
+}
+$('layout-cards').addEventListener('click', () => setLayout('cards'));
+$('layout-rows').addEventListener('click', () => setLayout('rows'));
+try {
+  if (localStorage.getItem(LAYOUT_KEY) === 'rows') setLayout('rows');
+} catch {
+  // no storage: cards
+}
+
 // ---- views: the dashboard (#) and the device map editor (#map) ----
 const editor = new MapEditor();
 
