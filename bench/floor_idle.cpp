@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
     lws_context* context = lws_create_context(&info);
     if (context == nullptr) return 1;
     YAML::Node map = YAML::Load("bridge: {name: floor}");
-    spdlog::info("floor: {} listening on 127.0.0.1:{}", map["bridge"]["name"].as<std::string>(), port);
+    // The port the kernel chose for port 0, in the words the daemon launcher waits for.
+    if (lws_vhost* vhost = lws_get_vhost_by_name(context, "default")) port = lws_get_vhost_listen_port(vhost);
+    spdlog::info("floor: {} listening on http://127.0.0.1:{}", map["bridge"]["name"].as<std::string>(), port);
     sp_port** ports = nullptr;
     if (sp_list_ports(&ports) == SP_OK) sp_free_port_list(ports);
     if (gpiod_chip* chip = gpiod_chip_open("/dev/gpiochip-none")) gpiod_chip_close(chip);  // same in v1 and v2

@@ -46,6 +46,8 @@ function hello(name, message, connection) {
   helloSeen[name] = true;
   showAccess(message.access);
   hideSignIn();
+  // Signed out earlier, and this client may still see things (an anonymous role): the map too.
+  if (!$('editor').hidden) editor.show();
   const channels = message.channels || [];
   panels[name].hello(message, connection);
   sections[name].hidden = channels.length === 0;
@@ -130,6 +132,10 @@ $('conn').addEventListener('click', () => {
 window.addEventListener('online', () => {
   for (const c of Object.values(connections)) c.retryNow();
 });
+// A phone that wakes the page: try at once instead of finishing a countdown started in the pocket.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') for (const c of Object.values(connections)) c.retryNow();
+});
 
 // ---- signing in (docs/web-page.md, "Signing in") ----
 let access = null;
@@ -185,6 +191,17 @@ function reconnectAll() {
   editor.accessChanged();
 }
 
+// Nothing of the identity that left stays on screen; the hellos that follow say who this is now.
+function signOut() {
+  setToken('');
+  showAccess(null);
+  setText($('bridge-name'), 'hwbridge');
+  document.title = 'hwbridge';
+  setText($('client-ids'), '');
+  editor.signedOut();
+  for (const c of Object.values(connections)) c.resume();
+}
+
 $('signin-passphrase-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const input = $('signin-passphrase');
@@ -212,12 +229,33 @@ $('signin-token-form').addEventListener('submit', (event) => {
   reconnectAll();
 });
 
-$('sign-out').addEventListener('click', () => {
-  setToken('');
-  reconnectAll();
-});
+$('sign-out').addEventListener('click', signOut);
 
 $('sign-in-open').addEventListener('click', () => showSignIn('Sign in for more than the anonymous role.'));
+
+// ---- layout of the dashboard: cards (values, trends) or rows (one line per channel, switches
+// first: the compact control panel for a phone); remembered by this browser ----
+const LAYOUT_KEY = 'hwbridge.layout';
+
+function setLayout(layout) {
+  $('dashboard').dataset.layout = layout;
+  $('layout-cards').setAttribute('aria-pressed', String(layout === 'cards'));
+  $('layout-rows').setAttribute('aria-pressed', String(layout === 'rows'));
+  try {
+    localStorage.setItem(LAYOUT_KEY, layout);
+  } catch {
+    // storage disabled: the choice lasts until the page reloads
+  }
+  // Trends shown again are drawn at once, not at their next reading.
+  if (layout === 'cards') for (const card of panels.sensor.cards.values()) card.redraw();
+}
+$('layout-cards').addEventListener('click', () => setLayout('cards'));
+$('layout-rows').addEventListener('click', () => setLayout('rows'));
+try {
+  if (localStorage.getItem(LAYOUT_KEY) === 'rows') setLayout('rows');
+} catch {
+  // no storage: cards
+}
 
 // ---- views: the dashboard (#) and the device map editor (#map) ----
 const editor = new MapEditor();
@@ -230,7 +268,8 @@ function showView() {
   if (map) {
     $('nav-dashboard').removeAttribute('aria-current');
     $('nav-map').setAttribute('aria-current', 'page');
-    editor.show();
+    // Only once a hello said what this client may see: before it, /api/map would be refused.
+    if (Object.values(helloSeen).some(Boolean)) editor.show();
   } else {
     $('nav-map').removeAttribute('aria-current');
     $('nav-dashboard').setAttribute('aria-current', 'page');

@@ -50,6 +50,7 @@ class ConsoleCard {
     this.meta = channel;
     this.online = channel.online !== false;
     this.reason = channel.reason || '';
+    this.takesLines = channel.input !== false; // false: a display (prints, takes no lines)
     setText(this.labelNode, channel.label || channel.id);
     setText(this.deviceNode, channel.device || '');
     this.dirty();
@@ -178,8 +179,9 @@ class ConsoleCard {
     const usable = connected && this.opened && this.online;
     // A role that may not send to this channel gets no input line (the bridge would refuse it).
     const allowed = this.panel.mayControl(this.id);
-    this.node.dataset.control = allowed ? 'yes' : 'no';
-    this.formNode.hidden = !allowed;
+    this.node.dataset.control = allowed && this.takesLines ? 'yes' : 'no';
+    this.node.classList.toggle('display-only', !this.takesLines);
+    this.formNode.hidden = !allowed || !this.takesLines;
     // The input stays usable while reconnecting (typing is not lost); sending says why it cannot.
     this.sendNode.setAttribute('aria-disabled', usable ? 'false' : 'true');
 

@@ -48,6 +48,13 @@ export class MapEditor {
       }
     });
     this.text.addEventListener('blur', () => { this.tabLeaves = false; });
+    // On a phone (no Tab, no Escape): buttons that indent or outdent the caret's lines and leave.
+    // pointerdown keeps the textarea's selection (and the phone's keyboard) where they are.
+    for (const [id, action] of [['map-indent', () => this.indent(1)], ['map-outdent', () => this.indent(-1)],
+      ['map-done', () => this.text.blur()]]) {
+      $(id).addEventListener('pointerdown', (e) => e.preventDefault());
+      $(id).addEventListener('click', action);
+    }
     this.applyButton.addEventListener('click', () => this.apply(false));
     this.saveButton.addEventListener('click', () => this.apply(true));
     this.revertButton.addEventListener('click', () => {
@@ -57,15 +64,66 @@ export class MapEditor {
     });
   }
 
+  // Adds (1) or removes (-1) two spaces at the start of every line the selection touches.
+  indent(direction) {
+    if (this.text.readOnly) return;
+    const area = this.text;
+    const value = area.value;
+    const from = value.lastIndexOf('\n', area.selectionStart - 1) + 1;
+    let to = value.indexOf('\n', Math.max(area.selectionEnd - 1, from));
+    if (to < 0) to = value.length;
+    const lines = value.slice(from, to).split('\n');
+    const changed = lines.map((l) => (direction > 0 ? `  ${l}` : l.replace(/^ {1,2}/, ''))).join('\n');
+    const delta = direction > 0 ? 2 : -(lines[0].length - lines[0].replace(/^ {1,2}/, '').length);
+    const start = Math.max(from, area.selectionStart + delta);
+    const end = area.selectionEnd + (changed.length - (to - from));
+    area.setRangeText(changed, from, to, 'preserve');
+    area.setSelectionRange(start, Math.max(start, end));
+    area.focus();
+    this.edited();
+  }
+
   // Called when the view is shown: loads the running map the first time.
   async show() {
-    if (!this.loaded) await this.load({ keepDraft: false });
+    if (this.loaded || this.loading) return;
+    this.loading = true;
+    try {
+      await this.load({ keepDraft: false });
+    } finally {
+      this.loading = false;
+    }
   }
 
   // The page signed in or out: whether this client is an admin may have changed.
   async accessChanged() {
     if (this.busy || (!this.loaded && document.getElementById('editor').hidden)) return;
     await this.load({ keepDraft: this.base != null && this.text.value !== this.base.text });
+  }
+
+  // The page signed out: forget the map (it was shown to the identity that just left) and ask the
+  // bridge nothing until a hello says what this client may see now.
+  signedOut() {
+    clearTimeout(this.validateTimer);
+    this.validateSeq += 1;
+    this.validation?.abort();
+    this.loaded = false;
+    this.base = null;
+    this.admin = false;
+    this.problems = [];
+    this.checkedText = null;
+    this.text.value = '';
+    this.text.readOnly = true;
+    this.text.setAttribute('aria-readonly', 'true');
+    this.renderGutter();
+    this.diffNode.replaceChildren();
+    setText(this.diffTitle, '');
+    this.problemsNode.replaceChildren();
+    setText(this.problemsTitle, '');
+    setText(this.fileNode, '');
+    setText(this.adminNode, '');
+    this.staleNode.hidden = true;
+    this.updateButtons();
+    this.say('Signed out.');
   }
 
   // The bridge sent a new hello (it reloaded its map, or the page reconnected): if the running map

@@ -1,4 +1,6 @@
-# Writes OUTPUT: a C++ source defining hwb::web_assets(), one entry per file under WEB_ROOT.
+# Writes OUTPUT: a C++ source defining hwb::web_assets(), one entry per file under WEB_ROOT: the
+# file as it is, its gzip form (compressed here, at build time: the bridge never compresses; empty
+# when gzip does not make it smaller) and a strong ETag from its SHA-256.
 file(GLOB_RECURSE files RELATIVE ${WEB_ROOT}
   ${WEB_ROOT}/*.html ${WEB_ROOT}/*.js ${WEB_ROOT}/*.css ${WEB_ROOT}/*.svg ${WEB_ROOT}/*.ico)
 list(SORT files)
@@ -11,9 +13,27 @@ foreach(f IN LISTS files)
   math(EXPR size "${hexlen} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
   string(APPEND body "const unsigned char asset_${i}[] = {${bytes}0};\n")
-  string(APPEND table "    {\"/${f}\", {reinterpret_cast<const char*>(asset_${i}), ${size}}},\n")
+  # -n: no name or time stamp in the header, so the same file gives the same bytes (and build).
+  execute_process(COMMAND ${GZIP} -9 -n -c ${WEB_ROOT}/${f} OUTPUT_FILE ${OUTPUT}.gz RESULT_VARIABLE failed)
+  if(failed)
+    message(FATAL_ERROR "gzip ${f} failed")
+  endif()
+  file(READ ${OUTPUT}.gz gzhex HEX)
+  string(LENGTH "${gzhex}" gzhexlen)
+  math(EXPR gzsize "${gzhexlen} / 2")
+  if(gzsize LESS size)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," gzbytes "${gzhex}")
+    string(APPEND body "const unsigned char asset_${i}_gz[] = {${gzbytes}0};\n")
+    set(gz "{reinterpret_cast<const char*>(asset_${i}_gz), ${gzsize}}")
+  else()
+    set(gz "{}")
+  endif()
+  file(SHA256 ${WEB_ROOT}/${f} sha)
+  string(SUBSTRING "${sha}" 0 24 etag)
+  string(APPEND table "    {\"/${f}\", {reinterpret_cast<const char*>(asset_${i}), ${size}}, ${gz}, \"${etag}\"},\n")
   math(EXPR i "${i} + 1")
 endforeach()
+file(REMOVE ${OUTPUT}.gz)
 string(APPEND body "}  // namespace\n\nconst std::vector<WebAsset>& web_assets() {\n  static const std::vector<WebAsset> assets = {\n${table}  };\n  return assets;\n}\n\n}  // namespace hwb\n")
 file(WRITE ${OUTPUT}.tmp "${body}")
 file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

@@ -122,7 +122,25 @@ class SensorCard {
     this.online = online;
     this.reason = reason || '';
     // An offline stretch breaks the trend line instead of drawing across it.
-    if (wasOnline && !online) this.series.push(bridgeNow(), NaN);
+    if (wasOnline && !online) this.breakLine();
+    this.dirty();
+  }
+
+  // No value from here on until the next reading: the trend line ends at the last one.
+  breakLine() {
+    this.series.push(Math.max(bridgeNow(), this.series.lastTime + 1), NaN);
+  }
+
+  // The page lost its connection to the bridge (an outage of the bridge, the network or the
+  // page): what is shown is the last known value, said so, and the trend breaks there.
+  connectionLost() {
+    this.disconnected = true;
+    this.breakLine();
+    this.dirty();
+  }
+
+  connectionBack() {
+    this.disconnected = false;
     this.dirty();
   }
 
@@ -150,7 +168,11 @@ class SensorCard {
       setText(this.valueNode, formatNumber(this.value, meta.precision));
       this.gauge?.update(typeof this.value === 'number' ? this.value : NaN);
     }
-    setText(this.updatedNode, this.time == null ? 'no reading yet' : `updated ${formatAgo(this.time)}`);
+    let updated;
+    if (this.disconnected) updated = this.time == null ? 'bridge not connected' : `bridge not connected · last reading ${formatClock(this.time)}`;
+    else updated = this.time == null ? 'no reading yet' : `updated ${formatAgo(this.time)}`;
+    setText(this.updatedNode, updated);
+    this.updatedNode.classList.toggle('disconnected', !!this.disconnected);
     setAttr(this.updatedNode, 'title', this.time == null ? '' :
       `last reading ${formatClock(this.time)}, seq ${this.seq}${this.missed ? `, ${this.missed} skipped` : ''}`);
     // The chart moves about 1 px per second, so redrawing it 4 times a second is enough; the
@@ -214,6 +236,19 @@ export class SensorPanel {
       connection?.request({ type: 'history', channel: channel.id }).then(
         (ack) => this.cards.get(channel.id)?.backfill(ack.readings || []),
         () => {}); // an older bridge without history: the chart fills as readings arrive
+    }
+  }
+
+  // Every card learns when the sensor connection goes down and when a hello brings it back.
+  connectionChanged(connection) {
+    const live = connection.state === 'open';
+    if (live === this.live) return;
+    const wasLive = this.live;
+    this.live = live;
+    if (!live && !wasLive) return; // never connected yet: nothing shown to break
+    for (const card of this.cards.values()) {
+      if (live) card.connectionBack();
+      else card.connectionLost();
     }
   }
 

@@ -181,7 +181,9 @@ public:
     SimText(TextChannel& channel, const Options& o, EventLoop& loop, std::function<std::string()> status_line)
         : channel_(channel), echo_(o.string("mode") == "echo"), prefix_(o.string("reply_prefix")),
           interval_(o.duration("interval")), status_line_(std::move(status_line)),
-          timer_(loop, [this] { print_status(); }), reply_(loop, [this] { flush_replies(); }) {}
+          timer_(loop, [this] { print_status(); }), reply_(loop, [this] { flush_replies(); }) {
+        channel_.set_accepts_lines(echo_);
+    }
     ~SimText() override { channel_.bind(nullptr); }
 
     void start() {

@@ -54,6 +54,106 @@ std::optional<MapProblem> secret_problem(const AuthConfig& auth, const Result<st
     return MapProblem{auth.secret_file_where.line, auth.secret_file_where.column, read->error().message};
 }
 
+// "label, unit changed" for the fields of one channel that differ, empty when none do.
+class FieldChanges {
+public:
+    template <class T>
+    FieldChanges& check(const char* name, const T& a, const T& b) {
+        if (!(a == b)) names_.push_back(name);
+        return *this;
+    }
+    void report(std::vector<std::string>& summary, const std::string& what) const {
+        if (names_.empty()) return;
+        std::string line = what + ": ";
+        for (std::size_t i = 0; i < names_.size(); ++i) line += (i ? ", " : "") + names_[i];
+        summary.push_back(line + " changed");
+    }
+
+private:
+    std::vector<std::string> names_;
+};
+
+template <class T>
+const T* find_channel(const std::vector<T>& list, const std::string& id) {
+    for (const auto& c : list)
+        if (c.info.id == id) return &c;
+    return nullptr;
+}
+
+// What a reload changes in a device that keeps running: labels, units, policies, access.
+void describe_kept(const DeviceConfig& running, const DeviceConfig& next, const AuthConfig& old_auth,
+                   const AuthConfig& new_auth, std::vector<std::string>& summary) {
+    FieldChanges().check("label", running.label, next.label).report(summary, "device " + next.id);
+    for (const auto& s : next.sensors) {
+        const auto* old = find_channel(running.sensors, s.info.id);
+        if (old == nullptr) continue;
+        FieldChanges()
+            .check("label", old->info.label, s.info.label)
+            .check("unit", old->info.unit, s.info.unit)
+            .check("precision", old->info.precision, s.info.precision)
+            .check("history", old->info.history_window_ms, s.info.history_window_ms)
+            .check("history spacing", old->info.history_spacing_ms, s.info.history_spacing_ms)
+            .report(summary, "sensor " + s.info.id);
+    }
+    for (const auto& r : next.relays) {
+        const auto* old = find_channel(running.relays, r.info.id);
+        if (old == nullptr) continue;
+        FieldChanges()
+            .check("label", old->info.label, r.info.label)
+            .check("initial state", old->info.initial_on, r.info.initial_on)
+            .check("safe state", old->info.safe_state, r.info.safe_state)
+            .check("max_on", old->info.max_on_ms, r.info.max_on_ms)
+            .check("min_on", old->info.min_on_ms, r.info.min_on_ms)
+            .check("min_off", old->info.min_off_ms, r.info.min_off_ms)
+            .check("interlock", old->info.interlock, r.info.interlock)
+            .check("control", old_auth.control_role(r.info.id), new_auth.control_role(r.info.id))
+            .report(summary, "relay " + r.info.id);
+    }
+    for (const auto& t : next.texts) {
+        const auto* old = find_channel(running.texts, t.info.id);
+        if (old == nullptr) continue;
+        FieldChanges()
+            .check("label", old->info.label, t.info.label)
+            .check("history_lines", old->info.history_lines, t.info.history_lines)
+            .check("max_line_bytes", old->info.max_line_bytes, t.info.max_line_bytes)
+            .check("control", old_auth.control_role(t.info.id), new_auth.control_role(t.info.id))
+            .report(summary, "text " + t.info.id);
+    }
+}
+
+bool same_tokens(const std::vector<MachineToken>& a, const std::vector<MachineToken>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].name != b[i].name || a[i].sha256 != b[i].sha256 || a[i].role != b[i].role ||
+            a[i].channels != b[i].channels)
+            return false;
+    return true;
+}
+
+// The bridge-wide settings that differ; those the running server cannot change say so.
+void describe_bridge(const BridgeConfig& old_bridge, const BridgeConfig& new_bridge, const AuthConfig& old_auth,
+                     const AuthConfig& new_auth, std::vector<std::string>& summary) {
+    if (old_bridge.tls != new_bridge.tls) summary.push_back("bridge.tls changed: takes effect after a restart");
+    FieldChanges()
+        .check("name", old_bridge.name, new_bridge.name)
+        .check("allowed_origins", old_bridge.allowed_origins, new_bridge.allowed_origins)
+        .check("allowed_hosts", old_bridge.allowed_hosts, new_bridge.allowed_hosts)
+        .check("max_message_bytes", old_bridge.max_message_bytes, new_bridge.max_message_bytes)
+        .check("log_level", old_bridge.log_level, new_bridge.log_level)
+        .check("ping", old_bridge.ping_interval, new_bridge.ping_interval)
+        .check("ping_timeout", old_bridge.ping_timeout, new_bridge.ping_timeout)
+        .check("limits", old_bridge.limits, new_bridge.limits)
+        .report(summary, "bridge");
+    FieldChanges()
+        .check("secret_file", old_auth.secret_file, new_auth.secret_file)
+        .check("allow_anonymous", old_auth.allow_anonymous, new_auth.allow_anonymous)
+        .check("passphrase", old_auth.passphrase_hash, new_auth.passphrase_hash)
+        .check("passphrase role", old_auth.passphrase_role, new_auth.passphrase_role)
+        .check("passphrase ttl", old_auth.passphrase_ttl, new_auth.passphrase_ttl)
+        .check("tokens", same_tokens(old_auth.machine_tokens, new_auth.machine_tokens), true)
+        .report(summary, "auth");
+}
+
 }  // namespace
 
 bool same_hardware(const DeviceConfig& running, const DeviceConfig& next) {
@@ -73,16 +173,19 @@ struct Bridge::Plan {
     std::size_t pending = 1;             // safe-state writes not yet answered, +1 while starting them
     std::unique_ptr<Timer> step;         // the deadline, or (at 0 s) the finish once all answered
     std::string secret;                  // the new map's auth.secret_file content
+    ListenAddress map_listen;            // bridge.listen as the new map says it
     bool finished = false;
 };
 
-Bridge::Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, bool log_level_fixed)
+Bridge::Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, Overrides overrides)
     : drivers_(drivers),
       server_(server),
       map_(std::move(map)),
       text_(std::move(text)),
       version_(map_version(text_)),
-      log_level_fixed_(log_level_fixed),
+      log_level_fixed_(overrides.log_level),
+      listen_overridden_(overrides.map_listen.has_value()),
+      map_listen_(overrides.map_listen.value_or(ListenAddress{map_.bridge.listen_host, map_.bridge.listen_port})),
       channels_(std::make_unique<Channels>(map_, server.loop())),
       context_{server.loop(), *channels_} {
     server_.attach(*channels_);
@@ -205,6 +308,7 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
             plan->summary.push_back("device " + device.id + ": added");
         } else if (same_hardware(*running, device)) {
             plan->kept.push_back(device.id);
+            describe_kept(*running, device, map_.auth, plan->next.auth, plan->summary);
         } else {
             plan->closing.push_back(device.id);
             plan->opening.push_back(device.id);
@@ -217,11 +321,16 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
             plan->summary.push_back("device " + device.id + ": removed");
         }
     }
-    const auto& old_bridge = map_.bridge;
-    const auto& new_bridge = plan->next.bridge;
-    if (old_bridge.listen_host != new_bridge.listen_host || old_bridge.listen_port != new_bridge.listen_port)
-        plan->summary.push_back("bridge.listen changed: takes effect after a restart");
-    if (old_bridge.tls != new_bridge.tls) plan->summary.push_back("bridge.tls changed: takes effect after a restart");
+    // The listen address is compared as the map files say it: --listen is not a map change, and
+    // the running map keeps the address the server listens on.
+    const ListenAddress map_listen{plan->next.bridge.listen_host, plan->next.bridge.listen_port};
+    if (map_listen.host != map_listen_.host || map_listen.port != map_listen_.port)
+        plan->summary.push_back(listen_overridden_ ? "bridge.listen changed: --listen is used while it is given"
+                                                   : "bridge.listen changed: takes effect after a restart");
+    plan->map_listen = map_listen;
+    plan->next.bridge.listen_host = map_.bridge.listen_host;
+    plan->next.bridge.listen_port = map_.bridge.listen_port;
+    describe_bridge(map_.bridge, plan->next.bridge, map_.auth, plan->next.auth, plan->summary);
     reloading_ = plan;
 
     // Relays of devices about to close go to their safe state first (cause reload). The rest runs
@@ -282,6 +391,7 @@ void Bridge::finish(std::shared_ptr<Plan> plan) {
         }
     }
     map_ = std::move(plan->next);
+    map_listen_ = plan->map_listen;
     text_ = std::move(plan->text);
     version_ = map_version(text_);
     if (!log_level_fixed_) set_log_level(to_string(map_.bridge.log_level));
@@ -289,7 +399,7 @@ void Bridge::finish(std::shared_ptr<Plan> plan) {
     server_.channels_changed(map_.bridge);
     for (const auto& id : started) devices_[id]->start();
 
-    if (plan->summary.empty()) plan->summary.push_back("no device changed; labels and policies applied");
+    if (plan->summary.empty()) plan->summary.push_back("nothing changed");
     spdlog::info("map reloaded from {} (version {})", map_.path, version_);
     for (const auto& line : plan->summary) spdlog::info("  {}", line);
     // The plan's timer may be the one running this: keep it alive until the next reload.

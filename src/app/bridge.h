@@ -22,6 +22,7 @@
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "core/driver.h"
+#include "devicemap/loader.h"
 #include "server/map_admin.h"
 #include "server/server.h"
 
@@ -29,9 +30,13 @@ namespace hwb::app {
 
 class Bridge final : public MapAdmin {
 public:
-    // `map` was loaded from `text` (the file's content). `log_level_fixed`: --log-level was given,
-    // so reloads keep it.
-    Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, bool log_level_fixed);
+    // What the command line put over the map; reloads keep it, and it is not a map change.
+    struct Overrides {
+        bool log_level = false;                 // --log-level was given
+        std::optional<ListenAddress> map_listen;  // --listen was given: bridge.listen as the map said it
+    };
+    // `map` was loaded from `text` (the file's content), with the overrides applied.
+    Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, Overrides overrides);
     ~Bridge() override;
 
     void start();          // opens and starts every device
@@ -60,6 +65,8 @@ private:
     std::string text_;
     std::string version_;
     bool log_level_fixed_;
+    bool listen_overridden_;
+    ListenAddress map_listen_;  // bridge.listen as the running map's text says it
     std::unique_ptr<Channels> channels_;
     DeviceContext context_;
     std::map<std::string, std::unique_ptr<Device>> devices_;

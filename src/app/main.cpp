@@ -102,7 +102,9 @@ int run(const Options& options) {
     } else {
         hwb::app::set_log_level(hwb::to_string(map.bridge.log_level));
     }
+    hwb::app::Bridge::Overrides overrides{.log_level = !options.log_level.empty(), .map_listen = {}};
     if (!options.listen.empty()) {
+        overrides.map_listen = hwb::ListenAddress{map.bridge.listen_host, map.bridge.listen_port};
         auto address = hwb::parse_listen_address(options.listen);
         if (!address.ok()) {
             std::cerr << "hwbridge: --listen: " << address.error().message << '\n';
@@ -157,7 +159,7 @@ int run(const Options& options) {
     }
     server->set_auth(map.auth, std::move(secret).value());
     auto bridge = std::make_unique<hwb::app::Bridge>(drivers, *server, map, text.ok() ? text.value() : std::string(),
-                                                     !options.log_level.empty());
+                                                     overrides);
     bridge->start();
     print_summary(bridge->map(), *bridge, *server);
     log_access(bridge->map());

@@ -24,6 +24,10 @@ void TextChannel::set_status(ChannelStatus status) {
 }
 
 void TextChannel::send(std::string text, Cause cause, Reply reply) {
+    if (!accepts_lines_) {
+        reply(Error{"read_only", "text channel '" + info_.id + "' is a display: it takes no lines"});
+        return;
+    }
     if (text.size() > info_.max_line_bytes) {
         reply(Error{"too_long", "line of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                                     std::to_string(info_.max_line_bytes) + " bytes of channel '" + info_.id + "'"});

@@ -52,6 +52,10 @@ public:
 
     // Driver side.
     void bind(TextOutput* output) { output_ = output; }
+    // A display-only channel (a status display): the device prints, it takes no lines. Set by
+    // the driver when it creates its side, before the channel is announced in a hello.
+    void set_accepts_lines(bool accepts) { accepts_lines_ = accepts; }
+    bool accepts_lines() const { return accepts_lines_; }
     // A line the device produced; longer than max_line_bytes: cut there, with a marker appended.
     void publish_line(std::string text);
     void set_status(ChannelStatus status);
@@ -73,6 +77,7 @@ private:
     std::size_t history_bytes_ = 0;  // encoded_size() of the lines in history_
     std::uint64_t seq_ = 0;
     ChannelStatus status_;
+    bool accepts_lines_ = true;
 };
 
 }  // namespace hwb

@@ -99,6 +99,7 @@ Json text_json(const TextChannel& channel) {
     Json j = {{"id", info.id}, {"label", info.label}, {"device", info.device}};
     add_status(j, channel.status());
     j["max_line_bytes"] = info.max_line_bytes;
+    if (!channel.accepts_lines()) j["input"] = false;
     return j;
 }
 

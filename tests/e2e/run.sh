@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the web page's end-to-end tests: starts HWBRIDGE_BINARY on config/demo.yaml (any free
 # port on 127.0.0.1), runs the node tests in Debian's Chromium against it, stops it again.
-#   bash tests/e2e/run.sh build/src/app/hwbridge
+#   bash tests/e2e/run.sh build/src/app/hwbridge [tests/NAME.test.js ...]   (default: every test file)
 # Needs: node 20+, /usr/bin/chromium (apt-get install chromium), and once: (cd tests/e2e && npm ci)
 set -uo pipefail
 
@@ -11,9 +11,12 @@ chromium="${HWB_CHROMIUM:-/usr/bin/chromium}"
 
 fail() { echo "run.sh: $*" >&2; exit 2; }
 
-[ $# -eq 1 ] || fail "usage: $0 HWBRIDGE_BINARY"
+[ $# -ge 1 ] || fail "usage: $0 HWBRIDGE_BINARY [TEST_FILE...]"
 binary="$(cd "$(dirname "$1")" 2>/dev/null && pwd)/$(basename "$1")" || fail "no such binary: $1"
-[ -x "$binary" ] || fail "hwbridge binary '$1' does not exist or is not executable (build the hwbridge target)"
+shift
+files=()
+for f in "$@"; do files+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"); done
+[ -x "$binary" ] || fail "hwbridge binary '$binary' does not exist or is not executable (build the hwbridge target)"
 command -v node >/dev/null || fail "node is not installed (need node 20 or newer)"
 [ -d "$here/node_modules/playwright-core" ] || fail "tests/e2e/node_modules is missing: run 'cd $here && npm ci' first"
 [ -x "$chromium" ] || fail "$chromium is missing: install Debian's chromium ('apt-get install -y chromium')"
@@ -59,6 +62,7 @@ export HWB_BINARY="$binary"
 export HWB_CHROMIUM="$chromium"
 
 cd "$here"
-node --test --test-concurrency=2 --test-timeout=60000 tests/*.test.js
+[ ${#files[@]} -gt 0 ] || files=(tests/*.test.js)
+node --test --test-concurrency=2 --test-timeout=60000 "${files[@]}"
 status=$?
 exit $status

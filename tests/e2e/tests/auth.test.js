@@ -64,6 +64,42 @@ test('signing in with the pass-phrase shows the channels and the role, and switc
   await page.hwb.context.close();
 });
 
+test('signing out clears the identity from the header at once and asks the bridge nothing without a token', async () => {
+  // No 401 is expected here at all: any in the console fails the test.
+  const page = await openPage(browser, `${daemon.url}/#map`);
+  await page.locator('#signin').waitFor({ state: 'visible' });
+  await page.locator('#signin-passphrase').fill(PASSPHRASE);
+  await page.locator('#signin-passphrase-form button[type="submit"]').click();
+  await waitLive(page);
+  await page.waitForFunction(() => document.getElementById('map-text').value.length > 0);
+  assert.equal(await page.locator('#who-text').textContent(), 'operator · passphrase');
+  const named = await page.locator('#bridge-name').textContent();
+  assert.notEqual(named, 'hwbridge', 'the bridge is named in its hello');
+
+  const unsigned = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/') && !request.headers().authorization) unsigned.push(request.url());
+  });
+  const logBefore = readFileSync(join(OUTPUT_DIR, 'auth.log'), 'utf8').length;
+  await page.locator('#sign-out').click();
+  await page.locator('#signin').waitFor({ state: 'visible' });
+  // The header forgets who was signed in, without a reload.
+  assert.equal(await page.locator('#who').isVisible(), false);
+  assert.equal(await page.locator('#sign-out').isVisible(), false);
+  assert.equal(await page.locator('#bridge-name').textContent(), 'hwbridge');
+  assert.equal(await page.title(), 'hwbridge');
+  assert.equal(await page.locator('#map-text').inputValue(), '', 'the map shown to the old identity is gone');
+  // Every connection asked again and got "sign in" (condition: all three not open).
+  await page.waitForFunction(() => Object.values(window.hwbridge.connections).every((c) => c.state === 'signin'));
+  // Still nothing after a settled round trip through the bridge (a request it answers).
+  await page.evaluate(() => fetch('/healthz'));
+  assert.deepEqual(unsigned, [], 'no /api request without a token after signing out');
+  const refused = readFileSync(join(OUTPUT_DIR, 'auth.log'), 'utf8').slice(logBefore);
+  assert.doesNotMatch(refused, /audit: .*map.*refused/);
+  page.hwb.check();
+  await page.hwb.context.close();
+});
+
 test('a wrong pass-phrase says so, and a quick retry is told to wait', async () => {
   const page = await openPage(browser, daemon.url, { allowConsoleErrors: EXPECTED_ERRORS });
   await page.locator('#signin').waitFor({ state: 'visible' });

@@ -59,6 +59,21 @@ test('the status console streams lines from the device', async () => {
   await page.hwb.context.close();
 });
 
+test('the display-only status console has no input line, and the bridge refuses a line sent to it', async () => {
+  const page = await openPage(browser, baseUrl());
+  await waitLive(page);
+  await page.locator('[data-console="status"] .console-line').first().waitFor();
+  assert.equal(await page.locator('[data-console="status"] .console-input').isVisible(), false, 'no input box on a display');
+  assert.equal(await page.locator('[data-console="status"] button', { hasText: 'Send' }).isVisible(), false);
+  assert.equal(await page.locator('[data-console="status"]').getAttribute('data-control'), 'no');
+  assert.equal(await page.locator('[data-console="console"] .console-input').isVisible(), true, 'the echo console takes lines');
+  const answer = await page.evaluate(() => window.hwbridge.connections.text
+    .request({ type: 'send', channel: 'status', line: 'hello display' }).then(() => 'accepted', (e) => e.code));
+  assert.equal(answer, 'read_only');
+  page.hwb.check();
+  await page.hwb.context.close();
+});
+
 test('a line over the channel limit shows the server error inline and is kept for editing', async () => {
   const page = await openPage(browser, baseUrl());
   await waitLive(page);

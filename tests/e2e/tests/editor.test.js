@@ -18,6 +18,8 @@ const demoLines = demo.split('\n');
 const temperatureAt = demoLines.findIndex((l) => l.includes('id: temperature'));
 const precisionLine = demoLines.findIndex((l, i) => i > temperatureAt && l.trim().startsWith('precision:')) + 1;
 const labelLine = demoLines.findIndex((l, i) => i > temperatureAt && l.trim() === 'label: Temperature') + 1;
+const fanAt = demoLines.findIndex((l) => l.trim() === '- id: fan');
+const fanLabelLine = demoLines.findIndex((l, i) => i > fanAt && l.trim() === 'label: Fan') + 1;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hwb-editor-'));
@@ -155,6 +157,39 @@ test('Apply of a label change updates the dashboard of an open page without relo
   dashboard.hwb.check();
   page.hwb.check();
   await dashboard.hwb.context.close();
+  await page.hwb.context.close();
+});
+
+// The daemon runs with --listen (as every test daemon does): that is not a change of the map.
+test('Apply answers what changed (relay fan: label changed) on page, API and audit line, never the --listen override', async () => {
+  assert.ok(fanLabelLine > 1, 'demo map has the fan relay label');
+  const log = join(OUTPUT_DIR, 'editor.log'); // appended to by every run: read only this test's part
+  const logFrom = readFileSync(log, 'utf8').length;
+  const page = await openEditor(false);
+  await typeAt(page, fanLabelLine, 0, ' (attic)');
+  await page.waitForFunction(() => /No problems/.test(document.getElementById('map-problems-title').textContent));
+  await page.waitForFunction(() => !document.getElementById('map-apply').disabled);
+  await page.locator('#map-apply').click();
+  await page.waitForFunction(() => document.getElementById('map-status').dataset.kind === 'ok', null, { timeout: 10000 });
+  const status = await page.locator('#map-status').textContent();
+  assert.match(status, /relay fan: label changed/);
+  assert.doesNotMatch(status, /listen/);
+  assert.doesNotMatch(status, /no device changed/);
+  // The audit line says the same.
+  const audit = /map apply.*done, version \w+: relay fan: label changed/;
+  const ours = () => readFileSync(log, 'utf8').slice(logFrom);
+  for (let i = 0; i < 100 && !audit.test(ours()); i += 1) await new Promise((r) => setTimeout(r, 50));
+  const text = ours();
+  assert.match(text, audit);
+  assert.doesNotMatch(text, /bridge\.listen changed/);
+  // Applying the same text again changes nothing, and says so.
+  const again = await page.evaluate(async () => {
+    const base = await fetch('api/map').then((r) => r.json());
+    return fetch('api/map/apply', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: base.text, version: base.version }) }).then((r) => r.json());
+  });
+  assert.deepEqual(again.summary, ['nothing changed']);
+  page.hwb.check();
   await page.hwb.context.close();
 });
 

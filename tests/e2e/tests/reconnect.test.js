@@ -65,3 +65,110 @@ test('after a daemon restart the page reconnects and shows the restarted relays 
 });
 
 const checked = (page, id) => relaySwitch(page, id).getAttribute('aria-checked');
+
+// Segments of the trend of sensor `id` that hold at least two points.
+const drawnStretches = (page, id) => page.evaluate((id) =>
+  [...document.querySelectorAll(`[data-sensor="${id}"] .trend-line`)]
+    .filter((line) => (line.getAttribute('points') || '').trim().split(/\s+/).length >= 2).length, id);
+
+test('a bridge outage breaks every trend line, and the cards say the bridge is not connected', async () => {
+  let daemon = await startDaemon({ name: 'outage' });
+  const port = daemon.port;
+  const sensors = ['temperature', 'humidity', 'pressure', 'door'];
+  try {
+    const page = await openPage(browser, daemon.url, { allowConsoleErrors: /WebSocket connection to .* failed/ });
+    await waitLive(page);
+    // Every trend has a stretch before the outage.
+    await page.waitForFunction((ids) => ids.every((id) => window.hwbridge.panels.sensor.cards.get(id).series.length >= 3), sensors);
+    await page.waitForFunction(() => /just now/.test(document.querySelector('[data-sensor="temperature"] .updated').textContent));
+    const lastBefore = await page.evaluate(() => window.hwbridge.panels.sensor.cards.get('temperature').series.lastTime);
+
+    await daemon.stop();
+    // Every reading before the outage is at or before this (the end marker, if already there, too).
+    const stoppedAt = await page.evaluate((ids) => Object.fromEntries(ids.map((id) =>
+      [id, window.hwbridge.panels.sensor.cards.get(id).series.lastTime])), sensors);
+    await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'down');
+    // The freshness line no longer claims a recent update.
+    await page.waitForFunction((ids) => ids.every((id) =>
+      /bridge not connected/.test(document.querySelector(`[data-sensor="${id}"] .updated`).textContent)), sensors);
+    assert.equal(await page.locator('.card.sensor .updated', { hasText: 'just now' }).count(), 0);
+
+    daemon = await startDaemon({ name: 'outage', listen: `127.0.0.1:${port}` });
+    await waitLive(page, 15000);
+    // New readings after the outage ...
+    await page.waitForFunction(([ids, t]) => ids.every((id) => {
+      const series = window.hwbridge.panels.sensor.cards.get(id).series;
+      return series.lastTime > t && series.length >= 3;
+    }), [sensors, lastBefore]);
+    await page.waitForFunction(() => /updated/.test(document.querySelector('[data-sensor="temperature"] .updated').textContent));
+    // ... drawn as a new stretch: no segment joins the last reading before the outage to the first after.
+    for (const id of sensors) {
+      // Between the last reading before the daemon stopped and the first of the new one: a gap.
+      const gap = await page.evaluate(([id, t]) => {
+        const s = window.hwbridge.panels.sensor.cards.get(id).series;
+        let gapSinceReading = false;
+        for (let k = 0; k < s.length; k += 1) {
+          const at = (s.start + k) % s.times.length;
+          if (Number.isNaN(s.values[at])) gapSinceReading = true;
+          else if (s.times[at] > t) return gapSinceReading;
+          else gapSinceReading = false;
+        }
+        return false;
+      }, [id, stoppedAt[id]]);
+      assert.ok(gap, `${id}: the series marks the outage after its last reading before it`);
+    }
+    await page.waitForFunction((ids) => ids.every((id) =>
+      [...document.querySelectorAll(`[data-sensor="${id}"] .trend-line`)]
+        .filter((line) => (line.getAttribute('points') || '').trim().split(/\s+/).length >= 2).length >= 2), sensors,
+    { timeout: 15000 }).catch(() => {});
+    for (const id of sensors) assert.ok(await drawnStretches(page, id) >= 2, `${id}: the trend is broken at the outage`);
+    page.hwb.check();
+    await page.hwb.context.close();
+  } finally {
+    await daemon.stop();
+  }
+});
+
+test('while the bridge is away the page shows one countdown that only counts down, never above 2 s, and reconnects', async () => {
+  let daemon = await startDaemon({ name: 'countdown' });
+  const port = daemon.port;
+  try {
+    const page = await openPage(browser, daemon.url, { allowConsoleErrors: /WebSocket connection to .* failed/ });
+    await waitLive(page);
+    // Every text the indicator shows, as it changes.
+    await page.evaluate(() => {
+      window.__labels = [];
+      const label = document.getElementById('conn-label');
+      new MutationObserver(() => window.__labels.push(label.textContent)).observe(label, { childList: true, characterData: true, subtree: true });
+    });
+    await daemon.stop();
+    // Four tries while the bridge is away (each a change to "Reconnecting…" or "Connecting…").
+    // Or, on a page whose countdown jumps, until it went up once (the assertions below say so).
+    await page.waitForFunction(() => {
+      const all = window.__labels;
+      const tries = all.filter((t, i) => !/retry in/.test(t) && /retry in/.test(all[i - 1] || '')).length;
+      const n = all.map((t) => Number((t.match(/retry in (\d+) s/) || [])[1]));
+      const wentUp = n.some((v, i) => i > 0 && v > n[i - 1]);
+      return tries >= 4 || wentUp;
+    }, null, { timeout: 30000 });
+    const labels = await page.evaluate(() => window.__labels);
+    const seconds = [];
+    let run = [];
+    for (const text of labels) {
+      const m = text.match(/retry in (\d+) s/);
+      if (m) run.push(Number(m[1]));
+      else if (run.length) { seconds.push(run); run = []; }
+    }
+    if (run.length) seconds.push(run);
+    for (const countdown of seconds) {
+      assert.ok(countdown.every((s, i) => i === 0 || s <= countdown[i - 1]), `counts down only: ${countdown} (${JSON.stringify(labels)})`);
+      assert.ok(countdown.every((s) => s <= 2), `the next try is at most 2 s away: ${countdown}`);
+    }
+    daemon = await startDaemon({ name: 'countdown', listen: `127.0.0.1:${port}` });
+    await waitLive(page, 15000);
+    page.hwb.check();
+    await page.hwb.context.close();
+  } finally {
+    await daemon.stop();
+  }
+});
