@@ -9,6 +9,7 @@
 
 #include "core/auth_config.h"
 #include "core/channel_info.h"
+#include "core/mqtt_config.h"
 #include "core/options.h"
 #include "core/rate_limit.h"
 #include "core/source_location.h"
@@ -93,6 +94,7 @@ struct DeviceMap {
     std::string path;
     BridgeConfig bridge;
     AuthConfig auth;  // `auth:` and the channels' `control:` (core/auth_config.h)
+    MqttConfig mqtt;  // `mqtt:` (core/mqtt_config.h)
     std::vector<DeviceConfig> devices;
 };
 

@@ -146,6 +146,22 @@ Json auth_schema(const std::string& description) {
     return auth;
 }
 
+// mqtt_section.cpp: topics without wildcards, the password file an absolute path.
+Json mqtt_schema(const std::string& description) {
+    Json mqtt = closed_object(description, schema::mqtt());
+    mqtt["type"] = Json::array({"object", "null"});
+    Json& properties = mqtt["properties"];
+    for (const char* topic : {"prefix", "discovery_prefix"}) {
+        properties[topic]["type"] = "string";
+        properties[topic]["pattern"] = "^[^/#+\\s][^#+\\s]{0,199}$";
+    }
+    properties["client_id"]["type"] = "string";
+    properties["client_id"]["pattern"] = "^[A-Za-z0-9._-]{1,64}$";
+    properties["password_file"]["type"] = "string";
+    properties["password_file"]["pattern"] = "^/";
+    return mqtt;
+}
+
 // Each device's keys depend on its `driver`: one if/then per driver, whose `then` lists the
 // common keys and the driver's device_options and refuses all others. A device with an unknown
 // driver fails at `driver` only; its other keys are not judged, as in the loader.
@@ -240,6 +256,7 @@ std::string json_schema(const DriverRegistry& drivers) {
     const std::map<std::string, std::function<Json(const std::string&)>> sections = {
         {"bridge", [](const std::string& d) { return bridge_schema(d); }},
         {"auth", [](const std::string& d) { return auth_schema(d); }},
+        {"mqtt", [](const std::string& d) { return mqtt_schema(d); }},
         {"devices",
          [&](const std::string& d) {
              Json list = {{"description", d}, {"type", "array"}, {"minItems", 1}, {"items", device_schema(drivers)}};

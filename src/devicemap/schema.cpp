@@ -12,6 +12,7 @@ std::vector<OptionSpec> top_level() {
         {.key = "sensors", .help = "read-only values"},
         {.key = "relays", .help = "on/off outputs"},
         {.key = "texts", .help = "line-based text consoles"},
+        {.key = "mqtt", .help = "publish the channels to an MQTT broker and take commands from it (docs/mqtt.md)"},
     };
 }
 

@@ -51,6 +51,9 @@ void read_channel_access(MappingReader& reader, const std::string& channel_id, L
 // beyond loopback has authentication or says allow_anonymous (at `listen`, else the file).
 void check_auth(const YAML::Node& root, const BridgeConfig& bridge, AuthConfig& auth, LoadContext& context);
 
+// `mqtt:` (mqtt_section.cpp); `bridge_name` gives the defaults of client_id and prefix.
+MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, LoadContext& context);
+
 // `devices:`, one DeviceConfig per entry into context.devices.
 void read_devices(const YAML::Node& section, LoadContext& context);
 

@@ -1,0 +1,110 @@
+// `mqtt:`: the broker uplink (docs/device-map.md, "mqtt"; docs/mqtt.md). Topic prefixes are
+// checked to be usable topic names (no wildcards, no empty levels). The password file is read when the uplink starts
+// (it may not exist where the map is written), like auth.secret_file.
+#include <cctype>
+
+#include "devicemap/mapping_reader.h"
+#include "devicemap/option_reader.h"
+#include "devicemap/schema.h"
+#include "devicemap/sections.h"
+
+namespace hwb::devicemap {
+
+namespace {
+
+// Empty when `topic` can be a prefix of published topic names, else why not.
+std::string mqtt_topic_problem(const std::string& topic) {
+    if (topic.empty()) return "must not be empty";
+    if (topic.size() > 200) return "is longer than 200 characters";
+    if (topic.front() == '/' || topic.back() == '/') return "must not begin or end with '/'";
+    if (topic.find("//") != std::string::npos) return "must not have an empty level ('//')";
+    for (unsigned char c : topic) {
+        if (c == '+' || c == '#') return "must not contain the wildcards '+' or '#'";
+        if (std::isspace(c) || std::iscntrl(c)) return "must not contain spaces or control characters";
+    }
+    return {};
+}
+
+bool mqtt_client_id_ok(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (unsigned char c : id)
+        if (!std::isalnum(c) && c != '-' && c != '_' && c != '.') return false;
+    return true;
+}
+
+// The bridge's name as one topic level and id part: lower case letters, digits, '_' and '-'.
+std::string mqtt_node_id(const std::string& bridge_name) {
+    std::string out;
+    for (unsigned char c : bridge_name) {
+        if (std::isalnum(c)) {
+            out += static_cast<char>(std::tolower(c));
+        } else if (c == '-' || c == '_') {
+            out += static_cast<char>(c);
+        } else if (!out.empty() && out.back() != '_') {
+            out += '_';
+        }
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    if (out.size() > 48) out.resize(48);
+    return out.empty() ? std::string("hwbridge") : out;
+}
+
+}  // namespace
+
+MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, LoadContext& context) {
+    MqttConfig mqtt;
+    mqtt.enabled = true;
+    const std::string node = mqtt_node_id(bridge_name);
+    mqtt.node_id = node;
+    mqtt.client_id = "hwbridge-" + node;
+    mqtt.prefix = "hwbridge/" + node;
+    if (section.IsNull()) return mqtt;  // `mqtt:` alone: a broker on this machine, all defaults
+    if (!section.IsMap()) {
+        context.diagnostics.error(section.Mark(), "'mqtt' must be a mapping (host, port, prefix, ...), got " +
+                                                      describe(section));
+        return mqtt;
+    }
+    MappingReader reader(section, "'mqtt'", context.diagnostics);
+    Options o = reader.read_all(schema::mqtt());
+    auto at = [&](const char* key) { return reader.find(key)->value_mark(); };
+    if (o.has("host")) {
+        mqtt.host = o.string("host");
+        if (mqtt.host.empty() || mqtt.host.find_first_of(" \t/") != std::string::npos)
+            context.diagnostics.error(at("host"), "'host' must be a host name or address, got '" + mqtt.host + "'");
+    }
+    if (o.has("port")) mqtt.port = static_cast<int>(o.integer("port"));
+    if (o.has("client_id")) {
+        mqtt.client_id = o.string("client_id");
+        if (!mqtt_client_id_ok(mqtt.client_id))
+            context.diagnostics.error(at("client_id"), "'client_id' must be 1 to 64 letters, digits, '.', '_' or '-', got '" +
+                                                           mqtt.client_id + "'");
+    }
+    if (o.has("username")) mqtt.username = o.string("username");
+    if (o.has("password_file")) {
+        mqtt.password_file = o.string("password_file");
+        if (mqtt.password_file.empty() || mqtt.password_file.front() != '/')
+            context.diagnostics.error(at("password_file"),
+                                      "'password_file' must be an absolute path such as /etc/hwbridge/mqtt-password, got '" +
+                                          mqtt.password_file + "'");
+        else if (mqtt.username.empty())
+            context.diagnostics.error(at("password_file"), "'password_file' needs 'username' in 'mqtt'");
+    }
+    auto topic = [&](const char* key, std::string& into) {
+        if (!o.has(key)) return;
+        into = o.string(key);
+        if (auto problem = mqtt_topic_problem(into); !problem.empty())
+            context.diagnostics.error(at(key), std::string("'") + key + "' " + problem + ", got '" + into + "'");
+    };
+    topic("prefix", mqtt.prefix);
+    if (o.has("discovery")) mqtt.discovery = o.boolean("discovery");
+    topic("discovery_prefix", mqtt.discovery_prefix);
+    if (o.has("qos")) mqtt.qos = static_cast<int>(o.integer("qos"));
+    if (o.has("readings_qos")) mqtt.readings_qos = static_cast<int>(o.integer("readings_qos"));
+    if (o.has("keepalive")) mqtt.keepalive_s = static_cast<int>(o.duration("keepalive").count() / 1000);
+    if (o.has("role")) mqtt.role = role_from(o.string("role")).value_or(Role::operator_);
+    if (o.has("max_payload")) mqtt.max_payload = static_cast<std::size_t>(o.integer("max_payload"));
+    reader.report_unknown_keys();
+    return mqtt;
+}
+
+}  // namespace hwb::devicemap

@@ -1,0 +1,110 @@
+// The `mqtt:` section: values reach MqttConfig with their defaults, mistakes are reported where
+// they are written (with did-you-mean for misspelt keys).
+#include <gtest/gtest.h>
+
+#include "test_maps.h"
+
+namespace hwb {
+namespace {
+
+using test::error_lines;
+using test::load;
+
+const std::string mqtt_base = "bridge: {name: Green House 2}\ndevices: [{id: bench, driver: sim}]\n";
+
+TEST(DeviceMapMqtt, AbsentMeansNoUplink) {
+    auto result = load(mqtt_base);
+    ASSERT_TRUE(result.ok());
+    EXPECT_FALSE(result.map->mqtt.enabled);
+}
+
+TEST(DeviceMapMqtt, AloneMeansALocalBrokerWithDefaultsFromTheBridgeName) {
+    auto result = load(mqtt_base + "mqtt:\n");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    const MqttConfig& m = result.map->mqtt;
+    EXPECT_TRUE(m.enabled);
+    EXPECT_EQ(m.host, "127.0.0.1");
+    EXPECT_EQ(m.port, 1883);
+    EXPECT_EQ(m.node_id, "green_house_2");
+    EXPECT_EQ(m.client_id, "hwbridge-green_house_2");
+    EXPECT_EQ(m.prefix, "hwbridge/green_house_2");
+    EXPECT_TRUE(m.discovery);
+    EXPECT_EQ(m.discovery_prefix, "homeassistant");
+    EXPECT_EQ(m.qos, 1);
+    EXPECT_EQ(m.readings_qos, 0);
+    EXPECT_EQ(m.keepalive_s, 30);
+    EXPECT_EQ(m.role, Role::operator_);
+}
+
+TEST(DeviceMapMqtt, KeysReachTheConfig) {
+    auto result = load(mqtt_base + R"(mqtt:
+  host: broker.lan
+  port: 8883
+  client_id: gh2
+  username: bridge
+  password_file: /etc/hwbridge/mqtt-password
+  prefix: site/gh2
+  discovery: false
+  discovery_prefix: ha
+  qos: 2
+  readings_qos: 1
+  keepalive: 1m
+  role: viewer
+  max_payload: 512
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    const MqttConfig& m = result.map->mqtt;
+    EXPECT_EQ(m.host, "broker.lan");
+    EXPECT_EQ(m.port, 8883);
+    EXPECT_EQ(m.client_id, "gh2");
+    EXPECT_EQ(m.username, "bridge");
+    EXPECT_EQ(m.password_file, "/etc/hwbridge/mqtt-password");
+    EXPECT_EQ(m.prefix, "site/gh2");
+    EXPECT_FALSE(m.discovery);
+    EXPECT_EQ(m.discovery_prefix, "ha");
+    EXPECT_EQ(m.qos, 2);
+    EXPECT_EQ(m.readings_qos, 1);
+    EXPECT_EQ(m.keepalive_s, 60);
+    EXPECT_EQ(m.role, Role::viewer);
+    EXPECT_EQ(m.max_payload, 512u);
+}
+
+TEST(DeviceMapMqtt, MistakesAreReportedWhereTheyAreWritten) {
+    auto result = load(mqtt_base + R"(mqtt:
+  prefx: a/b
+  port: 70000
+  prefix: a/#
+  discovery_prefix: /ha
+  client_id: "two words"
+  password_file: relative/path
+  qos: 3
+  role: root
+)");
+    ASSERT_FALSE(result.ok());
+    auto lines = error_lines(result);
+    auto has = [&](const std::string& part) {
+        for (const auto& line : lines)
+            if (line.find(part) != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_TRUE(has(":4:3: error:")) << ::testing::PrintToString(lines);  // prefx
+    EXPECT_TRUE(has("did you mean 'prefix'")) << ::testing::PrintToString(lines);
+    EXPECT_TRUE(has(":5:")) << ::testing::PrintToString(lines);   // port
+    EXPECT_TRUE(has(":6:11: error: 'prefix' must not contain the wildcards")) << ::testing::PrintToString(lines);
+    EXPECT_TRUE(has(":7:21: error: 'discovery_prefix' must not begin or end with '/'")) << ::testing::PrintToString(lines);
+    EXPECT_TRUE(has(":8:14: error: 'client_id'")) << ::testing::PrintToString(lines);
+    EXPECT_TRUE(has(":9:18: error: 'password_file' must be an absolute path")) << ::testing::PrintToString(lines);
+    EXPECT_TRUE(has(":10:")) << ::testing::PrintToString(lines);  // qos
+    EXPECT_TRUE(has(":11:")) << ::testing::PrintToString(lines);  // role
+}
+
+TEST(DeviceMapMqtt, APasswordNeedsAUser) {
+    auto result = load(mqtt_base + "mqtt:\n  password_file: /etc/x\n");
+    ASSERT_FALSE(result.ok());
+    auto lines = error_lines(result);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find("'password_file' needs 'username'"), std::string::npos) << lines[0];
+}
+
+}  // namespace
+}  // namespace hwb
