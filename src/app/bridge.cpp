@@ -397,6 +397,7 @@ void Bridge::finish(std::shared_ptr<Plan> plan) {
     if (!log_level_fixed_) set_log_level(to_string(map_.bridge.log_level));
     server_.set_auth(map_.auth, std::move(plan->secret));
     server_.channels_changed(map_.bridge);
+    if (reloaded_) reloaded_();
     for (const auto& id : started) devices_[id]->start();
 
     if (plan->summary.empty()) plan->summary.push_back("nothing changed");

@@ -45,6 +45,9 @@ public:
     const DeviceMap& map() const { return map_; }
     std::string describe(const std::string& device_id) const;
 
+    // Other fronts (MQTT) learn of each finished reload here, after the server did.
+    void on_reloaded(std::function<void()> listener) { reloaded_ = std::move(listener); }
+
     // SIGHUP: the file as it is now; errors are logged and the running map stays.
     void reload_from_file();
 
@@ -72,6 +75,7 @@ private:
     std::map<std::string, std::unique_ptr<Device>> devices_;
     std::shared_ptr<Plan> reloading_;
     std::shared_ptr<Plan> finished_;
+    std::function<void()> reloaded_;
 };
 
 // True when a running device can stay open under `next`: same driver, options and channels,

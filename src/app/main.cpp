@@ -24,6 +24,7 @@
 #include "devicemap/json_schema.h"
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
+#include "mqtt/mqtt_front.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -163,6 +164,10 @@ int run(const Options& options) {
     bridge->start();
     print_summary(bridge->map(), *bridge, *server);
     log_access(bridge->map());
+    // The MQTT front (docs/mqtt.md): another front on the same loop and door.
+    auto mqtt = std::make_unique<hwb::mqtt::MqttFront>(server->loop(), server->door(), version);
+    mqtt->apply(bridge->map(), bridge->channels());
+    bridge->on_reloaded([&] { mqtt->apply(bridge->map(), bridge->channels()); });
 
     hwb::app::Systemd systemd(server->loop());
     auto ready_status = [&] { return bridge->map().bridge.name + ": listening on port " + std::to_string(server->port()); };
@@ -186,6 +191,9 @@ int run(const Options& options) {
 
     server->run();
 
+    mqtt->stop();  // offline on the status topic, clean disconnect
+    bridge->on_reloaded({});
+    mqtt.reset();
     watch.reset();
     bridge->close_devices();
     server.reset();  // clients see close 1001

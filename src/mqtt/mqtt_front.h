@@ -1,0 +1,80 @@
+// The MQTT front (docs/mqtt.md): every channel on the broker people already run, and relay and
+// text commands from it. A front like the WebSocket server: it observes the channels and
+// publishes; every command passes the door (door/door.h) as the requester "mqtt"; it runs on the
+// one event loop (mqtt_link.h). Includes no libmosquitto header.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/channels.h"
+#include "core/device_map.h"
+#include "core/event_loop.h"
+#include "door/door.h"
+
+namespace hwb::mqtt {
+
+class MqttLink;
+
+class MqttFront final : private ChannelObserver {
+public:
+    MqttFront(EventLoop& loop, Door& door, std::string version);
+    ~MqttFront() override;
+    MqttFront(const MqttFront&) = delete;
+    MqttFront& operator=(const MqttFront&) = delete;
+
+    // At start and after every map reload: connects when the map has `mqtt:`; a changed `mqtt:`
+    // section reconnects (or disconnects); changed channels update the discovery configs (those of
+    // removed channels are cleared). `channels` must outlive the front or the next apply.
+    void apply(const DeviceMap& map, Channels& channels);
+    // Shutdown: `offline` on the status topic and a clean disconnect (bounded wait).
+    void stop();
+
+    struct Counters {
+        std::uint64_t published = 0;
+        std::uint64_t dropped_disconnected = 0;  // readings while the broker was away
+        std::uint64_t coalesced = 0;             // readings replaced by a newer one while the broker was slow
+        std::uint64_t commands = 0;
+        std::uint64_t ignored = 0;               // retained, oversized or unreadable commands
+    };
+    const Counters& counters() const { return counters_; }
+
+private:
+    void on_reading(const Sensor& sensor) override;
+    void on_relay_change(const Relay& relay, const Cause& cause) override;
+    void on_text_line(const TextChannel& channel, const TextLine& line) override;
+    void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
+
+    void connected();
+    void disconnected();
+    void message(const std::string& topic, const std::string& payload, bool retained);
+    void relay_command(const std::string& id, const std::string& payload);
+    void text_command(const std::string& id, const std::string& payload);
+    void publish(const std::string& topic, const std::string& payload, int qos, bool retain);
+    void publish_reading(const Sensor& sensor);
+    void publish_everything();   // availability, states, last readings, discovery
+    void publish_discovery();
+    void flush_coalesced();
+    std::string topic(const std::string& kind, const std::string& id, const std::string& leaf) const;
+
+    EventLoop& loop_;
+    Door& door_;
+    std::string version_;
+    MqttConfig config_;
+    std::string bridge_name_;
+    Channels* channels_ = nullptr;
+    std::unique_ptr<MqttLink> link_;
+    Requester requester_;
+    std::set<std::string> coalesced_;             // sensors whose latest reading waits for the broker
+    Timer flush_;
+    std::set<std::string> discovery_topics_;      // configs published (retained) by this process
+    std::set<std::string> warned_retained_;
+    Counters counters_;
+    std::uint64_t dropped_reported_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace hwb::mqtt

@@ -1,0 +1,71 @@
+// A real mosquitto broker for the MQTT tests, on a free loopback port with a generated config,
+// and a small independent MQTT client (libmosquitto, driven by the test's own thread).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+
+struct mosquitto;
+struct mosquitto_message;
+
+namespace hwb::test {
+
+using namespace std::chrono_literals;
+
+class Broker {
+public:
+    // Starts `mosquitto` on 127.0.0.1 (port 0: a free one) and waits until it accepts connections.
+    explicit Broker(std::uint16_t port = 0);
+    ~Broker();
+    Broker(const Broker&) = delete;
+    Broker& operator=(const Broker&) = delete;
+    std::uint16_t port() const { return port_; }
+    void kill();     // SIGKILL, waits for the exit
+    void restart();  // same port
+    std::string log() const;
+
+private:
+    void start();
+    std::string dir_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+};
+
+struct Message {
+    std::string topic;
+    std::string payload;
+    bool retained = false;
+};
+
+class MqttClient {
+public:
+    MqttClient(std::uint16_t port, const std::string& client_id);
+    ~MqttClient();
+    MqttClient(const MqttClient&) = delete;
+    MqttClient& operator=(const MqttClient&) = delete;
+
+    void subscribe(const std::string& pattern);
+    void publish(const std::string& topic, const std::string& payload, bool retain = false);
+    // The next message (in arrival order) for which `match` holds; earlier ones are dropped.
+    std::optional<Message> wait_for(const std::function<bool(const Message&)>& match,
+                                    std::chrono::milliseconds timeout = 5000ms);
+    std::optional<Message> wait_topic(const std::string& topic, std::chrono::milliseconds timeout = 5000ms) {
+        return wait_for([&](const Message& m) { return m.topic == topic; }, timeout);
+    }
+    // Services the connection for `d`, keeping what arrives.
+    void pump(std::chrono::milliseconds d);
+    std::deque<Message>& received() { return received_; }
+
+private:
+    static void on_message(mosquitto*, void*, const mosquitto_message*);
+    mosquitto* m_ = nullptr;
+    std::deque<Message> received_;
+};
+
+}  // namespace hwb::test

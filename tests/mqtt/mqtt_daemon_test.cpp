@@ -1,0 +1,347 @@
+// The MQTT uplink against a real mosquitto broker, the real daemon and an independent client
+// (libmosquitto in the test): readings arrive, relay commands switch (seen on a WebSocket relay
+// client too), refusals come back on the result topic and are audited, retained commands switch
+// nothing, the last will on kill -9, discovery payloads, a removed channel's config cleared,
+// and a broker restart: reconnect, states republished, no relay flipped.
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mqtt/broker.h"
+#include "support/daemon.h"
+#include "support/ws_client.h"
+
+namespace hwb::test {
+namespace {
+
+using json = nlohmann::json;
+
+std::string mqtt_map(std::uint16_t port, const std::string& extra_relay = "", const std::string& mqtt_extra = "") {
+    return R"(bridge:
+  name: Bench One
+devices:
+  - id: bench
+    driver: sim
+sensors:
+  - id: level
+    device: bench
+    unit: "°C"
+    signal: constant
+    low: 3
+    precision: 1
+    rate: 20
+  - id: door
+    device: bench
+    type: boolean
+    signal: toggle
+    period: 100ms
+    rate: 20
+relays:
+  - id: pump
+    device: bench
+    latency: 0ms
+  - id: heater
+    device: bench
+    latency: 0ms
+    control: admin
+  - id: forward
+    device: bench
+    interlock: motor
+    latency: 0ms
+  - id: reverse
+    device: bench
+    interlock: motor
+    latency: 0ms
+)" + extra_relay + R"(texts:
+  - id: console
+    device: bench
+mqtt:
+  port: )" + std::to_string(port) + "\n  prefix: t/bench\n" + mqtt_extra;
+}
+
+bool log_has(const Daemon& d, const std::string& part) { return d.log().find(part) != std::string::npos; }
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds timeout = 5000ms) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (!f()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
+json result_of(MqttClient& client, const std::string& relay) {
+    auto m = client.wait_topic("t/bench/relay/" + relay + "/result");
+    if (!m) return json();
+    return json::parse(m->payload, nullptr, false);
+}
+
+class MqttUplinkTest : public ::testing::Test {
+protected:
+    Broker broker;
+};
+
+TEST_F(MqttUplinkTest, ReadingsArriveWithTheirValuesAndTheBridgeIsOnline) {
+    MqttClient client(broker.port(), "reader");
+    client.subscribe("t/bench/#");
+    Daemon daemon(mqtt_map(broker.port()));
+    auto status = client.wait_topic("t/bench/status");
+    ASSERT_TRUE(status) << daemon.log();
+    EXPECT_EQ(status->payload, "online");
+    auto level = client.wait_topic("t/bench/sensor/level");
+    ASSERT_TRUE(level) << daemon.log();
+    EXPECT_EQ(level->payload, "3.0");  // the sensor's precision
+    EXPECT_FALSE(level->retained);
+    // A boolean sensor reads ON / OFF, and both come (it toggles every 100 ms).
+    EXPECT_TRUE(client.wait_for([](const Message& m) { return m.topic == "t/bench/sensor/door" && m.payload == "ON"; }));
+    EXPECT_TRUE(client.wait_for([](const Message& m) { return m.topic == "t/bench/sensor/door" && m.payload == "OFF"; }));
+    // Retained: the bridge's status, each channel's availability and each relay's confirmed state.
+    MqttClient late(broker.port(), "late");
+    late.subscribe("t/bench/+/+/state");
+    auto pump = late.wait_topic("t/bench/relay/pump/state");
+    ASSERT_TRUE(pump);
+    EXPECT_TRUE(pump->retained);
+    EXPECT_EQ(pump->payload, "OFF");
+    late.subscribe("t/bench/relay/pump/availability");
+    auto available = late.wait_topic("t/bench/relay/pump/availability");
+    ASSERT_TRUE(available);
+    EXPECT_EQ(available->payload, "online");
+}
+
+TEST_F(MqttUplinkTest, ARelayCommandFromTheBrokerSwitchesAndEveryoneSeesIt) {
+    MqttClient client(broker.port(), "controller");
+    client.subscribe("t/bench/relay/pump/result");
+    MqttClient states(broker.port(), "states");
+    states.subscribe("t/bench/relay/pump/state");
+    Daemon daemon(mqtt_map(broker.port()));
+    auto is = [](const char* payload) { return [payload](const Message& m) { return m.payload == payload; }; };
+    ASSERT_TRUE(states.wait_for(is("OFF"))) << daemon.log();
+    client.pump(200ms);  // the bridge's subscriptions are in place
+    WsClient ws(daemon.port(), "relay");
+    ASSERT_TRUE(ws.ok());
+    ASSERT_TRUE(ws.wait_type("hello"));
+
+    client.publish("t/bench/relay/pump/set", "ON");
+    json result = result_of(client, "pump");
+    EXPECT_EQ(result, (json{{"ok", true}, {"state", "ON"}})) << daemon.log();
+    EXPECT_TRUE(states.wait_for(is("ON")));
+    auto state = ws.wait_type("state");
+    ASSERT_TRUE(state);
+    EXPECT_EQ((*state)["channel"], "pump");
+    EXPECT_EQ((*state)["state"], "on");
+    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: relay set pump on by mqtt:hwbridge-bench_one from 127.0.0.1:"); }))
+        << daemon.log();
+
+    // TOGGLE (any case) and a pulse as JSON.
+    client.publish("t/bench/relay/pump/set", "toggle");
+    EXPECT_EQ(result_of(client, "pump"), (json{{"ok", true}, {"state", "OFF"}}));
+    EXPECT_TRUE(states.wait_for(is("OFF")));
+    client.publish("t/bench/relay/pump/set", R"({"pulse_ms": 100})");
+    EXPECT_EQ(result_of(client, "pump"), (json{{"ok", true}, {"state", "ON"}}));
+    EXPECT_TRUE(states.wait_for(is("ON")));
+    EXPECT_TRUE(states.wait_for(is("OFF")));  // the pulse ended
+    // Unreadable commands get an error, not a guess.
+    client.publish("t/bench/relay/pump/set", "maybe");
+    EXPECT_EQ(result_of(client, "pump")["error"], "bad_request");
+}
+
+TEST_F(MqttUplinkTest, RefusalsComeBackOnTheResultTopicAndAreAudited) {
+    MqttClient client(broker.port(), "controller");
+    client.subscribe("t/bench/relay/+/result");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+    client.pump(200ms);  // the bridge's subscriptions are in place
+
+    // heater needs admin; the uplink's role is operator (the default).
+    client.publish("t/bench/relay/heater/set", "ON");
+    json refused = result_of(client, "heater");
+    EXPECT_EQ(refused["ok"], false);
+    EXPECT_EQ(refused["error"], "forbidden") << refused;
+    EXPECT_TRUE(eventually([&] {
+        return log_has(daemon, "audit: relay set heater on by mqtt:hwbridge-bench_one") &&
+               log_has(daemon, "refused (forbidden)");
+    })) << daemon.log();
+
+    // Interlock: forward on, then reverse is refused.
+    client.publish("t/bench/relay/forward/set", "ON");
+    EXPECT_EQ(result_of(client, "forward")["ok"], true);
+    client.publish("t/bench/relay/reverse/set", "ON");
+    json interlock = result_of(client, "reverse");
+    EXPECT_EQ(interlock["error"], "interlock") << interlock;
+
+    // An unknown relay.
+    client.publish("t/bench/relay/nope/set", "ON");
+    EXPECT_EQ(result_of(client, "nope")["error"], "unknown_channel");
+
+    // Over mqtt.max_payload (4096 by default): refused unread.
+    client.publish("t/bench/relay/pump/set", std::string(5000, 'O'));
+    EXPECT_EQ(result_of(client, "pump")["error"], "too_large");
+    EXPECT_FALSE(log_has(daemon, "relay set pump"));
+}
+
+TEST_F(MqttUplinkTest, AViewerUplinkMaySwitchNothing) {
+    MqttClient client(broker.port(), "controller");
+    client.subscribe("t/bench/relay/+/result");
+    Daemon daemon(mqtt_map(broker.port(), "", "  role: viewer\n"));
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+    client.pump(200ms);
+    client.publish("t/bench/relay/pump/set", "ON");
+    EXPECT_EQ(result_of(client, "pump")["error"], "forbidden");
+}
+
+TEST_F(MqttUplinkTest, ARetainedCommandSwitchesNothing) {
+    {
+        MqttClient stale(broker.port(), "stale");
+        stale.publish("t/bench/relay/pump/set", "ON", true);  // left on the broker, retained
+    }
+    MqttClient client(broker.port(), "watcher");
+    client.subscribe("t/bench/relay/pump/state");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "retained command on t/bench/relay/pump/set ignored"); }))
+        << daemon.log();
+    client.pump(300ms);
+    bool switched_on = false;
+    for (const auto& m : client.received()) switched_on = switched_on || m.payload == "ON";
+    EXPECT_FALSE(switched_on);
+    EXPECT_FALSE(log_has(daemon, "relay set pump on"));
+}
+
+TEST_F(MqttUplinkTest, TextLinesGoBothWays) {
+    MqttClient client(broker.port(), "texter");
+    client.subscribe("t/bench/text/#");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+    client.pump(200ms);
+    client.publish("t/bench/text/console/send", "hello");
+    auto result = client.wait_topic("t/bench/text/console/result");
+    ASSERT_TRUE(result) << daemon.log();
+    EXPECT_EQ(json::parse(result->payload), (json{{"ok", true}}));
+    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: text send console (5 bytes) by mqtt:hwbridge-bench_one from 127.0.0.1:"); }))
+        << daemon.log();
+}
+
+TEST_F(MqttUplinkTest, TheLastWillSaysOfflineWhenTheDaemonIsKilled) {
+    MqttClient client(broker.port(), "watcher");
+    client.subscribe("t/bench/status");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(client.wait_for([](const Message& m) { return m.payload == "online"; })) << daemon.log();
+    daemon.stop(SIGKILL);
+    auto offline = client.wait_topic("t/bench/status");
+    ASSERT_TRUE(offline);
+    EXPECT_EQ(offline->payload, "offline");
+    // Retained: a client that comes later sees it too.
+    MqttClient late(broker.port(), "late");
+    late.subscribe("t/bench/status");
+    auto seen = late.wait_topic("t/bench/status");
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->payload, "offline");
+    EXPECT_TRUE(seen->retained);
+}
+
+TEST_F(MqttUplinkTest, AStopPublishesOfflineItself) {
+    MqttClient client(broker.port(), "watcher");
+    client.subscribe("t/bench/status");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(client.wait_for([](const Message& m) { return m.payload == "online"; })) << daemon.log();
+    EXPECT_EQ(daemon.stop(SIGTERM), 0);
+    auto offline = client.wait_topic("t/bench/status");
+    ASSERT_TRUE(offline);
+    EXPECT_EQ(offline->payload, "offline");
+}
+
+TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChannelsAreCleared) {
+    MqttClient client(broker.port(), "ha");
+    client.subscribe("homeassistant/#");
+    Daemon daemon(mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n"));
+    std::map<std::string, json> configs;
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (configs.size() < 7 && std::chrono::steady_clock::now() < until) {
+        auto m = client.wait_for([](const Message&) { return true; }, 200ms);
+        if (!m) continue;
+        json j = json::parse(m->payload, nullptr, false);
+        ASSERT_FALSE(j.is_discarded()) << m->topic << ": " << m->payload;
+        configs[m->topic] = j;
+    }
+    ASSERT_EQ(configs.size(), 7u) << daemon.log();  // 2 sensors, 5 relays
+    const json& level = configs["homeassistant/sensor/bench_one/level/config"];
+    EXPECT_EQ(level["unique_id"], "hwbridge_bench_one_level");
+    EXPECT_EQ(level["state_topic"], "t/bench/sensor/level");
+    EXPECT_EQ(level["unit_of_measurement"], "°C");
+    EXPECT_EQ(level["device_class"], "temperature");
+    EXPECT_EQ(level["state_class"], "measurement");
+    const json& door = configs["homeassistant/binary_sensor/bench_one/door/config"];
+    EXPECT_EQ(door["payload_on"], "ON");
+    EXPECT_EQ(door["payload_off"], "OFF");
+    const json& pump = configs["homeassistant/switch/bench_one/pump/config"];
+    EXPECT_EQ(pump["command_topic"], "t/bench/relay/pump/set");
+    EXPECT_EQ(pump["state_topic"], "t/bench/relay/pump/state");
+    EXPECT_EQ(pump["payload_on"], "ON");
+    EXPECT_EQ(pump["payload_off"], "OFF");
+    for (const auto& [topic, config] : configs) {
+        for (const char* key : {"name", "unique_id", "state_topic", "availability", "device"})
+            EXPECT_TRUE(config.contains(key)) << topic << " lacks " << key;
+        EXPECT_EQ(config["availability"][0]["topic"], "t/bench/status") << topic;
+        EXPECT_EQ(config["device"]["identifiers"], json::array({"hwbridge_bench_one"})) << topic;
+        EXPECT_EQ(config["device"]["name"], "Bench One") << topic;
+        EXPECT_TRUE(config["device"].contains("sw_version")) << topic;
+    }
+
+    // Home Assistant restarted: it announces itself and gets every config again.
+    client.publish("homeassistant/status", "online");
+    auto again = client.wait_topic("homeassistant/switch/bench_one/pump/config");
+    ASSERT_TRUE(again) << daemon.log();
+    EXPECT_EQ(json::parse(again->payload), pump);
+
+    // Reload without `lamp`: its config is cleared with an empty retained message.
+    std::ofstream(daemon.map_path()) << mqtt_map(broker.port());
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    auto cleared = client.wait_for(
+        [](const Message& m) { return m.topic == "homeassistant/switch/bench_one/lamp/config" && m.payload.empty(); });
+    ASSERT_TRUE(cleared) << daemon.log();
+    MqttClient late(broker.port(), "late");
+    late.subscribe("homeassistant/switch/bench_one/+/config");
+    late.pump(300ms);
+    std::size_t retained = 0;
+    for (const auto& m : late.received()) {
+        EXPECT_NE(m.topic, "homeassistant/switch/bench_one/lamp/config");
+        retained += m.retained ? 1 : 0;
+    }
+    EXPECT_EQ(retained, 4u);  // the configs are retained: Home Assistant finds them whenever it starts
+}
+
+TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
+    Daemon daemon(mqtt_map(broker.port()));
+    {
+        MqttClient client(broker.port(), "controller");
+        client.subscribe("t/bench/relay/pump/result");
+        ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+        client.pump(200ms);
+        client.publish("t/bench/relay/pump/set", "ON");
+        ASSERT_EQ(result_of(client, "pump")["ok"], true) << daemon.log();
+    }
+    broker.restart();  // no persistence: the broker forgot every retained message
+    MqttClient client(broker.port(), "watcher");
+    client.subscribe("t/bench/#");
+    auto online = client.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "online"; },
+                                  15000ms);
+    ASSERT_TRUE(online) << daemon.log();
+    auto pump = client.wait_topic("t/bench/relay/pump/state");
+    ASSERT_TRUE(pump);
+    EXPECT_EQ(pump->payload, "ON");  // republished after the reconnect, still on
+    EXPECT_TRUE(log_has(daemon, "mqtt: connected to 127.0.0.1"));
+    // The relay was switched once (by the command) and never since.
+    std::string log = daemon.log();
+    std::size_t switches = 0;
+    for (auto at = log.find("audit: relay set pump"); at != std::string::npos; at = log.find("audit: relay set pump", at + 1))
+        ++switches;
+    EXPECT_EQ(switches, 1u) << log;
+    EXPECT_EQ(log.find("pump on -> off"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace hwb::test
