@@ -58,13 +58,10 @@ MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, 
     mqtt.node_id = node;
     mqtt.client_id = "hwbridge-" + node;
     mqtt.prefix = "hwbridge/" + node;
-    if (section.IsNull()) return mqtt;  // `mqtt:` alone: a broker on this machine, all defaults
-    if (!section.IsMap()) {
-        context.diagnostics.error(section.Mark(), "'mqtt' must be a mapping (host, port, prefix, ...), got " +
-                                                      describe(section));
-        return mqtt;
-    }
-    MappingReader reader(section, "'mqtt'", context.diagnostics);
+    // `mqtt:` alone: a broker on this machine, all defaults.
+    auto opened = open_section(section, "'mqtt'", "of broker settings (host, port, prefix, ...)", context.diagnostics);
+    if (!opened) return mqtt;
+    MappingReader& reader = *opened;
     Options o = reader.read_all(schema::mqtt());
     auto at = [&](const char* key) { return reader.find(key)->value_mark(); };
     if (o.has("host")) {

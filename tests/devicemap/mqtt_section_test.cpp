@@ -106,5 +106,13 @@ TEST(DeviceMapMqtt, APasswordNeedsAUser) {
     EXPECT_NE(lines[0].find("'password_file' needs 'username'"), std::string::npos) << lines[0];
 }
 
+TEST(DeviceMapMqtt, ASectionThatIsNotAMappingIsAnErrorAtIt) {
+    auto result = load(mqtt_base + "mqtt: [broker]\n");
+    ASSERT_FALSE(result.ok());
+    auto lines = error_lines(result);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find(":3:7: error: 'mqtt' must be a mapping of broker settings"), std::string::npos) << lines[0];
+}
+
 }  // namespace
 }  // namespace hwb
