@@ -44,7 +44,9 @@ bool accepts(std::uint16_t port) {
 
 }  // namespace
 
-Broker::Broker(std::uint16_t port) : port_(port == 0 ? free_port() : port) {
+std::uint16_t free_loopback_port() { return free_port(); }
+
+Broker::Broker(std::uint16_t port, std::string extra) : extra_(std::move(extra)), port_(port == 0 ? free_port() : port) {
     char pattern[] = "/tmp/hwbridge-broker-XXXXXX";
     if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
@@ -60,7 +62,8 @@ Broker::~Broker() {
 
 void Broker::start() {
     std::ofstream(dir_ + "/mosquitto.conf") << "listener " << port_ << " 127.0.0.1\n"
-                                            << "allow_anonymous true\npersistence false\n";
+                                            << "persistence false\n"
+                                            << (extra_.empty() ? "allow_anonymous true\n" : extra_);
     pid_ = launch::spawn("/usr/sbin/mosquitto", {"-c", dir_ + "/mosquitto.conf"}, dir_ + "/broker.log",
                          dir_ + "/broker.log");
     auto until = std::chrono::steady_clock::now() + 10s;
@@ -88,9 +91,11 @@ void Broker::restart() {
 
 std::string Broker::log() const { return launch::read_file(dir_ + "/broker.log"); }
 
-MqttClient::MqttClient(std::uint16_t port, const std::string& client_id) {
+MqttClient::MqttClient(std::uint16_t port, const std::string& client_id, const std::string& username,
+                       const std::string& password) {
     mosquitto_lib_init();
     m_ = mosquitto_new(client_id.c_str(), true, this);
+    if (!username.empty()) mosquitto_username_pw_set(m_, username.c_str(), password.c_str());
     mosquitto_message_callback_set(m_, &MqttClient::on_message);
     if (mosquitto_connect(m_, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS)
         throw std::runtime_error("test client cannot connect to the broker");

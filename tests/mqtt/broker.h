@@ -18,10 +18,13 @@ namespace hwb::test {
 
 using namespace std::chrono_literals;
 
+std::uint16_t free_loopback_port();
+
 class Broker {
 public:
     // Starts `mosquitto` on 127.0.0.1 (port 0: a free one) and waits until it accepts connections.
-    explicit Broker(std::uint16_t port = 0);
+    // `extra` is appended to the generated mosquitto.conf (e.g. a password_file).
+    explicit Broker(std::uint16_t port = 0, std::string extra = {});
     ~Broker();
     Broker(const Broker&) = delete;
     Broker& operator=(const Broker&) = delete;
@@ -33,6 +36,7 @@ public:
 private:
     void start();
     std::string dir_;
+    std::string extra_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
 };
@@ -45,7 +49,8 @@ struct Message {
 
 class MqttClient {
 public:
-    MqttClient(std::uint16_t port, const std::string& client_id);
+    MqttClient(std::uint16_t port, const std::string& client_id, const std::string& username = {},
+               const std::string& password = {});
     ~MqttClient();
     MqttClient(const MqttClient&) = delete;
     MqttClient& operator=(const MqttClient&) = delete;

@@ -4,7 +4,9 @@
 // nothing, the last will on kill -9, discovery payloads, a removed channel's config cleared,
 // and a broker restart: reconnect, states republished, no relay flipped.
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -341,6 +343,39 @@ TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
         ++switches;
     EXPECT_EQ(switches, 1u) << log;
     EXPECT_EQ(log.find("pump on -> off"), std::string::npos) << log;
+}
+
+TEST(MqttUplinkStart, TheDaemonStartsWithoutABrokerAndConnectsWhenOneComes) {
+    std::uint16_t port = free_loopback_port();
+    Daemon daemon(mqtt_map(port));
+    // The loop is not blocked by the missing broker: the page answers at once.
+    EXPECT_EQ(http_get(daemon.port(), "/").status, 200);
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: 127.0.0.1:" + std::to_string(port) + ": "); }))
+        << daemon.log();
+    Broker broker(port);
+    MqttClient client(port, "watcher");
+    client.subscribe("t/bench/status");
+    auto online = client.wait_for([](const Message& m) { return m.payload == "online"; }, 10000ms);
+    ASSERT_TRUE(online) << daemon.log();
+}
+
+TEST(MqttUplinkStart, APasswordFromAFileOpensABrokerThatNeedsOne) {
+    TempFile passwords(".passwd", "");
+    ASSERT_EQ(std::system(("mosquitto_passwd -b " + passwords.path() + " bridge s3cret >/dev/null 2>&1").c_str()), 0);
+    ::chmod(passwords.path().c_str(), 0644);  // the broker reads it (it may run as another user when root)
+    Broker broker(0, "allow_anonymous false\npassword_file " + passwords.path() + "\n");
+    TempFile secret(".secret", "s3cret\n");
+    ::chmod(secret.path().c_str(), 0640);
+    MqttClient client(broker.port(), "watcher", "bridge", "s3cret");
+    client.subscribe("t/bench/status");
+    Daemon daemon(mqtt_map(broker.port(), "", "  username: bridge\n  password_file: " + secret.path() + "\n"));
+    ASSERT_TRUE(client.wait_for([](const Message& m) { return m.payload == "online"; })) << daemon.log();
+
+    // A password file everyone may read is refused: the uplink stays off, the rest runs.
+    ::chmod(secret.path().c_str(), 0644);
+    Daemon careless(mqtt_map(broker.port(), "", "  username: bridge\n  password_file: " + secret.path() + "\n  client_id: other\n"));
+    ASSERT_TRUE(eventually([&] { return log_has(careless, "is readable by everyone; chmod o-r it"); })) << careless.log();
+    EXPECT_EQ(http_get(careless.port(), "/").status, 200);
 }
 
 }  // namespace
