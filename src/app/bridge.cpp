@@ -8,6 +8,7 @@
 #include "app/map_file.h"
 #include "app/shutdown.h"
 #include "auth/secret.h"
+#include "core/text.h"
 #include "devicemap/loader.h"
 
 namespace hwb::app {
@@ -64,9 +65,7 @@ public:
     }
     void report(std::vector<std::string>& summary, const std::string& what) const {
         if (names_.empty()) return;
-        std::string line = what + ": ";
-        for (std::size_t i = 0; i < names_.size(); ++i) line += (i ? ", " : "") + names_[i];
-        summary.push_back(line + " changed");
+        summary.push_back(what + ": " + join(names_) + " changed");
     }
 
 private:

@@ -46,14 +46,13 @@ std::string describe(const RelayCommand& command) {
     return "relay " + command.channel;
 }
 
-// What a confirmed request did to the relay, read while the relay replies (its last change is
-// this request's): "off -> on", "stays on (lease set)", "stays off".
-std::string what_happened(const Relay& relay) {
+// What the relay's last change did: "off -> on", "stays on (lease set)", or "stays off" and then
+// `no_lease` (a confirmation that ended a lease says " (lease ended)"). Read while the relay
+// replies or reports the change, when its last change is the one described.
+std::string what_happened(const Relay& relay, const char* no_lease = "") {
     if (relay.transitioned())
         return std::string(to_string(relay.previous_state())) + " -> " + to_string(relay.state());
-    std::string what = std::string("stays ") + to_string(relay.state());
-    if (relay.lease()) what += " (lease set)";
-    return what;
+    return std::string("stays ") + to_string(relay.state()) + (relay.lease() ? " (lease set)" : no_lease);
 }
 
 // "audit: ACTION by SUBJECT from SOURCE (CLIENT): RESULT" (docs/security.md, "Audit trail").
@@ -254,10 +253,7 @@ void Door::leave(const Requester& who) {
 void Door::on_relay_change(const Relay& relay, const Cause& cause) {
     // A change a request caused is in that request's audit line; everything else is audited here.
     if (cause.kind == Cause::Kind::client) return;
-    const std::string what = relay.transitioned()
-                                 ? std::string(to_string(relay.previous_state())) + " -> " + to_string(relay.state())
-                                 : std::string("stays ") + to_string(relay.state()) +
-                                       (relay.lease() ? " (lease set)" : " (lease ended)");
+    const std::string what = what_happened(relay, " (lease ended)");
     spdlog::info("audit: relay {} {} by {}{}{}", relay.id(), what, to_string(cause.kind),
                  cause.client.empty() ? "" : " ", cause.client);
 }
