@@ -1,9 +1,12 @@
 #include "mqtt/mqtt_link.h"
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 
@@ -49,6 +52,7 @@ MqttLink::MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers)
                   connecting_ = false;
                   connected_ = true;
                   backoff_ = link_backoff_min;
+                  last_error_.clear();
                   spdlog::info("mqtt: connected to {}:{} as {}", settings_.host, settings_.port, settings_.client_id);
                   if (handlers_.connected) handlers_.connected();
               } else {
@@ -65,10 +69,22 @@ MqttLink::MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers)
     init_mosquitto_once();
     m_ = mosquitto_new(settings_.client_id.c_str(), true, this);
     if (m_ == nullptr) throw std::runtime_error("mqtt: cannot create a libmosquitto client");
-    mosquitto_int_option(m_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    mosquitto_int_option(m_, MOSQ_OPT_PROTOCOL_VERSION, settings_.protocol == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
     mosquitto_connect_callback_set(m_, &MqttLink::on_connect_c);
     mosquitto_disconnect_callback_set(m_, &MqttLink::on_disconnect_c);
-    mosquitto_message_callback_set(m_, &MqttLink::on_message_c);
+    mosquitto_message_v5_callback_set(m_, &MqttLink::on_message_c);
+    if (!settings_.ca.empty()) {
+        // The broker's certificate is verified against `ca` and its name against `host`
+        // (libmosquitto checks the name unless told it is insecure, which hwbridge never does).
+        int rc = mosquitto_tls_set(m_, settings_.ca.c_str(), nullptr, settings_.cert.empty() ? nullptr : settings_.cert.c_str(),
+                                   settings_.key.empty() ? nullptr : settings_.key.c_str(), nullptr);
+        if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(m_, 1, nullptr, nullptr);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            mosquitto_destroy(m_);
+            m_ = nullptr;
+            throw std::runtime_error(std::string("TLS settings refused: ") + mosquitto_strerror(rc));
+        }
+    }
     if (!settings_.will_topic.empty())
         mosquitto_will_set(m_, settings_.will_topic.c_str(), static_cast<int>(settings_.will_payload.size()),
                            settings_.will_payload.data(), settings_.will_qos, true);
@@ -158,6 +174,19 @@ bool MqttLink::publish(const std::string& topic, const std::string& payload, int
     return rc == MOSQ_ERR_SUCCESS;
 }
 
+bool MqttLink::publish_reply(const Reply& reply, const std::string& payload, int qos) {
+    if (!connected_) return false;
+    mosquitto_property* props = nullptr;
+    if (settings_.protocol == 5 && !reply.correlation.empty())
+        mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, reply.correlation.data(),
+                                      static_cast<std::uint16_t>(reply.correlation.size()));
+    int rc = mosquitto_publish_v5(m_, nullptr, reply.topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos,
+                                  false, props);
+    mosquitto_property_free_all(&props);
+    if (watch_ && mosquitto_want_write(m_)) watch_->want_writable();
+    return rc == MOSQ_ERR_SUCCESS;
+}
+
 bool MqttLink::subscribe(const std::string& pattern, int qos) {
     if (!connected_) return false;
     int rc = mosquitto_subscribe(m_, nullptr, pattern.c_str(), qos);
@@ -199,13 +228,28 @@ void MqttLink::on_disconnect_c(mosquitto* /*m*/, void* self, int rc) {
     });
 }
 
-void MqttLink::on_message_c(mosquitto* /*m*/, void* self, const mosquitto_message* message) {
+void MqttLink::on_message_c(mosquitto* /*m*/, void* self, const mosquitto_message* message, const mosquitto_property* props) {
     link_guarded("message", [&] {
         auto* link = static_cast<MqttLink*>(self);
         if (message == nullptr || message->topic == nullptr || !link->handlers_.message) return;
-        std::string payload(static_cast<const char*>(message->payload),
-                            message->payload == nullptr ? 0 : static_cast<std::size_t>(message->payloadlen));
-        link->handlers_.message(message->topic, payload, message->retain);
+        Incoming in;
+        in.topic = message->topic;
+        in.payload.assign(static_cast<const char*>(message->payload),
+                          message->payload == nullptr ? 0 : static_cast<std::size_t>(message->payloadlen));
+        in.retained = message->retain;
+        char* response = nullptr;
+        if (mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false) != nullptr && response != nullptr) {
+            in.response_topic = response;
+            std::free(response);
+        }
+        void* correlation = nullptr;
+        std::uint16_t length = 0;
+        if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &correlation, &length, false) != nullptr &&
+            correlation != nullptr) {
+            in.correlation.assign(static_cast<const char*>(correlation), length);
+            std::free(correlation);
+        }
+        link->handlers_.message(in);
     });
 }
 

@@ -15,6 +15,8 @@
 
 struct mosquitto;
 struct mosquitto_message;
+struct mqtt5__property;
+using mosquitto_property = struct mqtt5__property;
 
 namespace hwb::mqtt {
 
@@ -28,6 +30,26 @@ struct LinkSettings {
     std::string will_topic;     // retained last will
     std::string will_payload;
     int will_qos = 1;
+    int protocol = 5;           // 5 or 4 (3.1.1)
+    std::string ca;             // TLS when set: the broker's certificate and name are checked
+    std::string cert;           // optional client certificate and key
+    std::string key;
+};
+
+// A message from the broker.
+struct Incoming {
+    std::string topic;
+    std::string payload;
+    bool retained = false;          // delivered because it was retained on the broker
+    // MQTT 5 request/response: where the requester wants the answer, and its correlation data.
+    std::string response_topic;
+    std::string correlation;
+};
+
+// Where an answer goes: a topic, and with MQTT 5 the request's correlation data.
+struct Reply {
+    std::string topic;
+    std::string correlation;
 };
 
 class MqttLink {
@@ -35,8 +57,7 @@ public:
     struct Handlers {
         std::function<void()> connected;
         std::function<void()> disconnected;
-        // topic, payload, retained (delivered because retained on the broker)
-        std::function<void(const std::string&, const std::string&, bool)> message;
+        std::function<void(const Incoming&)> message;
     };
 
     MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers);
@@ -51,14 +72,18 @@ public:
     bool backed_up() const;
     // False when not connected or libmosquitto refused it (counted by the caller).
     bool publish(const std::string& topic, const std::string& payload, int qos, bool retain);
+    // An answer: with MQTT 5 it carries the request's correlation data.
+    bool publish_reply(const Reply& reply, const std::string& payload, int qos);
     bool subscribe(const std::string& pattern, int qos);
+    // Why the link is not connected (empty when it is or never tried): for the page and metrics.
+    const std::string& last_error() const { return last_error_; }
     // Publishes `payload` on `topic` and disconnects cleanly, waiting at most `wait` (shutdown).
     void close(const std::string& topic, const std::string& payload, int qos, std::chrono::milliseconds wait);
 
 private:
     static void on_connect_c(mosquitto* m, void* self, int rc);
     static void on_disconnect_c(mosquitto* m, void* self, int rc);
-    static void on_message_c(mosquitto* m, void* self, const mosquitto_message* message);
+    static void on_message_c(mosquitto* m, void* self, const mosquitto_message* message, const mosquitto_property* props);
 
     void connect();
     void lost(const std::string& why);
