@@ -60,6 +60,16 @@ MqttLink::MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers)
                   return;
               }
           }
+          if (failed_event_) {
+              // A failure before the broker accepted us that libmosquitto reports only as a
+              // return code (a TLS handshake the broker's certificate fails).
+              failed_event_ = false;
+              std::string why = failed_rc_ == MOSQ_ERR_TLS ? "TLS handshake failed" : mosquitto_strerror(failed_rc_);
+              if (!library_error_.empty()) why += " (" + library_error_ + ")";
+              library_error_.clear();
+              lost(why);
+              return;
+          }
           if (disconnect_event_) {
               disconnect_event_ = false;
               lost(disconnect_rc_ == 0 ? "disconnected" : std::string("connection lost: ") + mosquitto_strerror(disconnect_rc_));
@@ -73,6 +83,7 @@ MqttLink::MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers)
     mosquitto_connect_callback_set(m_, &MqttLink::on_connect_c);
     mosquitto_disconnect_callback_set(m_, &MqttLink::on_disconnect_c);
     mosquitto_message_v5_callback_set(m_, &MqttLink::on_message_c);
+    mosquitto_log_callback_set(m_, &MqttLink::on_log_c);
     if (!settings_.ca.empty()) {
         // The broker's certificate is verified against `ca` and its name against `host`
         // (libmosquitto checks the name unless told it is insecure, which hwbridge never does).
@@ -133,7 +144,9 @@ void MqttLink::lost(const std::string& why) {
 }
 
 void MqttLink::after_io() {
-    int fd = mosquitto_socket(m_);
+    // Between attempts the socket may linger (closed by the next attempt): not watched, so a
+    // failed handshake's socket cannot keep the loop busy.
+    int fd = connecting_ || connected_ ? mosquitto_socket(m_) : -1;
     if (fd != watched_fd_) {
         watch_.reset();
         watched_fd_ = -1;
@@ -152,7 +165,12 @@ void MqttLink::service(FdEvent event) {
     } else {
         rc = mosquitto_loop_read(m_, 1);
     }
-    (void)rc;  // failures arrive as the disconnect callback
+    // Failures of an open connection arrive as the disconnect callback; those during the
+    // connection's set-up only as the return code.
+    if (rc != MOSQ_ERR_SUCCESS && connecting_ && !connected_ && !disconnect_event_ && !connect_event_) {
+        failed_event_ = true;
+        failed_rc_ = rc;
+    }
     // The watch may have to change (socket closed): not from inside its own callback.
     events_.start(std::chrono::microseconds(0));
 }
@@ -208,6 +226,18 @@ void MqttLink::close(const std::string& topic, const std::string& payload, int q
     mosquitto_disconnect(m_);
     mosquitto_loop(m_, 10, 1);
     connected_ = false;
+}
+
+void MqttLink::on_log_c(mosquitto* /*m*/, void* self, int level, const char* text) {
+    link_guarded("log", [&] {
+        // Kept for the next failure's log line (OpenSSL's reason for a refused certificate).
+        if ((level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) == 0 || text == nullptr) return;
+        auto* link = static_cast<MqttLink*>(self);
+        std::string line(text, ::strnlen(text, 300));
+        for (auto& c : line)
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+        if (link->library_error_.size() < 600) link->library_error_ += (link->library_error_.empty() ? "" : "; ") + line;
+    });
 }
 
 void MqttLink::on_connect_c(mosquitto* /*m*/, void* self, int rc) {

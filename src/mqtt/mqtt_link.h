@@ -83,6 +83,7 @@ public:
 private:
     static void on_connect_c(mosquitto* m, void* self, int rc);
     static void on_disconnect_c(mosquitto* m, void* self, int rc);
+    static void on_log_c(mosquitto* m, void* self, int level, const char* text);
     static void on_message_c(mosquitto* m, void* self, const mosquitto_message* message, const mosquitto_property* props);
 
     void connect();
@@ -109,6 +110,9 @@ private:
     int connect_rc_ = 0;
     bool disconnect_event_ = false;
     int disconnect_rc_ = 0;
+    bool failed_event_ = false;
+    int failed_rc_ = 0;
+    std::string library_error_;  // libmosquitto's errors since the last failure (bounded)
     std::string last_error_;
 };
 

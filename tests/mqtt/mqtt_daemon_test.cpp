@@ -552,6 +552,7 @@ TEST(MqttUplinkTls, TheBrokersCertificateIsCheckedAgainstTheCa) {
                                   1500ms))
         << wary.log();
     EXPECT_FALSE(log_has(wary, "mqtt: connected")) << wary.log();
+    EXPECT_TRUE(log_has(wary, "TLS handshake failed (")) << wary.log();  // with OpenSSL's reason
     EXPECT_EQ(http_get(wary.port(), "/").status, 200);
 }
 
