@@ -118,9 +118,13 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     }
     config_ = map.mqtt;
     bridge_name_ = map.bridge.name;
+    off_reason_.clear();
     discovery_topics_.clear();
     coalesced_.clear();
-    if (!config_.enabled) return;
+    if (!config_.enabled) {
+        report_state();
+        return;
+    }
 
     LinkSettings settings;
     settings.host = config_.host;
@@ -130,7 +134,7 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     if (!config_.password_file.empty()) {
         auto password = front_read_password(config_.password_file);
         if (!password.ok()) {
-            spdlog::error("mqtt: {}; the uplink stays off", password.error().message);
+            stay_off(password.error().message);
             return;
         }
         settings.password = password.value();
@@ -146,7 +150,7 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     if (!config_.key.empty()) {
         struct stat st {};
         if (::stat(config_.key.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
-            spdlog::error("mqtt: mqtt.key {} is readable by everyone; chmod o-r it. The uplink stays off", config_.key);
+            stay_off("mqtt.key " + config_.key + " is readable by everyone; chmod o-r it");
             return;
         }
     }
@@ -160,16 +164,53 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     handlers.connected = [this] { connected(); };
     handlers.disconnected = [this] { disconnected(); };
     handlers.message = [this](const Incoming& in) { message(in); };
+    handlers.failed = [this] { report_state(); };
     try {
         link_ = std::make_unique<MqttLink>(loop_, std::move(settings), std::move(handlers));
     } catch (const std::exception& e) {
-        spdlog::error("mqtt: {}; the uplink stays off", e.what());
+        stay_off(e.what());
         return;
     }
     spdlog::info("mqtt: uplink to {}{}:{} as {} (MQTT {}), topics under {}/, discovery {}", config_.ca.empty() ? "" : "TLS ",
                  config_.host, config_.port, config_.client_id, config_.protocol == 5 ? "5" : "3.1.1", config_.prefix,
                  config_.discovery ? "under " + config_.discovery_prefix + "/" : "off");
     link_->start();
+    report_state();
+}
+
+void MqttFront::stay_off(const std::string& why) {
+    spdlog::error("mqtt: {}; the uplink stays off", why);
+    off_reason_ = why;
+    report_state();
+}
+
+void MqttFront::report_state() {
+    if (channels_ == nullptr) return;
+    if (!config_.enabled) {
+        channels_->remove_uplink("mqtt");
+        return;
+    }
+    UplinkStatus status;
+    status.name = "mqtt";
+    status.target = config_.host + ":" + std::to_string(config_.port);
+    status.dropped = counters_.dropped_disconnected;
+    if (!link_) {
+        status.state = "off";
+        status.detail = off_reason_;
+    } else if (link_->connected()) {
+        status.state = "connected";
+    } else if (!link_->last_error().empty()) {
+        status.state = "disconnected";
+        status.detail = link_->last_error();
+    } else {
+        status.state = "connecting";
+    }
+    // Only a change of state (or of its reason) moves `since`; the drop count rides along.
+    for (const auto& u : channels_->uplinks())
+        if (u.name == "mqtt" && u.state == status.state && u.detail == status.detail && u.target == status.target)
+            status.since_ms = u.since_ms;
+    if (status.since_ms == 0) status.since_ms = wall_ms();
+    channels_->set_uplink(status);
 }
 
 void MqttFront::stop() {
@@ -183,6 +224,7 @@ void MqttFront::publish(const std::string& t, const std::string& payload, int qo
 }
 
 void MqttFront::connected() {
+    report_state();
     publish(config_.prefix + "/status", "online", config_.qos, true);
     link_->subscribe(config_.prefix + "/relay/+/set", config_.qos);
     link_->subscribe(config_.prefix + "/text/+/send", config_.qos);

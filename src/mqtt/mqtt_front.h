@@ -65,6 +65,8 @@ private:
     void text_command(const std::string& id, const std::string& payload, const Reply& reply);
     void answer(const Reply& reply, const nlohmann::json& body);
     void publish_meta();
+    void report_state();  // the uplink's state into Channels (the page shows it)
+    void stay_off(const std::string& why);
     void publish(const std::string& topic, const std::string& payload, int qos, bool retain);
     void publish_reading(const Sensor& sensor);
     void publish_everything();   // availability, states, last readings, discovery
@@ -87,6 +89,7 @@ private:
     std::set<std::string> warned_retained_;
     Counters counters_;
     std::uint64_t dropped_reported_ = 0;
+    std::string off_reason_;                      // why the uplink stays off (a bad password file)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -139,6 +139,7 @@ void MqttLink::lost(const std::string& why) {
     last_error_ = why;
     backoff_ = std::min(backoff_ * 2, link_backoff_max);
     retry_.start(delay);
+    if (handlers_.failed) handlers_.failed();
     if (was_connected && handlers_.disconnected) handlers_.disconnected();
     after_io();
 }

@@ -58,6 +58,8 @@ public:
         std::function<void()> connected;
         std::function<void()> disconnected;
         std::function<void(const Incoming&)> message;
+        // An attempt failed or the connection was lost (last_error() says why); also before `disconnected`.
+        std::function<void()> failed;
     };
 
     MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers);

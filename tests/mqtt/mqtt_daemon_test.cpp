@@ -512,6 +512,29 @@ TEST_F(MqttUplinkTest, Mqtt5RequestsAreAnsweredOnTheirResponseTopicWithTheirCorr
     EXPECT_EQ(refused->correlation, "x");
 }
 
+TEST_F(MqttUplinkTest, SensorClientsAreToldTheUplinksStateAndItsChanges) {
+    Daemon daemon(mqtt_map(broker.port()));
+    WsClient ws(daemon.port(), "sensor");
+    ASSERT_TRUE(ws.ok());
+    ASSERT_TRUE(ws.wait_type("hello"));
+    auto connected = ws.wait_for([](const json& m) { return m.value("type", "") == "uplink" && m.value("state", "") == "connected"; });
+    ASSERT_TRUE(connected) << daemon.log();
+    EXPECT_EQ((*connected)["name"], "mqtt");
+    EXPECT_EQ((*connected)["target"], "127.0.0.1:" + std::to_string(broker.port()));
+    EXPECT_GT((*connected)["since"].get<std::int64_t>(), 0);
+    broker.kill();
+    auto lost = ws.wait_for([](const json& m) { return m.value("type", "") == "uplink" && m.value("state", "") == "disconnected"; },
+                            10000ms);
+    ASSERT_TRUE(lost) << daemon.log();
+    EXPECT_FALSE((*lost)["detail"].get<std::string>().empty()) << lost->dump();
+    // A client that comes now learns it right after its hello.
+    WsClient late(daemon.port(), "sensor");
+    ASSERT_TRUE(late.wait_type("hello"));
+    auto told = late.wait_type("uplink");
+    ASSERT_TRUE(told);
+    EXPECT_EQ((*told)["state"], "disconnected");
+}
+
 TEST(MqttUplinkTls, TheBrokersCertificateIsCheckedAgainstTheCa) {
     CertChain chain;
     std::string dir = chain.root().substr(0, chain.root().rfind('/'));
