@@ -172,7 +172,13 @@ void MqttLink::service(FdEvent event) {
         failed_event_ = true;
         failed_rc_ = rc;
     }
-    // The watch may have to change (socket closed): not from inside its own callback.
+    // Nothing happened but traffic (the usual case: a PUBACK, a command): only ask for
+    // writable when output waits. Otherwise the watch may have to change (socket closed): not
+    // from inside its own callback.
+    if (!connect_event_ && !disconnect_event_ && !failed_event_ && mosquitto_socket(m_) == watched_fd_) {
+        if (watch_ && mosquitto_want_write(m_)) watch_->want_writable();
+        return;
+    }
     events_.start(std::chrono::microseconds(0));
 }
 
