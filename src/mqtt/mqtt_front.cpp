@@ -4,13 +4,12 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
-#include "mqtt/mqtt_link.h"
+#include "mqttlink/mqtt_link.h"
 
 namespace hwb::mqtt {
 
@@ -34,19 +33,6 @@ std::string front_trim_upper(const std::string& s) {
     std::string out = s.substr(a, b - a);
     for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
-}
-
-// The first line of `path`, refused when anyone may read the file.
-Result<std::string> front_read_password(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return Error{"invalid", "mqtt.password_file " + path + ": cannot read it"};
-    if ((st.st_mode & S_IROTH) != 0)
-        return Error{"invalid", "mqtt.password_file " + path + " is readable by everyone; chmod o-r it"};
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return Error{"invalid", "mqtt.password_file " + path + ": cannot read it"};
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    return line;
 }
 
 // device_class where the unit makes it clear (Home Assistant's sensor device classes).
@@ -132,7 +118,7 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     settings.client_id = config_.client_id;
     settings.username = config_.username;
     if (!config_.password_file.empty()) {
-        auto password = front_read_password(config_.password_file);
+        auto password = read_password_file(config_.password_file, "mqtt.password_file");
         if (!password.ok()) {
             stay_off(password.error().message);
             return;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/event_loop.h"
+#include "core/result.h"
 
 struct mosquitto;
 struct mosquitto_message;
@@ -52,6 +53,10 @@ struct Reply {
     std::string correlation;
 };
 
+// The first line of a password file, refused when anyone may read the file ("what" names the key
+// in messages, e.g. "mqtt.password_file").
+Result<std::string> read_password_file(const std::string& path, const std::string& what);
+
 class MqttLink {
 public:
     struct Handlers {
@@ -76,6 +81,9 @@ public:
     bool publish(const std::string& topic, const std::string& payload, int qos, bool retain);
     // An answer: with MQTT 5 it carries the request's correlation data.
     bool publish_reply(const Reply& reply, const std::string& payload, int qos);
+    // A request (MQTT 5): the receiver answers on `response_topic` with `correlation`.
+    bool publish_request(const std::string& topic, const std::string& payload, int qos, const std::string& response_topic,
+                         const std::string& correlation);
     bool subscribe(const std::string& pattern, int qos);
     // Why the link is not connected (empty when it is or never tried): for the page and metrics.
     const std::string& last_error() const { return last_error_; }

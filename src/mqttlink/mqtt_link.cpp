@@ -1,10 +1,13 @@
-#include "mqtt/mqtt_link.h"
+#include "mqttlink/mqtt_link.h"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -38,6 +41,17 @@ void link_guarded(const char* what, F&& f) noexcept {
 }
 
 }  // namespace
+
+Result<std::string> read_password_file(const std::string& path, const std::string& what) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return Error{"invalid", what + " " + path + ": cannot read it"};
+    if ((st.st_mode & S_IROTH) != 0) return Error{"invalid", what + " " + path + " is readable by everyone; chmod o-r it"};
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line)) return Error{"invalid", what + " " + path + ": cannot read it"};
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    return line;
+}
 
 MqttLink::MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers)
     : loop_(loop),
@@ -207,6 +221,22 @@ bool MqttLink::publish_reply(const Reply& reply, const std::string& payload, int
                                       static_cast<std::uint16_t>(reply.correlation.size()));
     int rc = mosquitto_publish_v5(m_, nullptr, reply.topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos,
                                   false, props);
+    mosquitto_property_free_all(&props);
+    if (watch_ && mosquitto_want_write(m_)) watch_->want_writable();
+    return rc == MOSQ_ERR_SUCCESS;
+}
+
+bool MqttLink::publish_request(const std::string& topic, const std::string& payload, int qos,
+                               const std::string& response_topic, const std::string& correlation) {
+    if (!connected_) return false;
+    mosquitto_property* props = nullptr;
+    if (settings_.protocol == 5) {
+        mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, response_topic.c_str());
+        mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, correlation.data(),
+                                      static_cast<std::uint16_t>(correlation.size()));
+    }
+    int rc = mosquitto_publish_v5(m_, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, false,
+                                  props);
     mosquitto_property_free_all(&props);
     if (watch_ && mosquitto_want_write(m_)) watch_->want_writable();
     return rc == MOSQ_ERR_SUCCESS;
