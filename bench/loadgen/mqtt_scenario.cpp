@@ -24,6 +24,7 @@
 #include "pty_pair.h"
 #include "report.h"
 #include "scenarios.h"
+#include "ws_pool.h"
 
 namespace hwb::bench {
 namespace {
@@ -243,6 +244,179 @@ int run_mqtt(const Options& o) {
                 static_cast<unsigned long long>(rx.latency.percentile(0.99)), result["cpu_percent"].get<double>(),
                 result["broker_cpu_percent"].get<double>());
     return rx.received == 0 || !daemon.alive() ? 1 : 0;
+}
+
+}  // namespace hwb::bench
+
+namespace hwb::bench {
+
+// A hub: `bridges` hwbridge processes, each with `channels` sensors fed from its own pty at
+// `rate` readings/s per channel and an uplink to one mosquitto; one hub hwbridge imports all of
+// them with the mqtt driver; one WebSocket client of the hub counts every reading end to end.
+int run_hub(const Options& o) {
+    const int bridges = o.clients;
+    const int channels = o.channels;
+    const std::string name = "hub-b" + std::to_string(bridges) + "-c" + std::to_string(channels) + "-r" +
+                             std::to_string(o.rate) + "-qos" + std::to_string(o.qos);
+    std::string dir = o.out + "/" + name + ".broker";
+    std::filesystem::create_directories(dir);
+    BenchBroker broker(dir);
+    const std::string limits =
+        "  limits: {max_connections: 4096, connection_rate: 0, relay_rate: 0, text_rate: 0, sensor_rate: 0, switch_rate: 0}\n";
+    std::vector<std::unique_ptr<PtyPair>> ptys;
+    std::vector<std::unique_ptr<DaemonProcess>> remotes;
+    std::string hub_map = "bridge:\n  name: Hub\n" + limits + "devices:\n";
+    std::string hub_sensors = "sensors:\n";
+    for (int b = 0; b < bridges; ++b) {
+        ptys.push_back(std::make_unique<PtyPair>());
+        std::string map = "bridge:\n  name: Remote " + std::to_string(b) + "\n" + limits +
+                          "devices:\n  - id: gen\n    driver: serial\n    port: " + ptys.back()->path() +
+                          "\n    baud: 115200\nsensors:\n";
+        for (int c = 0; c < channels; ++c)
+            map += "  - id: s" + std::to_string(c) + "\n    device: gen\n    precision: 0\n    csv_column: " +
+                   std::to_string(c + 1) + "\n";
+        map += "mqtt:\n  port: " + std::to_string(broker.port()) + "\n  prefix: r" + std::to_string(b) +
+               "\n  discovery: false\n  readings_qos: " + std::to_string(o.qos) + "\n";
+        remotes.push_back(std::make_unique<DaemonProcess>(o.binary, map, o.out + "/" + name + ".remote" + std::to_string(b) + ".log",
+                                                          o.generator_cpu));
+        hub_map += "  - id: r" + std::to_string(b) + "\n    driver: mqtt\n    port: " + std::to_string(broker.port()) +
+                   "\n    qos: " + std::to_string(o.qos) + "\n    client_id: hub-r" + std::to_string(b) + "\n";
+        for (int c = 0; c < channels; ++c)
+            hub_sensors += "  - id: r" + std::to_string(b) + "_s" + std::to_string(c) + "\n    device: r" +
+                           std::to_string(b) + "\n    precision: 0\n    topic: r" + std::to_string(b) + "/sensor/s" +
+                           std::to_string(c) + "\n";
+    }
+    DaemonProcess hub(o.binary, hub_map + hub_sensors, o.out + "/" + name + ".hub.log", o.daemon_cpu);
+
+    const std::int64_t epoch = now_us();
+    const std::size_t total_channels = static_cast<std::size_t>(bridges * channels);
+    Histogram latency;
+    std::vector<std::uint64_t> last_seq(total_channels, 0);
+    std::uint64_t counting_from = 0;  // readings of lines before it are warm-up
+    std::uint64_t delivered = 0, duplicates = 0, reordered = 0;
+    std::size_t warmed = 0;
+    bool hello = false;
+    WsPool pool(hub.port(), "sensor", [&](std::size_t, std::string_view m) {
+        if (m.rfind("{\"type\":\"hello\"", 0) == 0) {
+            hello = true;
+            return;
+        }
+        if (m.rfind("{\"type\":\"reading\"", 0) != 0) return;
+        auto at = m.find("\"channel\":\"r");
+        auto v_at = m.find("\"value\":");
+        if (at == std::string_view::npos || v_at == std::string_view::npos) return;
+        char* end = nullptr;
+        long b = std::strtol(m.data() + at + 12, &end, 10);
+        long c = (end != nullptr && *end == '_') ? std::strtol(end + 2, nullptr, 10) : -1;
+        if (b < 0 || b >= bridges || c < 0 || c >= channels) return;
+        std::size_t index = static_cast<std::size_t>(b * channels + c);
+        auto v = static_cast<std::uint64_t>(std::llround(std::strtod(m.data() + v_at + 8, nullptr)));
+        std::uint64_t seq = v / mqtt_seq_factor;
+        if (last_seq[index] == 0) ++warmed;
+        if (seq == last_seq[index]) {
+            ++duplicates;
+            return;
+        }
+        if (seq < last_seq[index]) {
+            ++reordered;
+            return;
+        }
+        last_seq[index] = seq;
+        if (counting_from == 0 || seq < counting_from) return;
+        ++delivered;
+        latency.record(now_us() - epoch - static_cast<std::int64_t>(v % mqtt_seq_factor));
+    });
+    pool.connect();
+    json result = {{"name", name}, {"scenario", "hub"}, {"bridges", bridges}, {"channels", channels},
+                   {"rate", o.rate}, {"qos", o.qos}};
+    std::uint64_t seq = 0;
+    std::vector<std::string> pending(static_cast<std::size_t>(bridges));
+    auto write_lines = [&](std::int64_t now) {
+        ++seq;
+        std::string cell = std::to_string(seq * mqtt_seq_factor + static_cast<std::uint64_t>(now - epoch));
+        std::string line;
+        for (int c = 0; c < channels; ++c) line += (c ? "," : "") + cell;
+        line += "\n";
+        for (int b = 0; b < bridges; ++b) {
+            auto& p = pending[static_cast<std::size_t>(b)];
+            p += line;
+            while (!p.empty()) {
+                ssize_t n = ::write(ptys[static_cast<std::size_t>(b)]->master(), p.data(), p.size());
+                if (n <= 0) break;
+                p.erase(0, static_cast<std::size_t>(n));
+            }
+        }
+    };
+    const std::int64_t period_us = 1000000 / std::max(o.rate, 1);
+    // Warm-up: lines until every channel has reached the hub's client once (at most 30 s).
+    std::int64_t next = now_us();
+    const std::int64_t warm_deadline = now_us() + 30000000;
+    while (!(hello && warmed == total_channels)) {
+        if (now_us() > warm_deadline) {
+            result["error"] = "only " + std::to_string(warmed) + " of " + std::to_string(total_channels) +
+                              " channels reached the hub's client in 30 s";
+            write_report(o.out, result, latency, nullptr);
+            return 1;
+        }
+        if (now_us() >= next) {
+            write_lines(now_us());
+            next += period_us;
+        }
+        pool.poll(1);
+    }
+    counting_from = seq + 1;
+    ProcSample start = hub.sample();
+    std::uint64_t broker_start = mqtt_cpu_ticks(broker.pid());
+    std::uint64_t rss_max = start.rss_kb;
+    const std::int64_t end_us = now_us() + static_cast<std::int64_t>(o.duration_s * 1e6);
+    next = now_us();
+    while (now_us() < end_us) {
+        if (now_us() >= next) {
+            write_lines(now_us());
+            next += period_us;
+            if (seq % 10 == 0) rss_max = std::max(rss_max, hub.sample().rss_kb);
+        }
+        pool.poll(1);
+    }
+    ProcSample end = hub.sample();
+    std::uint64_t broker_end = mqtt_cpu_ticks(broker.pid());
+    const std::uint64_t lines = seq - counting_from + 1;
+    const std::uint64_t expected = lines * total_channels;
+    std::uint64_t last = delivered;
+    std::int64_t quiet_since = now_us();
+    while (delivered < expected) {
+        pool.poll(10);
+        if (delivered != last) {
+            last = delivered;
+            quiet_since = now_us();
+        } else if (now_us() - quiet_since > 3000000) {
+            break;
+        }
+    }
+    double seconds = static_cast<double>(end.at_us - start.at_us) / 1e6;
+    long hz = ::sysconf(_SC_CLK_TCK);
+    result["duration_s"] = o.duration_s;
+    result["readings_per_s"] = std::round(static_cast<double>(expected) / std::max(seconds, 1e-9));
+    result["expected"] = expected;
+    result["delivered"] = delivered;
+    result["lost"] = expected > delivered ? expected - delivered : 0;
+    result["duplicates"] = duplicates;
+    result["out_of_order"] = reordered;
+    result["latency_us"] = latency_json(latency);
+    result["cpu_percent"] = std::round(DaemonProcess::cpu_percent(start, end) * 10) / 10;
+    result["rss_kb"] = end.rss_kb;
+    result["rss_max_kb"] = std::max(rss_max, end.rss_kb);
+    result["broker_cpu_percent"] =
+        seconds > 0 ? std::round(1000.0 * static_cast<double>(broker_end - broker_start) / static_cast<double>(hz) / seconds) / 10
+                    : 0.0;
+    result["daemon_alive"] = hub.alive();
+    write_report(o.out, result, latency, nullptr);
+    std::printf("%s: %llu/%llu delivered (%.0f readings/s), p50 %llu us, p99 %llu us, hub cpu %.1f %%, rss %llu kB, broker cpu %.1f %%\n",
+                name.c_str(), static_cast<unsigned long long>(delivered), static_cast<unsigned long long>(expected),
+                result["readings_per_s"].get<double>(), static_cast<unsigned long long>(latency.percentile(0.5)),
+                static_cast<unsigned long long>(latency.percentile(0.99)), result["cpu_percent"].get<double>(),
+                static_cast<unsigned long long>(end.rss_kb), result["broker_cpu_percent"].get<double>());
+    return delivered == 0 || !hub.alive() ? 1 : 0;
 }
 
 }  // namespace hwb::bench

@@ -20,6 +20,7 @@ struct Options {
     int daemon_cpu = 1;       // -1: not pinned
     int generator_cpu = 0;
     int qos = 0;              // mqtt: QoS of the readings
+    int channels = 20;        // hub: sensors per remote bridge (--clients: how many bridges)
 };
 
 int run_fanout(const Options& o);         // serial (pty) -> N WebSocket clients
@@ -30,6 +31,7 @@ int run_idle(const Options& o);           // resident memory with no clients
 int run_floor_pty(const Options& o);      // the pty pair alone
 int run_floor_tcp(const Options& o);      // raw loopback TCP round trip
 int run_floor_fanout(const Options& o);   // pty -> N loopback TCP sockets, no bridge
-int run_mqtt(const Options& o);           // serial (pty) -> hwbridge -> mosquitto -> one subscriber
+int run_mqtt(const Options& o);
+int run_hub(const Options& o);            // N bridges (pty -> hwbridge -> mosquitto) -> a hub -> one client           // serial (pty) -> hwbridge -> mosquitto -> one subscriber
 
 }  // namespace hwb::bench
