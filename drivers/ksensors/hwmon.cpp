@@ -7,26 +7,13 @@ namespace {
 
 constexpr const char* hwmon_class = "class/hwmon";
 
-std::string attribute(const SysfsFiles& files, const std::string& path) {
-    auto r = files.read(path);
-    if (!r.ok()) return "";
-    std::string s = r.value();
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-    return s;
-}
-
-bool path_has_folder(const std::string& path, const std::string& folder) {
-    std::string p = "/" + path + "/";
-    return p.find("/" + folder + "/") != std::string::npos;
-}
-
 class HwmonSource final : public Source {
 public:
     HwmonSource(std::shared_ptr<SysfsFiles> files, HwmonSelector selector, std::vector<std::string> channels)
         : files_(std::move(files)), selector_(std::move(selector)), channels_(std::move(channels)) {}
 
     std::vector<Result<double>> read_all() override {
-        if (!dir_.empty() && attribute(*files_, dir_ + "/name") != selector_.name) dir_.clear();
+        if (!dir_.empty() && read_attribute(*files_, dir_ + "/name") != selector_.name) dir_.clear();
         if (dir_.empty()) {
             auto found = find_hwmon_chip(*files_, selector_);
             if (!found.ok()) return std::vector<Result<double>>(channels_.size(), found.error());
@@ -53,7 +40,7 @@ std::vector<HwmonChip> list_hwmon_chips(const SysfsFiles& files) {
         HwmonChip c;
         c.node = node;
         c.dir = std::string(hwmon_class) + "/" + node;
-        c.name = attribute(files, c.dir + "/name");
+        c.name = read_attribute(files, c.dir + "/name");
         if (files.exists(c.dir + "/device")) {
             std::string dev = files.resolve(c.dir + "/device");
             c.bus = dev.substr(dev.rfind('/') + 1);
@@ -74,13 +61,13 @@ Result<HwmonChip> find_hwmon_chip(const SysfsFiles& files, const HwmonSelector& 
             continue;
         matches.push_back(std::move(c));
     }
-    std::string wanted = "hwmon chip named '" + selector.name + "'" + (selector.bus.empty() ? "" : " on bus '" + selector.bus + "'");
+    std::string which_ones = "named '" + selector.name + "'" + (selector.bus.empty() ? "" : " on bus '" + selector.bus + "'");
     if (matches.empty())
-        return Error{"missing", "no " + wanted + " (" + (names.empty() ? "no hwmon chips" : "there are " + names) + ")"};
+        return Error{"missing", "no hwmon chip " + which_ones + " (" + (names.empty() ? "no hwmon chips" : "there are " + names) + ")"};
     if (matches.size() > 1) {
         std::string which;
         for (const auto& m : matches) which += (which.empty() ? "" : ", ") + m.node + (m.bus.empty() ? "" : " at " + m.bus);
-        return Error{"ambiguous", "several " + wanted + "s: " + which + "; add 'bus:' to choose"};
+        return Error{"ambiguous", "several hwmon chips " + which_ones + ": " + which + "; add 'bus:' to choose"};
     }
     return std::move(matches.front());
 }

@@ -17,11 +17,6 @@ std::string trimmed(const std::string& s) {
     return s.substr(b, e - b);
 }
 
-std::string attribute(const SysfsFiles& files, const std::string& path) {
-    auto r = files.read(path);
-    return r.ok() ? trimmed(r.value()) : std::string();
-}
-
 bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -35,17 +30,6 @@ std::string bus_of(const std::string& resolved) {
     std::size_t from = before == std::string::npos ? 0 : before + 1;
     std::string parent = resolved.substr(from, last - from);
     return parent == "devices" ? "" : parent;
-}
-
-bool path_has_folder(const std::string& path, const std::string& folder) {
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        auto end = path.find('/', start);
-        if (end == std::string::npos) end = path.size();
-        if (path.compare(start, end - start, folder) == 0 && end - start == folder.size()) return true;
-        start = end + 1;
-    }
-    return false;
 }
 
 // The form of a channel's name its type shares attributes under (ABI "shared_by_type"):
@@ -81,7 +65,7 @@ public:
 
     std::vector<Result<double>> read_all() override {
         // The index may change when a device goes and comes back: check the one found last time.
-        if (!dir_.empty() && attribute(*files_, dir_ + "/name") != selector_.name) dir_.clear();
+        if (!dir_.empty() && read_attribute(*files_, dir_ + "/name") != selector_.name) dir_.clear();
         if (dir_.empty()) {
             auto found = find_iio_device(*files_, selector_);
             if (!found.ok()) return std::vector<Result<double>>(channels_.size(), found.error());
@@ -108,8 +92,8 @@ std::vector<IioDevice> list_iio_devices(const SysfsFiles& files) {
         IioDevice d;
         d.node = node;
         d.dir = std::string(iio_devices) + "/" + node;
-        d.name = attribute(files, d.dir + "/name");
-        d.label = attribute(files, d.dir + "/label");
+        d.name = read_attribute(files, d.dir + "/name");
+        d.label = read_attribute(files, d.dir + "/label");
         d.bus = bus_of(files.resolve(d.dir));
         out.push_back(std::move(d));
     }
@@ -126,15 +110,15 @@ Result<IioDevice> find_iio_device(const SysfsFiles& files, const IioSelector& se
         if (!selector.bus.empty() && !path_has_folder(files.resolve(d.dir), selector.bus)) continue;
         matches.push_back(std::move(d));
     }
-    std::string wanted = "IIO device named '" + selector.name + "'" +
-                         (selector.label.empty() ? "" : " with label '" + selector.label + "'") +
-                         (selector.bus.empty() ? "" : " on bus '" + selector.bus + "'");
+    std::string which_ones = "named '" + selector.name + "'" +
+                             (selector.label.empty() ? "" : " with label '" + selector.label + "'") +
+                             (selector.bus.empty() ? "" : " on bus '" + selector.bus + "'");
     if (matches.empty())
-        return Error{"missing", "no " + wanted + " (" + (names.empty() ? "no IIO devices" : "there are " + names) + ")"};
+        return Error{"missing", "no IIO device " + which_ones + " (" + (names.empty() ? "no IIO devices" : "there are " + names) + ")"};
     if (matches.size() > 1) {
         std::string which;
         for (const auto& m : matches) which += (which.empty() ? "" : ", ") + m.node + " at " + m.bus;
-        return Error{"ambiguous", "several " + wanted + "s: " + which + "; add 'bus:' or 'kernel_label:' to choose"};
+        return Error{"ambiguous", "several IIO devices " + which_ones + ": " + which + "; add 'bus:' or 'kernel_label:' to choose"};
     }
     return std::move(matches.front());
 }

@@ -38,8 +38,7 @@ public:
         for (const auto& c : settings_.channels) channels_.push_back({context.channels.sensor(c.id), 0});
         // A stuck read (a hung bus) is reported after it should long have returned.
         auto per_round = std::chrono::milliseconds(5000) +
-                         (kind == Kind::w1 ? std::chrono::milliseconds(1000) * settings_.channels.size()
-                                           : std::chrono::milliseconds(0));
+                         std::chrono::milliseconds(kind == Kind::w1 ? 1000 * static_cast<long>(settings_.channels.size()) : 0);
         stuck_after_ = std::max<std::chrono::milliseconds>(3 * settings_.interval, per_round);
     }
 

@@ -52,7 +52,10 @@ std::string unit_hint(const ksensors::Quantity* q) {
 }  // namespace
 
 void register_kernel_sensor_drivers(DriverRegistry& registry, const std::string& sysfs_root) {
-    auto files = ksensors::make_sysfs(sysfs_root);
+    register_kernel_sensor_drivers(registry, ksensors::make_sysfs(sysfs_root));
+}
+
+void register_kernel_sensor_drivers(DriverRegistry& registry, std::shared_ptr<ksensors::SysfsFiles> files) {
     add(registry, Kind::iio, "Industrial I/O sensors the kernel drives (BME280, ADS1115...) by device name", files);
     add(registry, Kind::hwmon, "hardware monitoring chips the kernel drives (cpu_thermal, lm75...) by chip name", files);
     add(registry, Kind::w1, "1-Wire thermometers (DS18B20) through the kernel's w1_therm, CRC checked", files);

@@ -7,12 +7,17 @@
 #include <string>
 
 #include "core/driver.h"
+#include "ksensors/sysfs_files.h"
 
 namespace hwb {
 
 // Registers iio, hwmon and w1, reading sysfs below `sysfs_root` (/sys; tests give a folder laid out
 // like it).
 void register_kernel_sensor_drivers(DriverRegistry& registry, const std::string& sysfs_root = "/sys");
+
+// The same over any files behind the SysfsFiles interface (tests inject the errors a plain file
+// cannot give, such as EIO).
+void register_kernel_sensor_drivers(DriverRegistry& registry, std::shared_ptr<ksensors::SysfsFiles> files);
 
 // `hwbridge --list-sensors`: the IIO devices with their channels, the hwmon chips with their
 // inputs and the 1-Wire thermometers below `sysfs_root`, each with a map entry to paste.

@@ -88,6 +88,18 @@ std::shared_ptr<SysfsFiles> make_sysfs(std::string root) { return std::make_shar
 
 namespace hwb::ksensors {
 
+std::string read_attribute(const SysfsFiles& files, const std::string& rel) {
+    auto r = files.read(rel);
+    if (!r.ok()) return "";
+    std::string s = r.value();
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    return s;
+}
+
+bool path_has_folder(const std::string& path, const std::string& folder) {
+    return ("/" + path + "/").find("/" + folder + "/") != std::string::npos;
+}
+
 std::optional<double> parse_number(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);

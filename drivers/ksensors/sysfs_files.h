@@ -42,6 +42,11 @@ namespace hwb::ksensors {
 // A sysfs number ("23125\n", "-0.001333", "101.325") as a double; none for anything else.
 std::optional<double> parse_number(std::string_view text);
 
+// A text attribute (name, label) without its trailing newline; empty when it cannot be read.
+std::string read_attribute(const SysfsFiles& files, const std::string& rel);
+// Whether `folder` is one whole component of `path` (a bus address on a device's path).
+bool path_has_folder(const std::string& path, const std::string& folder);
+
 // A sensor source as the worker thread sees it: reads every channel of one device in ABI units
 // (one value or error per channel, in map order). Lives on the worker thread only.
 class Source {
