@@ -42,8 +42,9 @@ ReadWorker::~ReadWorker() {
     shared_->jobs.clear();
     shared_->done.clear();
     shared_->wake.notify_all();
-    // Sysfs reads end within a second or two; one that does not is abandoned, not waited for.
-    shared_->exited_.wait_for(lock, std::chrono::seconds(2), [&] { return shared_->exited; });
+    // Not waited for long: a map reload or shutdown must not stall the loop behind a 1-Wire
+    // conversion or a hung bus. The thread keeps what it uses alive and ends after its read.
+    shared_->exited_.wait_for(lock, std::chrono::milliseconds(250), [&] { return shared_->exited; });
 }
 
 void ReadWorker::submit(Job job) {

@@ -16,8 +16,8 @@ public:
     using Job = std::function<std::function<void()>()>;
 
     explicit ReadWorker(EventLoop& loop);
-    // Drops queued jobs and waits briefly for the running one; a read that hangs in the kernel
-    // (a stuck bus) is left to finish on its own: its result is then discarded.
+    // Drops queued jobs and waits at most 250 ms for the running one; a read that takes longer
+    // (a 1-Wire conversion, a stuck bus) finishes on its own thread and its result is discarded.
     ~ReadWorker();
     ReadWorker(const ReadWorker&) = delete;
     ReadWorker& operator=(const ReadWorker&) = delete;
