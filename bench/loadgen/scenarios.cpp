@@ -455,10 +455,9 @@ int run_relay_slow_sensors(const Options& o) {
                 if (fd < 0) break;
                 if (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(750));  // the conversion
                 if (::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())) ++conversions;
-                // Until the daemon has closed its end: else the next open would meet this read's reader.
-                pollfd p{fd, 0, 0};
-                for (int i = 0; i < 50 && !stop && (p.revents & POLLERR) == 0; ++i) ::poll(&p, 1, 20);
-                ::close(fd);
+                ::close(fd);  // the daemon's read sees the end of the file, as after a sysfs attribute
+                // Let that reader close before the next open, which must wait for the next read.
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
             }
         });
     // Stops the feeders however the run ends: those waiting for a reader get one that goes at once.
