@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Builds (once) the small x86_64 kernel the GPIO VM tests boot: Debian's linux-source-6.1, tinyconfig plus
-# kernel-options.txt (gpio-sim, the GPIO character device v1+v2 ABI, configfs, a serial console; the IIO
-# core with iio_dummy devices made through configfs, for the iio driver's tests in tests/ksensors), and the
+# kernel-options.txt (gpio-sim, the GPIO character device v1+v2 ABI, configfs, a serial console), and the
 # busybox base of the initramfs. Both are cached, keyed by a hash of the options, the kernel source package
 # version and this script, so CI rebuilds only when one of them changes.
 #
