@@ -26,6 +26,7 @@
 #include "gpio/gpio_driver.h"
 #include "ksensors/ksensor_driver.h"
 #include "mqtt/mqtt_front.h"
+#include "mqttdev/mqtt_driver.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -48,6 +49,7 @@ hwb::DriverRegistry make_driver_registry(const std::string& sysfs_root = "/sys")
     hwb::register_serial_driver(drivers);
     hwb::register_gpio_driver(drivers);
     hwb::register_kernel_sensor_drivers(drivers, sysfs_root);
+    hwb::register_mqtt_driver(drivers);
     return drivers;
 }
 
