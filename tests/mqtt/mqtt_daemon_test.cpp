@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -292,7 +294,32 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
     EXPECT_EQ(console["state_topic"], "t/bench/text/console/line");
     EXPECT_EQ(console["mode"], "text");
     EXPECT_EQ(console["max"], 255);
+    // Every key is one Home Assistant documents for that component (MQTT sensor, binary sensor,
+    // switch and text integrations; the device block's keys), so none is silently ignored.
+    const std::set<std::string> common = {"name", "unique_id", "object_id", "availability", "availability_mode",
+                                          "device", "state_topic", "qos", "value_template"};
+    const std::map<std::string, std::set<std::string>> documented = {
+        {"sensor", {"unit_of_measurement", "device_class", "state_class"}},
+        {"binary_sensor", {"payload_on", "payload_off", "device_class"}},
+        {"switch", {"command_topic", "payload_on", "payload_off", "state_on", "state_off", "retain"}},
+        {"text", {"command_topic", "max", "min", "mode", "pattern", "retain"}},
+    };
+    const std::set<std::string> device_keys = {"identifiers", "name", "model", "manufacturer", "sw_version", "connections",
+                                               "configuration_url", "hw_version", "suggested_area", "via_device"};
     for (const auto& [topic, config] : configs) {
+        std::string component = topic.substr(std::string("homeassistant/").size());
+        component = component.substr(0, component.find('/'));
+        ASSERT_TRUE(documented.count(component)) << topic;
+        for (const auto& [key, value] : config.items())
+            EXPECT_TRUE(common.count(key) || documented.at(component).count(key)) << topic << ": undocumented key " << key;
+        for (const auto& [key, value] : config["device"].items())
+            EXPECT_TRUE(device_keys.count(key)) << topic << ": undocumented device key " << key;
+        for (const auto& entry : config["availability"]) {
+            for (const auto& [key, value] : entry.items())
+                EXPECT_TRUE(key == "topic" || key == "payload_available" || key == "payload_not_available" ||
+                            key == "value_template")
+                    << topic << ": undocumented availability key " << key;
+        }
         for (const char* key : {"name", "unique_id", "state_topic", "availability", "device"})
             EXPECT_TRUE(config.contains(key)) << topic << " lacks " << key;
         EXPECT_EQ(config["availability"][0]["topic"], "t/bench/status") << topic;

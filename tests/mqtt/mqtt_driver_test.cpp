@@ -264,5 +264,39 @@ TEST(MqttDriver, AHubSwitchesARemoteBridgesRelayThroughItsPoliciesAndFollowsItsL
     EXPECT_EQ(remote->log().find("audit: relay set"), std::string::npos) << remote->log();
 }
 
+TEST(MqttDriver, MistakesInTheMapAreReportedWhereTheyAreWritten) {
+    TempFile map(".yaml", R"(devices:
+  - id: dev
+    driver: mqtt
+    cert: /etc/c.pem
+sensors:
+  - id: temp
+    device: dev
+    topic: dev/+/temp
+    value_path: a..b
+relays:
+  - id: lamp
+    device: dev
+    command_topic: dev/lamp/set
+    state_topic: dev/lamp/state
+texts:
+  - id: console
+    device: dev
+)");
+    auto result = run_hwbridge({"--check", map.path()});
+    EXPECT_NE(result.exit_code, 0);
+    const std::string& out = result.err + result.out;
+    EXPECT_NE(out.find(":4:11: error: 'cert' and 'key' go together"), std::string::npos) << out;
+    EXPECT_NE(out.find(":8:12: error: 'topic' must not contain the wildcards"), std::string::npos) << out;
+    EXPECT_NE(out.find(":9:17: error: 'value_path' "), std::string::npos) << out;
+    EXPECT_NE(out.find("needs 'topic', 'command_topic' or both"), std::string::npos) << out;
+
+    TempFile missing(".yaml", "devices: [{id: dev, driver: mqtt}]\nrelays: [{id: lamp, device: dev, command_topic: x}]\n");
+    auto incomplete = run_hwbridge({"--check", missing.path()});
+    EXPECT_NE(incomplete.exit_code, 0);
+    EXPECT_NE((incomplete.err + incomplete.out).find("relay 'lamp' is missing required key 'state_topic'"), std::string::npos)
+        << incomplete.err;
+}
+
 }  // namespace
 }  // namespace hwb::test
