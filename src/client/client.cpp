@@ -27,6 +27,36 @@ int index_of(ChannelKind kind) { return static_cast<int>(kind); }
 
 }  // namespace
 
+// The client's EventLoop: LwsLoop, plus a wake-up after every timer. libwebsockets 4.1 runs the
+// timers that are due just before it enters poll(), and then sleeps until the next timer or fd
+// event even if a timer callback has just finished what run_until() waits for (an answer's
+// timeout, the end of a wait); lws_cancel_service() makes that poll() return at once.
+class ClientLoop final : public EventLoop {
+public:
+    ClientLoop(lws_context* context, lws_vhost* vhost) : context_(context), inner_(context, vhost) {}
+    void invalidate() {
+        context_ = nullptr;
+        inner_.invalidate();
+    }
+    Clock::time_point now() const override { return inner_.now(); }
+    std::unique_ptr<TimerSlot> make_timer(std::function<void()> on_fire) override {
+        return inner_.make_timer([loop = this, on_fire = std::move(on_fire)] {
+            // on_fire may destroy this very timer (an answer's timeout ends its request), and
+            // with it this lambda: nothing of it is touched afterwards.
+            ClientLoop* self = loop;
+            on_fire();
+            if (self->context_ != nullptr) lws_cancel_service(self->context_);
+        });
+    }
+    std::unique_ptr<FdWatch> watch_fd(int fd, std::function<void(FdEvent)> on_event) override {
+        return inner_.watch_fd(fd, std::move(on_event));
+    }
+
+private:
+    lws_context* context_;
+    LwsLoop inner_;
+};
+
 struct ClientContextDeleter {
     void operator()(lws_context* c) const { lws_context_destroy(c); }
 };
@@ -70,7 +100,7 @@ struct Client::Impl {
     Endpoint endpoint;
     Events events;
     std::unique_ptr<lws_context, ClientContextDeleter> context;
-    std::unique_ptr<LwsLoop> loop;
+    std::unique_ptr<ClientLoop> loop;
     lws_retry_bo_t keepalive{};
     std::array<Link, 3> links;
     std::map<std::int64_t, Pending> pending;
@@ -151,7 +181,7 @@ Client::Impl::Impl(Options o) : options(std::move(o)) {
     context.reset(lws_create_context(&info));
     if (!context) throw std::runtime_error("cannot create the libwebsockets client context");
     lws_vhost* vhost = lws_get_vhost_by_name(context.get(), "default");
-    loop = std::make_unique<LwsLoop>(context.get(), vhost);
+    loop = std::make_unique<ClientLoop>(context.get(), vhost);
 }
 
 Client::Impl::~Impl() {

@@ -3,6 +3,11 @@
 // reconnection with re-subscription after the daemon restarts.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "auth/token.h"
 #include "client/blocking.h"
 #include "client/client_map.h"
@@ -163,6 +168,28 @@ TEST_F(ClientTest, ABridgeThatCannotBeReachedFailsWithConnectFailed) {
     ASSERT_FALSE(hello.ok());
     EXPECT_EQ(hello.error().code, "connect_failed");
     EXPECT_EQ(lonely.set("pump", true).error().code, "connect_failed");
+}
+
+TEST(ClientTimeout, ARequestToABridgeThatNeverAnswersFailsWithNoAnswerInTime) {
+    // A socket that listens but never accepts: the handshake never completes.
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(fd, 1), 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    auto o = options_for(ntohs(addr.sin_port));
+    o.request_timeout = 300ms;
+    BlockingClient c{o};
+    const auto start = std::chrono::steady_clock::now();
+    auto r = c.set("pump", true);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "no_answer");
+    EXPECT_LT(took, 2s);
+    close(fd);
 }
 
 TEST(ClientReconnect, AfterTheDaemonRestartsTheClientReconnectsAndSubscribesAgain) {
