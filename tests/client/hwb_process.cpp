@@ -83,7 +83,11 @@ int wait_pid(pid_t pid, std::chrono::milliseconds timeout, int* status_out) {
 
 }  // namespace
 
-std::string hwb_path() { return (std::filesystem::path(binary_path()).parent_path() / "hwb").string(); }
+std::string hwb_path() {
+    // HWB_CLIENT_BINARY: a launcher (the arm64 build runs hwb under qemu-user, .ci/cross-arm64).
+    if (const char* path = std::getenv("HWB_CLIENT_BINARY"); path != nullptr && *path != '\0') return path;
+    return (std::filesystem::path(binary_path()).parent_path() / "hwb").string();
+}
 
 HwbResult run_hwb(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                   const std::string& stdin_text, std::chrono::milliseconds timeout) {

@@ -13,7 +13,7 @@ namespace hwb::test {
 
 using namespace std::chrono_literals;
 
-std::string hwb_path();  // next to the daemon in the build folder
+std::string hwb_path();  // HWB_CLIENT_BINARY, else next to the daemon in the build folder
 
 struct HwbResult {
     int exit_code = -1;  // 128+N when killed by signal N; -2 after the timeout
