@@ -62,7 +62,8 @@ int run_channels(const Globals& g) {
     }
     std::vector<std::vector<std::string>> rows = {{"ID", "KIND", "LABEL", "UNIT", "STATE"}};
     for (const auto& [kind, entry] : all.value())
-        rows.push_back({entry.id, to_string(kind), entry.label, entry.unit, state_text(kind, entry)});
+        rows.push_back({printable(entry.id), to_string(kind), printable(entry.label), printable(entry.unit),
+                        printable(state_text(kind, entry))});
     print_table(rows);
     return exit_status::ok;
 }

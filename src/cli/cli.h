@@ -2,9 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/blocking.h"
@@ -64,6 +66,9 @@ int usage_error(const std::string& message);
 // 30s, 500ms, 2m, 1h, 1.5s; a bare number is seconds.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 
+// Text from the bridge (labels, units, reasons, error messages) made safe for a terminal: control
+// characters (an escape sequence could rewrite the screen or the title) become '?'.
+std::string printable(std::string_view text);
 // Display width of UTF-8 text (code points; the labels are not East Asian wide).
 std::size_t display_width(const std::string& text);
 // A sensor value for people: `precision` decimals, or on/off for boolean sensors; "-" for none.

@@ -74,10 +74,18 @@ const char* exit_status_help() {
            "  With -- COMMAND: the command's own status once it ran (128+N if killed by signal N).\n";
 }
 
+std::string printable(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return out;
+}
+
 int fail(const Error& error) {
     const int status = exit_status_for(error.code);
     const bool refusal = status != exit_status::connection && status != exit_status::usage;
-    std::cerr << "hwb: " << (refusal ? "refused: " : "") << error.code << ": " << error.message << '\n';
+    std::cerr << "hwb: " << (refusal ? "refused: " : "") << printable(error.code) << ": " << printable(error.message)
+              << '\n';
     return status;
 }
 

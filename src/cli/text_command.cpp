@@ -100,7 +100,7 @@ int run_console(const Globals& g, const ConsoleOptions& opt) {
                     failed = r.error();
                     c.stop();
                 } else {
-                    std::cerr << (tty ? "\r\x1b[K" : "") << "hwb: refused: " << r.error().code << ": " << r.error().message
+                    std::cerr << (tty ? "\r\x1b[K" : "") << "hwb: refused: " << printable(r.error().code) << ": " << printable(r.error().message)
                               << (tty ? "\r\n" : "\n") << std::flush;
                     show_typed();
                 }
@@ -126,7 +126,7 @@ int run_console(const Globals& g, const ConsoleOptions& opt) {
         print_line(line.line);
     };
     e.disconnected = [&](ChannelKind, const Error& error, bool retrying) {
-        std::cerr << (tty ? "\r\x1b[K" : "") << "hwb: " << error.message << (retrying ? "; reconnecting" : "")
+        std::cerr << (tty ? "\r\x1b[K" : "") << "hwb: " << printable(error.message) << (retrying ? "; reconnecting" : "")
                   << (tty ? "\r\n" : "\n");
         if (!retrying) {
             failed = error;

@@ -4,8 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "cli/cli.h"
 #include "protocol/json_writer.h"
@@ -87,10 +90,10 @@ public:
         for (const auto& id : order_) {
             const Row& row = rows_.at(id);
             std::string value = row.online ? format_value(row.value, row.precision) : "offline";
-            lines.push_back({id, row.label, value, row.online ? row.unit : row.reason});
-            id_w = std::max(id_w, display_width(id));
-            label_w = std::max(label_w, display_width(row.label));
-            value_w = std::max(value_w, display_width(value));
+            lines.push_back({printable(id), printable(row.label), printable(value), printable(row.online ? row.unit : row.reason)});
+            id_w = std::max(id_w, display_width(lines.back()[0]));
+            label_w = std::max(label_w, display_width(lines.back()[1]));
+            value_w = std::max(value_w, display_width(lines.back()[2]));
         }
         std::string out;
         if (drawn_lines_ > 0) out += "\x1b[" + std::to_string(drawn_lines_) + "F";  // to the first line drawn
@@ -160,7 +163,7 @@ int run_watch(const Globals& g, const WatchOptions& w) {
     };
     e.disconnected = [&](ChannelKind, const Error& error, bool retrying) {
         if (retrying) {
-            std::cerr << "hwb: " << error.message << "; reconnecting\n";
+            std::cerr << "hwb: " << printable(error.message) << "; reconnecting\n";
         } else {
             failed = error;
             c.stop();
