@@ -1,10 +1,10 @@
 // hwb send CHANNEL LINE, hwb console CHANNEL.
 //
 // The console is line based, as text channels are: what is typed is kept until Enter and then
-// sent as one line. Keys follow picocom: the escape key C-a, then C-x (or C-q) to exit, C-c to
-// switch local echo (showing what is typed, off at start as in picocom), C-a to send... nothing:
-// C-a is not a character a text line can carry. Lines from the device are printed as they come;
-// lines other clients send to it are shown with "> ".
+// sent as one line. Keys follow picocom and minicom: the escape key C-a, then C-x or C-q (minicom:
+// x or q) to exit, C-c (minicom: e) to switch local echo (showing what is typed; off at start, as
+// in picocom). Lines from the device are printed as they come, as a terminal program prints a
+// device's bytes; lines other clients send to it are shown with "> ".
 #include <termios.h>
 #include <unistd.h>
 
@@ -150,12 +150,14 @@ int run_console(const Globals& g, const ConsoleOptions& opt) {
             const char ch = data[i];
             if (escaped) {
                 escaped = false;
-                if (ch == ctrl('x') || ch == ctrl('q')) {
+                // picocom: C-x / C-q; minicom: x / q.
+                if (ch == ctrl('x') || ch == ctrl('q') || ch == 'x' || ch == 'X' || ch == 'q' || ch == 'Q') {
                     input_done = true;
                     c.stop();
                     return;
                 }
-                if (ch == ctrl('c')) {
+                // picocom: C-c; minicom: e.
+                if (ch == ctrl('c') || ch == 'e' || ch == 'E') {
                     echo = !echo;
                     std::cerr << "\r\x1b[K*** local echo: " << (echo ? "yes" : "no") << " ***\r\n";
                     show_typed();

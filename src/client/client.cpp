@@ -718,8 +718,9 @@ void Client::send(const std::string& channel, const std::string& line, Reply rep
 }
 
 void Client::run() {
-    impl_->stopping = false;
+    // A stop() that came before (from a callback run by run_until, say) ends this run at once.
     while (!impl_->stopping) lws_service(impl_->context.get(), 0);
+    impl_->stopping = false;
 }
 
 void Client::stop() {

@@ -125,8 +125,8 @@ public:
     void close_text(const std::string& channel, Reply reply);
     void send(const std::string& channel, const std::string& line, Reply reply);
 
-    // The loop. run() returns after stop(); run_until() when `done` holds (true) or after
-    // `timeout` (false). Not from inside a callback.
+    // The loop. run() returns after stop() (at once if stop() was called since the last run());
+    // run_until() when `done` holds (true) or after `timeout` (false). Not from inside a callback.
     void run();
     void stop();
     bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);

@@ -256,6 +256,24 @@ TEST_F(HwbRefusals, UsageAndConnectionFailuresAreToldApart) {
     EXPECT_EQ(status({"watch"}), cli::exit_status::connection);
 }
 
+TEST(HwbOffline, AChannelWhoseDeviceIsMissingIsShownOfflineAndRefusedWithItsStatus) {
+    Daemon daemon{"devices:\n"
+                  "  - {id: board, driver: serial, port: /dev/hwb-test-no-such-port}\n"
+                  "sensors:\n"
+                  "  - {id: temp, device: board, pattern: '^T=(?<t>[-0-9.]+)$'}\n"
+                  "relays:\n"
+                  "  - {id: r1, device: board, on_command: 'R1 ON', off_command: 'R1 OFF'}\n"};
+    const std::map<std::string, std::string> env{{"HWB_URL", url(daemon)}};
+    auto listing = run_hwb({"channels"}, env);
+    EXPECT_EQ(listing.exit_code, 0) << listing.err;
+    EXPECT_TRUE(std::regex_search(listing.out, std::regex("\ntemp +sensor +temp +offline \\(port /dev/hwb-test-no-such-port missing.*\\)\n"))) << listing.out;
+    auto get = run_hwb({"get", "temp"}, env);
+    EXPECT_EQ(get.exit_code, cli::exit_status::offline) << get.err;
+    auto set = run_hwb({"relay", "set", "r1", "on"}, env);
+    EXPECT_EQ(set.exit_code, cli::exit_status::offline) << set.err;
+    EXPECT_NE(set.err.find("refused: offline: "), std::string::npos) << set.err;
+}
+
 TEST(HwbExitStatus, EveryErrorCodeOfTheProtocolHasADocumentedStatus) {
     std::ifstream in(source_dir() + "/docs/protocol.md");
     std::string line;
