@@ -1,6 +1,7 @@
 #include "client/client.h"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
@@ -61,6 +62,30 @@ struct ClientContextDeleter {
     void operator()(lws_context* c) const { lws_context_destroy(c); }
 };
 
+struct SslContextDeleter {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+
+namespace {
+
+// The TLS context of wss connections, made here rather than by libwebsockets: 4.1 does not free
+// the client context it makes for a vhost (with the system's CA store in it) when the context is
+// destroyed. lws still checks the certificate's chain and the host name on every connection.
+std::unique_ptr<SSL_CTX, SslContextDeleter> make_tls_context(const std::string& ca_file) {
+    std::unique_ptr<SSL_CTX, SslContextDeleter> ctx(SSL_CTX_new(TLS_client_method()));
+    if (!ctx) throw std::runtime_error("cannot create a TLS context");
+    SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+    const int loaded = ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get())
+                                       : SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr);
+    if (loaded != 1)
+        throw std::runtime_error(ca_file.empty() ? "cannot load the system's CA certificates"
+                                                 : "cannot load CA certificates from " + ca_file + " (PEM expected)");
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    return ctx;
+}
+
+}  // namespace
+
 // One WebSocket of one subprotocol and what travels on it.
 struct Link {
     enum class State { idle, connecting, open, ready, waiting, closing };
@@ -99,6 +124,7 @@ struct Client::Impl {
     Options options;
     Endpoint endpoint;
     Events events;
+    std::unique_ptr<SSL_CTX, SslContextDeleter> tls;  // outlives the lws context (declared first)
     std::unique_ptr<lws_context, ClientContextDeleter> context;
     std::unique_ptr<ClientLoop> loop;
     lws_retry_bo_t keepalive{};
@@ -172,8 +198,11 @@ Client::Impl::Impl(Options o) : options(std::move(o)) {
     info.protocols = client_protocols;
     info.user = this;
     info.timeout_secs = 10;  // TCP connect and handshake
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    if (!options.ca_file.empty()) info.client_ssl_ca_filepath = options.ca_file.c_str();
+    if (endpoint.tls) {
+        info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        tls = make_tls_context(options.ca_file);
+        info.provided_client_ssl_ctx = tls.get();
+    }
     // A bridge that stops answering (half-open TCP) is pinged after 20 s of silence and given up
     // 10 s later: the connection then counts as lost and is made again.
     keepalive.secs_since_valid_ping = 20;
