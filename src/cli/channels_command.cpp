@@ -74,45 +74,50 @@ int run_get(const Globals& g, const std::string& channel) {
     auto o = std::move(options).value();
     o.reconnect = false;
     client::BlockingClient c(std::move(o));
-    auto all = c.channels();
-    if (!all.ok()) return fail(all.error());
-    for (const auto& [kind, entry] : all.value()) {
-        if (entry.id != channel) continue;
-        if (!entry.online) return fail(Error{"offline", to_string(kind) + std::string(" '") + channel + "' is offline" +
-                                                             (entry.reason.empty() ? "" : ": " + entry.reason)});
-        if (kind == ChannelKind::sensor) {
-            Json value = entry.value;
-            Json out = entry.fields;
-            if (value.is_null()) {
-                // No reading yet (the bridge just started): wait for the first one.
-                auto s = c.subscribe(std::vector<std::string>{channel});
-                if (!s.ok()) return fail(s.error());
-                auto reading = c.next_event(c.client().options().request_timeout, [&](const client::Event& e) {
-                    auto* r = std::get_if<client::ReadingMessage>(&e);
-                    return r != nullptr && r->channel == channel;
-                });
-                if (!reading) return fail(Error{client::errors::no_answer, "sensor '" + channel + "' has no reading yet"});
-                const auto& r = std::get<client::ReadingMessage>(*reading);
-                value = r.value;
-                out["value"] = r.value;
-                out["time"] = r.time_ms;
-                out["seq"] = r.seq;
+    // One subprotocol after the other, stopping at the channel: a sensor costs one connection,
+    // which matters to the bridge's per-address connection rate when a script loops.
+    for (ChannelKind kind : {ChannelKind::sensor, ChannelKind::relay, ChannelKind::text}) {
+        auto hello = c.connect(kind);
+        if (!hello.ok()) return fail(hello.error());
+        for (const auto& entry : hello.value().channels) {
+            if (entry.id != channel) continue;
+            if (!entry.online) return fail(Error{"offline", to_string(kind) + std::string(" '") + channel + "' is offline" +
+                                                                 (entry.reason.empty() ? "" : ": " + entry.reason)});
+            if (kind == ChannelKind::sensor) {
+                Json value = entry.value;
+                Json out = entry.fields;
+                if (value.is_null()) {
+                    // No reading yet (the bridge just started): wait for the first one.
+                    auto s = c.subscribe(std::vector<std::string>{channel});
+                    if (!s.ok()) return fail(s.error());
+                    auto reading = c.next_event(c.client().options().request_timeout, [&](const client::Event& e) {
+                        auto* r = std::get_if<client::ReadingMessage>(&e);
+                        return r != nullptr && r->channel == channel;
+                    });
+                    if (!reading) return fail(Error{client::errors::no_answer, "sensor '" + channel + "' has no reading yet"});
+                    const auto& r = std::get<client::ReadingMessage>(*reading);
+                    value = r.value;
+                    out["value"] = r.value;
+                    out["time"] = r.time_ms;
+                    out["seq"] = r.seq;
+                }
+                std::cout << (g.json ? out.dump() : value.dump()) << '\n';
+            } else if (kind == ChannelKind::relay) {
+                std::cout << (g.json ? entry.fields.dump() : entry.value.is_string() ? entry.value.get<std::string>() : "unknown")
+                          << '\n';
+            } else {
+                // A text channel's current value: its most recent line.
+                auto opened = c.open_text(channel);
+                if (!opened.ok()) return fail(opened.error());
+                const Json& history = opened.value().contains("history") ? opened.value()["history"] : Json::array();
+                if (g.json) {
+                    std::cout << (history.empty() ? Json() : history.back()).dump() << '\n';
+                } else if (!history.empty()) {
+                    std::cout << history.back().value("line", "") << '\n';
+                }
             }
-            std::cout << (g.json ? out.dump() : value.dump()) << '\n';
-        } else if (kind == ChannelKind::relay) {
-            std::cout << (g.json ? entry.fields.dump() : entry.value.get<std::string>()) << '\n';
-        } else {
-            // A text channel's current value: its most recent line.
-            auto opened = c.open_text(channel);
-            if (!opened.ok()) return fail(opened.error());
-            const Json& history = opened.value().contains("history") ? opened.value()["history"] : Json::array();
-            if (g.json) {
-                std::cout << (history.empty() ? Json() : history.back()).dump() << '\n';
-            } else if (!history.empty()) {
-                std::cout << history.back().value("line", "") << '\n';
-            }
+            return exit_status::ok;
         }
-        return exit_status::ok;
     }
     return fail(Error{"unknown_channel", "no channel '" + channel + "' on the bridge (hwb channels lists them)"});
 }
