@@ -256,6 +256,15 @@ TEST_F(HwbRefusals, UsageAndConnectionFailuresAreToldApart) {
     EXPECT_EQ(status({"watch"}), cli::exit_status::connection);
 }
 
+TEST(HwbRateLimit, ARelaySwitchedTooOftenIsRefusedWithItsStatus) {
+    Daemon daemon{client_test_map("  limits: {switch_rate: 0.1, switch_burst: 1}\n")};
+    const std::map<std::string, std::string> env{{"HWB_URL", url(daemon)}};
+    EXPECT_EQ(run_hwb({"relay", "set", "pump", "on"}, env).exit_code, 0);
+    auto again = run_hwb({"relay", "set", "pump", "off"}, env);
+    EXPECT_EQ(again.exit_code, cli::exit_status::rate_limited) << again.err;
+    EXPECT_NE(again.err.find("refused: rate_limited: "), std::string::npos) << again.err;
+}
+
 TEST(HwbOffline, AChannelWhoseDeviceIsMissingIsShownOfflineAndRefusedWithItsStatus) {
     Daemon daemon{"devices:\n"
                   "  - {id: board, driver: serial, port: /dev/hwb-test-no-such-port}\n"
