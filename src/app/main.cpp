@@ -25,6 +25,7 @@
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
 #include "mqtt/mqtt_front.h"
+#include "mqttdev/mqtt_driver.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -45,6 +46,7 @@ hwb::DriverRegistry make_driver_registry() {
     hwb::register_sim_driver(drivers);
     hwb::register_serial_driver(drivers);
     hwb::register_gpio_driver(drivers);
+    hwb::register_mqtt_driver(drivers);
     return drivers;
 }
 
