@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""An independent Modbus peer for hwbridge's tests: Debian's pymodbus (3.0) serving registers over
+loopback TCP or over a serial port (one end of a pseudo-terminal pair) as RTU.
+
+  peer.py --tcp PORT|0 --spec JSON [--log FILE]
+  peer.py --rtu /dev/pts/N --spec JSON [--log FILE]
+
+The spec: {"size": 1024, "units": {"1": {"hr": {"0": 17, ...}, "ir": {...}, "co": {...}, "di": {...}}},
+           "stuck_coils": [[unit, address], ...], "stuck_registers": [[unit, address], ...]}
+Addresses are protocol addresses (zero-based). Reading outside 0..size-1 gives the exception
+"illegal data address"; units not in the spec get no answer at all (a unit that is not there).
+A stuck coil or register takes the write but keeps its value (a relay that did not switch).
+Every request the peer serves is written to --log as one line "unit fc address count", and
+"listening PORT" (TCP) or "listening" (RTU) is printed on stdout once it serves.
+"""
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
+from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
+from pymodbus.transaction import ModbusRtuFramer, ModbusSocketFramer
+
+
+class LoggedUnit(ModbusSlaveContext):
+    def __init__(self, unit, log, stuck, **kwargs):
+        super().__init__(**kwargs)
+        self.unit = unit
+        self.log = log
+        self.stuck = stuck
+
+    def validate(self, fc_as_hex, address, count=1):
+        if self.log:
+            self.log.write(f"{self.unit} {fc_as_hex} {address} {count}\n")
+            self.log.flush()
+        return super().validate(fc_as_hex, address, count)
+
+    def setValues(self, fc_as_hex, address, values):
+        table = "co" if fc_as_hex in (5, 15) else "hr"
+        if len(values) == 1 and (table, address) in self.stuck:
+            return
+        super().setValues(fc_as_hex, address, values)
+
+
+def block(size, values):
+    data = [0] * size
+    for address, value in values.items():
+        data[int(address, 0)] = value
+    return ModbusSequentialDataBlock(0, data)
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tcp", type=int)
+    parser.add_argument("--rtu")
+    parser.add_argument("--baud", type=int, default=9600)
+    parser.add_argument("--spec", required=True)
+    parser.add_argument("--log")
+    args = parser.parse_args()
+    spec = json.loads(args.spec)
+    size = spec.get("size", 1024)
+    log = open(args.log, "a", buffering=1) if args.log else None
+    slaves = {}
+    for unit, tables in spec.get("units", {}).items():
+        unit = int(unit)
+        stuck = {("co", a) for u, a in spec.get("stuck_coils", []) if u == unit}
+        stuck |= {("hr", a) for u, a in spec.get("stuck_registers", []) if u == unit}
+        slaves[unit] = LoggedUnit(unit, log, stuck, zero_mode=True,
+                                  di=block(size, tables.get("di", {})), co=block(size, tables.get("co", {})),
+                                  hr=block(size, tables.get("hr", {})), ir=block(size, tables.get("ir", {})))
+    context = ModbusServerContext(slaves=slaves, single=False)
+    if args.rtu:
+        server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=args.rtu, baudrate=args.baud,
+                                    ignore_missing_slaves=True)
+        await server.start()
+        print("listening", flush=True)
+        await asyncio.Event().wait()
+    else:
+        server = ModbusTcpServer(context, framer=ModbusSocketFramer, address=("127.0.0.1", args.tcp),
+                                 allow_reuse_address=True, ignore_missing_slaves=True)
+        task = asyncio.create_task(server.serve_forever())
+        await server.serving
+        print("listening", server.server.sockets[0].getsockname()[1], flush=True)
+        await task
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.CRITICAL, stream=sys.stderr)
+    asyncio.run(main())
