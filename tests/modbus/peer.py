@@ -6,7 +6,10 @@ loopback TCP or over a serial port (one end of a pseudo-terminal pair) as RTU.
   peer.py --rtu /dev/pts/N --spec JSON [--log FILE]
 
 The spec: {"size": 1024, "units": {"1": {"hr": {"0": 17, ...}, "ir": {...}, "co": {...}, "di": {...}}},
+           "values": [{"unit": 1, "table": "hr", "address": 10, "type": "float32", "order": "CDAB",
+                       "value": -12.5}, ...],
            "stuck_coils": [[unit, address], ...], "stuck_registers": [[unit, address], ...]}
+"values" are encoded here with Python's struct module (an encoder independent of hwbridge's).
 Addresses are protocol addresses (zero-based). Reading outside 0..size-1 gives the exception
 "illegal data address"; units not in the spec get no answer at all (a unit that is not there).
 A stuck coil or register takes the write but keeps its value (a relay that did not switch).
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import json
 import logging
+import struct
 import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
@@ -42,6 +46,21 @@ class LoggedUnit(ModbusSlaveContext):
         if len(values) == 1 and (table, address) in self.stuck:
             return
         super().setValues(fc_as_hex, address, values)
+
+
+FORMATS = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f",
+           "int64": ">q", "uint64": ">Q", "float64": ">d"}
+
+
+def encode(value, kind, order):
+    """Registers of `value`: big-endian bytes A B C D ..., then the device's order applied."""
+    raw = struct.pack(FORMATS[kind], int(value) if "int" in kind else float(value))
+    words = [raw[i:i + 2] for i in range(0, len(raw), 2)]
+    if order in ("BADC", "DCBA"):
+        words = [w[::-1] for w in words]
+    if order in ("CDAB", "DCBA"):
+        words = words[::-1]
+    return [int.from_bytes(w, "big") for w in words]
 
 
 def block(size, values):
@@ -70,6 +89,10 @@ async def main():
         slaves[unit] = LoggedUnit(unit, log, stuck, zero_mode=True,
                                   di=block(size, tables.get("di", {})), co=block(size, tables.get("co", {})),
                                   hr=block(size, tables.get("hr", {})), ir=block(size, tables.get("ir", {})))
+    for v in spec.get("values", []):
+        regs = encode(v["value"], v["type"], v.get("order", "ABCD"))
+        table = v.get("table", "hr")
+        slaves[int(v.get("unit", 1))].store[{"hr": "h", "ir": "i"}[table]].setValues(v["address"], regs)
     context = ModbusServerContext(slaves=slaves, single=False)
     if args.rtu:
         server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=args.rtu, baudrate=args.baud,
