@@ -24,28 +24,47 @@ import struct
 import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
-from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
-from pymodbus.transaction import ModbusRtuFramer, ModbusSocketFramer
+
+# Debian 12 ships pymodbus 3.0, Debian 13 3.8: their server classes live in different places.
+try:
+    from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
+    from pymodbus.transaction import ModbusRtuFramer, ModbusSocketFramer
+    PYMODBUS_30 = True
+except ImportError:
+    from pymodbus.framer import FramerType
+    from pymodbus.server import ModbusSerialServer, ModbusTcpServer
+    PYMODBUS_30 = False
 
 
 class LoggedUnit(ModbusSlaveContext):
+    """A unit whose blocks start at protocol address 0 (the versions differ in their own offset)."""
+
     def __init__(self, unit, log, stuck, **kwargs):
         super().__init__(**kwargs)
         self.unit = unit
         self.log = log
         self.stuck = stuck
 
-    def validate(self, fc_as_hex, address, count=1):
+    def note(self, fc_as_hex, address, count):
         if self.log:
             self.log.write(f"{self.unit} {fc_as_hex} {address} {count}\n")
             self.log.flush()
-        return super().validate(fc_as_hex, address, count)
+
+    # Every request is validated once, except bit reads in pymodbus 3.8 (which only get values).
+    def validate(self, fc_as_hex, address, count=1):
+        self.note(fc_as_hex, address, count)
+        return self.store[self.decode(fc_as_hex)].validate(address, count)
+
+    def getValues(self, fc_as_hex, address, count=1):
+        if not PYMODBUS_30 and fc_as_hex in (1, 2):
+            self.note(fc_as_hex, address, count)
+        return self.store[self.decode(fc_as_hex)].getValues(address, count)
 
     def setValues(self, fc_as_hex, address, values):
         table = "co" if fc_as_hex in (5, 15) else "hr"
         if len(values) == 1 and (table, address) in self.stuck:
             return
-        super().setValues(fc_as_hex, address, values)
+        self.store[self.decode(fc_as_hex)].setValues(address, values)
 
 
 FORMATS = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f",
@@ -86,15 +105,27 @@ async def main():
         unit = int(unit)
         stuck = {("co", a) for u, a in spec.get("stuck_coils", []) if u == unit}
         stuck |= {("hr", a) for u, a in spec.get("stuck_registers", []) if u == unit}
-        slaves[unit] = LoggedUnit(unit, log, stuck, zero_mode=True,
-                                  di=block(size, tables.get("di", {})), co=block(size, tables.get("co", {})),
+        slaves[unit] = LoggedUnit(unit, log, stuck, di=block(size, tables.get("di", {})), co=block(size, tables.get("co", {})),
                                   hr=block(size, tables.get("hr", {})), ir=block(size, tables.get("ir", {})))
     for v in spec.get("values", []):
         regs = encode(v["value"], v["type"], v.get("order", "ABCD"))
         table = v.get("table", "hr")
         slaves[int(v.get("unit", 1))].store[{"hr": "h", "ir": "i"}[table]].setValues(v["address"], regs)
     context = ModbusServerContext(slaves=slaves, single=False)
-    if args.rtu:
+    if not PYMODBUS_30:
+        if args.rtu:
+            server = ModbusSerialServer(context, framer=FramerType.RTU, port=args.rtu, baudrate=args.baud,
+                                        ignore_missing_slaves=True)
+        else:
+            server = ModbusTcpServer(context, framer=FramerType.SOCKET, address=("127.0.0.1", args.tcp),
+                                     ignore_missing_slaves=True)
+        await server.serve_forever(background=True)
+        if args.rtu:
+            print("listening", flush=True)
+        else:
+            print("listening", server.transport.sockets[0].getsockname()[1], flush=True)
+        await asyncio.Event().wait()
+    elif args.rtu:
         server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=args.rtu, baudrate=args.baud,
                                     ignore_missing_slaves=True)
         await server.start()
