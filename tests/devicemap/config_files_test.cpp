@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "devicemap/loader.h"
+#include "modbus/modbus_driver.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
 #include "support/daemon.h"
@@ -26,6 +27,7 @@ TEST(ShippedDeviceMaps, EveryConfigMapLoadsWithoutErrors) {
     DriverRegistry drivers;
     register_sim_driver(drivers);
     register_serial_driver(drivers);
+    register_modbus_driver(drivers);
 #ifdef HWB_TEST_HAVE_GPIO_DRIVER
     register_gpio_driver(drivers);  // libgpiod backend; loading a map opens no chip
 #endif
