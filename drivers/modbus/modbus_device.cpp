@@ -11,6 +11,8 @@ namespace hwb::modbus {
 
 namespace {
 
+constexpr Millis failure_log_interval{10000};
+
 std::string seconds_text(Millis d) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(d.count()) / 1000.0);
@@ -151,9 +153,18 @@ void ModbusDevice::note(Unit& unit, const BusResult& result) {
         }
         return;
     }
-    if (unit.failures == 1)
-        spdlog::warn("device {}: unit {}: {} ({} timeouts, {} CRC errors so far on this bus)", id_, unit.id, result.message,
-                     counters_.timeouts, counters_.crc_errors);
+    // Told once per streak, and at most every 10 s per bus: a noisy line must not flood the log.
+    auto now = loop_.now();
+    bool tell = unit.failures == 1 && (!last_failure_log_ || now - *last_failure_log_ >= failure_log_interval);
+    if (tell) last_failure_log_ = now;
+    std::string line = fmt::format("device {}: unit {}: {} ({}); so far on this bus: {} timeouts, {} CRC errors, {} bad answers",
+                                   id_, unit.id, to_string(result.failure), result.message, counters_.timeouts,
+                                   counters_.crc_errors, counters_.bad_frames);
+    if (tell) {
+        spdlog::warn("{}", line);
+    } else {
+        spdlog::debug("{}", line);
+    }
     if (unit.failures >= settings_.bus.offline_after) go_offline(unit, result);
 }
 

@@ -101,6 +101,7 @@ private:
         Done done;
     };
     std::map<std::uint64_t, Waiting> waiting_;
+    std::optional<Clock::time_point> last_failure_log_;
     std::uint64_t next_tag_ = 1;
     std::unique_ptr<Bus> bus_;  // last member: its thread stops first
 };

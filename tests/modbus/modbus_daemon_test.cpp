@@ -6,6 +6,9 @@
 #include <map>
 #include <thread>
 
+#include <signal.h>
+
+#include "launch.h"
 #include "modbus/peer.h"
 #include "support/daemon.h"
 #include "support/ws_client.h"
@@ -330,6 +333,73 @@ TEST(ModbusDaemon, MapErrorsAreLocatedWithDidYouMean) {
     EXPECT_NE(all.find(rules.path() + ":2:52: error: 'baud' applies to RTU"), std::string::npos) << all;
     EXPECT_NE(all.find(rules.path() + ":4:60: error: 'data_type' applies to registers"), std::string::npos) << all;
     EXPECT_NE(all.find(rules.path() + ":7:33: error: relay 'r' already uses unit 1 coil 1"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace hwb::test
+
+namespace hwb::test {
+namespace {
+
+TEST(ModbusDaemon, CorruptedAnswersAreCountedCrcErrorsAndNeverAValue) {
+    // Every 2nd answer has a flipped bit in its first data byte: without the CRC check the
+    // register would read 1234 ^ 0x0100 = 1490 (or similar) now and then.
+    ModbusPeer peer(Mode::rtu, json{{"units", {{"1", {{"hr", {{"0", 1234}}}}}}}}.dump(), 2);
+    Daemon daemon("devices:\n  - {id: line, driver: modbus, " + peer.bus_keys() +
+                  ", baud: 115200, timeout: 200ms, offline_after: 3}\n"
+                  "sensors:\n"
+                  "  - {id: reg, device: line, table: holding, address: 0, interval: 50ms}\n");
+    auto c = connect(daemon, "sensor");
+    int readings = 0;
+    auto deadline = std::chrono::steady_clock::now() + 2000ms;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto m = c->wait_for(reading_of("reg"), 500ms);
+        if (!m) continue;
+        ++readings;
+        EXPECT_EQ((*m)["value"], 1234) << "a corrupted answer became a reading";
+    }
+    EXPECT_GE(readings, 5);
+    auto log = daemon.log();
+    EXPECT_NE(log.find("CRC error (Invalid CRC)"), std::string::npos) << log;
+    // Never 3 failures in a row: the unit stays online.
+    EXPECT_EQ(log.find("offline"), std::string::npos) << log;
+}
+
+TEST(ModbusDaemon, RelayBoardExampleMapAgainstAPeerShapedLikeTheBoard) {
+    // Unit 1 with coils 0..7, over RTU at the board's 9600 8N1; the map as shipped, only the port changed.
+    ModbusPeer peer(Mode::rtu, json{{"units", {{"1", json::object()}}}}.dump());
+    std::string map = launch::read_file(source_dir() + "/config/modbus-relay-board.yaml");
+    auto at = map.find("port: /dev/serial/by-id/");
+    ASSERT_NE(at, std::string::npos);
+    map.replace(at, map.find('#', at) - at, "port: " + peer.bridge_path() + "   ");
+    Daemon daemon(map);
+    json hello;
+    auto c = connect(daemon, "relay", &hello);
+    ASSERT_TRUE(eventually([&] { return daemon.log().find("relay ch8 unknown -> off") != std::string::npos; }, 10000ms)) << daemon.log();
+    peer.clear_requests();
+    c->send_json({{"type", "set"}, {"id", 1}, {"channel", "ch5"}, {"state", "on"}});
+    auto ack = c->wait_type("ack", 5000ms);
+    ASSERT_TRUE(ack) << daemon.log();
+    EXPECT_EQ((*ack)["state"], "on");
+    auto reqs = peer.requests();
+    ASSERT_GE(reqs.size(), 2u);
+    EXPECT_EQ(reqs[0].function, 5);
+    EXPECT_EQ(reqs[0].address, 4);
+    EXPECT_EQ(reqs[1].function, 1);
+    // Interlock from the map: valve B is refused while valve A is on.
+    c->send_json({{"type", "set"}, {"id", 2}, {"channel", "ch2"}, {"state", "on"}});
+    ASSERT_TRUE(c->wait_for([](const json& m) { return m["type"] == "ack" && m["id"] == 2; }, 5000ms));
+    c->send_json({{"type", "set"}, {"id", 3}, {"channel", "ch3"}, {"state", "on"}});
+    auto refused = c->wait_for([](const json& m) { return m["type"] == "error" && m["id"] == 3; }, 5000ms);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ((*refused)["code"], "interlock");
+    // A pulse: on, then off again by the bridge, both confirmed by read-back.
+    c->send_json({{"type", "pulse"}, {"id", 4}, {"channel", "ch7"}, {"duration_ms", 200}});
+    ASSERT_TRUE(c->wait_for(state_of("ch7", "on"), 5000ms));
+    ASSERT_TRUE(c->wait_for(state_of("ch7", "off"), 5000ms));
+    // Shutdown: relays with a safe_state are switched off on the board.
+    EXPECT_EQ(daemon.stop(SIGTERM), 0);
+    EXPECT_NE(daemon.log().find("relay ch2 on -> off by shutdown"), std::string::npos) << daemon.log();
 }
 
 }  // namespace

@@ -27,24 +27,47 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
     return true;
 }
 
-ModbusPeer::ModbusPeer(Mode mode, std::string spec) : mode_(mode), spec_(std::move(spec)) {
+namespace {
+
+// A virtual null-modem cable: two linked pseudo-terminals.
+pid_t pty_pair(const std::string& a, const std::string& b, const std::string& log) {
+    pid_t pid = launch::spawn("/usr/bin/socat", {"pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b}, log, log);
+    struct stat st {};
+    if (!eventually([&] { return ::stat(a.c_str(), &st) == 0 && ::stat(b.c_str(), &st) == 0; }, 5000ms))
+        throw std::runtime_error("socat made no pty pair: " + launch::read_file(log));
+    return pid;
+}
+
+}  // namespace
+
+ModbusPeer::ModbusPeer(Mode mode, std::string spec, int corrupt_every) : mode_(mode), spec_(std::move(spec)) {
     char tmpl[] = "/tmp/hwb-modbus-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
     if (mode_ == Mode::rtu) {
         link_ = dir_ + "/bridge";
         peer_end_ = dir_ + "/peer";
-        socat_ = launch::spawn("/usr/bin/socat", {"pty,raw,echo=0,link=" + link_, "pty,raw,echo=0,link=" + peer_end_},
-                               dir_ + "/socat.log", dir_ + "/socat.log");
-        struct stat st {};
-        if (!eventually([&] { return ::stat(link_.c_str(), &st) == 0 && ::stat(peer_end_.c_str(), &st) == 0; }, 5000ms))
-            throw std::runtime_error("socat made no pty pair: " + launch::read_file(dir_ + "/socat.log"));
+        if (corrupt_every > 0) {
+            // bridge <-> proxy-a  [flip_proxy.py]  proxy-b <-> peer
+            socat_ = pty_pair(link_, dir_ + "/proxy-a", dir_ + "/socat.log");
+            socat2_ = pty_pair(dir_ + "/proxy-b", peer_end_, dir_ + "/socat2.log");
+            proxy_ = launch::spawn("/usr/bin/python3",
+                                   {source_dir() + "/tests/modbus/flip_proxy.py", dir_ + "/proxy-a", dir_ + "/proxy-b",
+                                    std::to_string(corrupt_every)},
+                                   dir_ + "/proxy.out", dir_ + "/proxy.err");
+            if (!eventually([&] { return launch::read_file(dir_ + "/proxy.out").find("proxying") != std::string::npos; }, 10000ms))
+                throw std::runtime_error("flip_proxy.py did not start: " + launch::read_file(dir_ + "/proxy.err"));
+        } else {
+            socat_ = pty_pair(link_, peer_end_, dir_ + "/socat.log");
+        }
     }
     start();
 }
 
 ModbusPeer::~ModbusPeer() {
     kill();
+    if (proxy_ > 0) launch::stop(proxy_, SIGKILL, 2000ms);
+    if (socat2_ > 0) launch::stop(socat2_, SIGTERM, 2000ms);
     if (socat_ > 0) launch::stop(socat_, SIGTERM, 2000ms);
     std::string cmd = "rm -rf '" + dir_ + "'";
     [[maybe_unused]] int rc = std::system(cmd.c_str());

@@ -23,8 +23,9 @@ struct PeerRequest {
 class ModbusPeer {
 public:
     enum class Mode { tcp, rtu };
-    // `spec`: the JSON of peer.py. TCP on a free loopback port; RTU on a new pty pair.
-    ModbusPeer(Mode mode, std::string spec);
+    // `spec`: the JSON of peer.py. TCP on a free loopback port; RTU on a new pty pair. With
+    // `corrupt_every` N > 0 (RTU), a proxy between the two (flip_proxy.py) corrupts every Nth answer.
+    ModbusPeer(Mode mode, std::string spec, int corrupt_every = 0);
     ~ModbusPeer();
     ModbusPeer(const ModbusPeer&) = delete;
     ModbusPeer& operator=(const ModbusPeer&) = delete;
@@ -53,6 +54,8 @@ private:
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
     pid_t socat_ = -1;
+    pid_t socat2_ = -1;
+    pid_t proxy_ = -1;
 };
 
 // Waits until `condition` holds (polled every 10 ms) or `timeout` passed; returns whether it held.
