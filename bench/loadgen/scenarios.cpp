@@ -394,9 +394,57 @@ int run_text_to_serial(const Options& o) {
     return delivery.received == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
 }
 
-int run_relay(const Options& o) {
-    const std::string name = "relay-rtt-r" + std::to_string(o.rate);
-    DaemonProcess daemon(o.binary, map_for(o, "sim-relay.yaml", ""), log_path(o, name), o.daemon_cpu);
+namespace {
+
+// A Modbus TCP "unit" that takes connections and requests and never answers: every request of the
+// bridge's bus times out. Counts the requests (12-byte frames: MBAP header + function, address, count).
+class SilentModbus {
+public:
+    SilentModbus() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 16) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            throw std::runtime_error(std::string("silent modbus listener: ") + std::strerror(errno));
+        port_ = ntohs(a.sin_port);
+    }
+    ~SilentModbus() {
+        for (int c : conns_) ::close(c);
+        ::close(fd_);
+    }
+    SilentModbus(const SilentModbus&) = delete;
+    SilentModbus& operator=(const SilentModbus&) = delete;
+    int port() const { return port_; }
+    std::uint64_t requests() const { return bytes_ / 12; }
+    void attach(WsPool& pool) {
+        pool.watch(fd_, EPOLLIN, [this, &pool](std::uint32_t) {
+            for (int c; (c = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
+                conns_.push_back(c);
+                pool.watch(c, EPOLLIN, [this, c](std::uint32_t) {
+                    char buf[4096];
+                    for (ssize_t n; (n = ::read(c, buf, sizeof buf)) > 0;) bytes_ += static_cast<std::uint64_t>(n);
+                });
+            }
+        });
+    }
+    void detach(WsPool& pool) {
+        pool.unwatch(fd_);
+        for (int c : conns_) pool.unwatch(c);
+    }
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+    std::vector<int> conns_;
+    std::uint64_t bytes_ = 0;
+};
+
+// Relay set -> ack round trips, closed loop; with `silent`, beside a Modbus bus timing out.
+int relay_rtt(const Options& o, const std::string& name, const std::string& map, SilentModbus* silent) {
+    DaemonProcess daemon(o.binary, map, log_path(o, name), o.daemon_cpu);
     const std::int64_t epoch = now_us();
     Histogram latency;
     Timeline timeline(epoch);
@@ -423,7 +471,8 @@ int run_relay(const Options& o) {
             }
         }
     });
-    json result = {{"name", name}, {"scenario", "relay-rtt"}, {"kind", "relay"}, {"clients", 1}, {"rate", o.rate}};
+    json result = {{"name", name}, {"scenario", silent ? "relay-rtt-modbus-timeouts" : "relay-rtt"}, {"kind", "relay"}, {"clients", 1}, {"rate", o.rate}};
+    if (silent) silent->attach(pool);
     if (!connect_all(pool, 1, ready, 1, 10)) {
         result["error"] = "client could not connect";
         write_report(o.out, result, latency, nullptr);
@@ -462,6 +511,10 @@ int run_relay(const Options& o) {
     result["duration_s"] = o.duration_s;
     result.update(delivery_json(sent, acks, 0, 0));
     result["errors"] = errors;
+    if (silent) {
+        result["modbus_requests_unanswered"] = silent->requests();
+        silent->detach(pool);
+    }
     result["stray_answers"] = stray;
     result["ticks_skipped_waiting"] = skipped;
     result["latency_us"] = latency_json(latency);
@@ -471,6 +524,18 @@ int run_relay(const Options& o) {
     std::printf("%s: %llu/%llu acked, p99 %llu us\n", name.c_str(), static_cast<unsigned long long>(acks),
                 static_cast<unsigned long long>(sent), static_cast<unsigned long long>(latency.percentile(0.99)));
     return acks == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
+}
+
+}  // namespace
+
+int run_relay(const Options& o) {
+    return relay_rtt(o, "relay-rtt-r" + std::to_string(o.rate), map_for(o, "sim-relay.yaml", ""), nullptr);
+}
+
+int run_relay_modbus(const Options& o) {
+    SilentModbus silent;
+    return relay_rtt(o, "relay-rtt-modbus-timeouts-r" + std::to_string(o.rate),
+                     map_for(o, "sim-relay-modbus-timeouts.yaml", std::to_string(silent.port())), &silent);
 }
 
 int run_storm(const Options& o) {
