@@ -183,79 +183,85 @@ private:
 
 }  // namespace
 
+Bus::Shared::~Shared() {
+    if (event_fd >= 0) ::close(event_fd);
+}
+
 Bus::Bus(std::string device_id, BusSettings settings, EventLoop& loop, OnResult on_result)
-    : device_id_(std::move(device_id)), settings_(std::move(settings)), on_result_(std::move(on_result)) {
-    event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (event_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
-    watch_ = loop.watch_fd(event_fd_, [this](FdEvent e) {
+    : device_id_(std::move(device_id)), on_result_(std::move(on_result)), shared_(std::make_shared<Shared>()) {
+    shared_->settings = std::move(settings);
+    shared_->event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (shared_->event_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    watch_ = loop.watch_fd(shared_->event_fd, [this](FdEvent e) {
         if (e == FdEvent::readable) deliver();
     });
-    thread_ = std::thread([this] { run(); });
+    std::thread(run, shared_).detach();
 }
 
 Bus::~Bus() {
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
     watch_.reset();
-    if (event_fd_ >= 0) ::close(event_fd_);
+    {
+        std::lock_guard lock(shared_->mutex);
+        shared_->stop = true;
+        shared_->requests.clear();
+    }
+    shared_->wake.notify_all();
 }
 
 void Bus::submit(BusRequest request) {
     {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(shared_->mutex);
+        auto& q = shared_->requests;
         if (request.urgent) {
-            auto it = requests_.begin();
-            while (it != requests_.end() && it->urgent) ++it;
-            requests_.insert(it, std::move(request));
+            auto it = q.begin();
+            while (it != q.end() && it->urgent) ++it;
+            q.insert(it, std::move(request));
         } else {
-            requests_.push_back(std::move(request));
+            q.push_back(std::move(request));
         }
     }
-    wake_.notify_one();
+    shared_->wake.notify_one();
 }
 
 std::size_t Bus::queued() const {
-    std::lock_guard lock(mutex_);
-    return requests_.size();
+    std::lock_guard lock(shared_->mutex);
+    return shared_->requests.size();
 }
 
-void Bus::run() {
-    Link link(settings_);
-    const auto gap = settings_.effective_gap();
+void Bus::run(std::shared_ptr<Shared> shared) {
+    Link link(shared->settings);
+    const auto gap = shared->settings.effective_gap();
     Clock::time_point last_end{};
     for (;;) {
         BusRequest request;
         {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stop_ || !requests_.empty(); });
-            if (stop_) return;
-            request = std::move(requests_.front());
-            requests_.pop_front();
+            std::unique_lock lock(shared->mutex);
+            shared->wake.wait(lock, [&] { return shared->stop || !shared->requests.empty(); });
+            if (shared->stop) return;
+            request = std::move(shared->requests.front());
+            shared->requests.pop_front();
         }
         // RTU: the line must be silent between two frames, else units read them as one.
         if (gap.count() > 0) std::this_thread::sleep_until(last_end + gap);
         BusResult result = link.execute(request);
         last_end = Clock::now();
         {
-            std::lock_guard lock(mutex_);
-            results_.push_back(std::move(result));
+            std::lock_guard lock(shared->mutex);
+            if (shared->stop) return;
+            shared->results.push_back(std::move(result));
         }
         std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(event_fd_, &one, sizeof one);
+        [[maybe_unused]] auto n = ::write(shared->event_fd, &one, sizeof one);
     }
 }
 
 void Bus::deliver() {
     std::uint64_t count = 0;
-    [[maybe_unused]] auto n = ::read(event_fd_, &count, sizeof count);
+    [[maybe_unused]] auto n = ::read(shared_->event_fd, &count, sizeof count);
     std::vector<BusResult> results;
     {
-        std::lock_guard lock(mutex_);
-        results.swap(results_);
+        std::lock_guard lock(shared_->mutex);
+        results.swap(shared_->results);
     }
     for (auto& r : results) on_result_(std::move(r));
 }

@@ -65,7 +65,10 @@ class Bus {
 public:
     using OnResult = std::function<void(BusResult)>;
     Bus(std::string device_id, BusSettings settings, EventLoop& loop, OnResult on_result);
-    ~Bus();  // stops the thread (after the transaction under way, at most one timeout)
+    // Never waits for the bus: the thread is told to stop and left to finish the transaction under
+    // way on its own (at most one `timeout`), then it closes the port and ends. No result reaches
+    // the loop after this.
+    ~Bus();
     Bus(const Bus&) = delete;
     Bus& operator=(const Bus&) = delete;
 
@@ -76,20 +79,24 @@ public:
     static BusResult read_once(const BusSettings& settings, const BusRequest& request);
 
 private:
-    void run();
+    // What the loop thread and the bus thread share; the last of the two to let go frees it.
+    struct Shared {
+        ~Shared();
+        BusSettings settings;
+        int event_fd = -1;
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::deque<BusRequest> requests;
+        std::vector<BusResult> results;
+        bool stop = false;
+    };
+    static void run(std::shared_ptr<Shared> shared);
     void deliver();
 
     std::string device_id_;
-    BusSettings settings_;
     OnResult on_result_;
-    int event_fd_ = -1;
+    std::shared_ptr<Shared> shared_;
     std::unique_ptr<FdWatch> watch_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<BusRequest> requests_;
-    std::vector<BusResult> results_;
-    bool stop_ = false;
-    std::thread thread_;
 };
 
 }  // namespace hwb::modbus

@@ -186,7 +186,7 @@ std::vector<OptionSpec> device_option_specs() {
         integer("stop_bits", "RTU: stop bits", 1, 2, 1),
         OptionSpec{.key = "rs485", .type = OptionType::boolean,
                    .help = "RTU: switch the port to the kernel's RS-485 mode (adapters whose driver toggles DE/RE)", .fallback = false},
-        integer("unit_id", "unit (slave) id of the channels that do not name their own", 0, 247, 1),
+        integer("unit_id", "unit (slave) id of the channels that do not name their own; RTU 0..247, TCP 0..255", 0, 255, 1),
         duration("timeout", "how long to wait for an answer", 10, 60000, Millis(500)),
         duration("frame_gap", "RTU: silence between two requests; 0s: 3.5 character times", 0, 1000, Millis(0)),
         integer("offline_after", "failed requests in a row after which a unit counts as offline", 1, 100, 3),
@@ -203,7 +203,7 @@ std::vector<OptionSpec> sensor_option_specs() {
     OptionSpec address = integer("address", "protocol address of the (first) register or bit, 0..65535", 0, 65535, std::nullopt);
     address.required = true;
     return {
-        integer("unit_id", "unit (slave) id; default: the device's unit_id", 0, 247, std::nullopt),
+        integer("unit_id", "unit (slave) id; default: the device's unit_id", 0, 255, std::nullopt),
         table,
         address,
         choice("data_type", "registers: int16, uint16, int32, uint32, float32, int64, uint64, float64",
@@ -219,7 +219,7 @@ std::vector<OptionSpec> relay_option_specs() {
     OptionSpec address = integer("address", "protocol address of the coil or register, 0..65535", 0, 65535, std::nullopt);
     address.required = true;
     return {
-        integer("unit_id", "unit (slave) id; default: the device's unit_id", 0, 247, std::nullopt),
+        integer("unit_id", "unit (slave) id; default: the device's unit_id", 0, 255, std::nullopt),
         choice("table", "coil (write 05, read back 01) or holding (write 06, read back 03)", {"coil", "holding"}, "coil"),
         address,
         integer("on_value", "holding: value written for on", 0, 65535, 1),
@@ -229,17 +229,27 @@ std::vector<OptionSpec> relay_option_specs() {
     };
 }
 
+// RTU addresses stop at 247 (248..255 are reserved on a serial line); TCP devices often use 255.
+void check_unit(int unit, bool own_key, const BusSettings& bus, Problems& p) {
+    if (!bus.tcp() && unit > 247)
+        p.add(own_key ? "unit_id" : "", "'unit_id' " + std::to_string(unit) + " is not an RTU unit (0..247); 248..255 exist only on Modbus TCP");
+}
+
 ParsedSettings parse_settings(const DeviceConfig& config) {
     ParsedSettings out;
     Problems device{out.problems, ChannelKind::sensor, ""};
     out.settings.bus = parse_bus(config.options, device);
+    if (!out.settings.bus.tcp() && config.options.integer("unit_id") > 247)
+        device.add("unit_id", "'unit_id' " + std::to_string(config.options.integer("unit_id")) + " is not an RTU unit (0..247); 248..255 exist only on Modbus TCP");
     for (const auto& s : config.sensors) {
         Problems p{out.problems, ChannelKind::sensor, s.info.id};
         out.settings.sensors.push_back(parse_sensor(s, config.options, p));
+        check_unit(out.settings.sensors.back().unit, s.options.has("unit_id"), out.settings.bus, p);
     }
     for (const auto& r : config.relays) {
         Problems p{out.problems, ChannelKind::relay, r.info.id};
         out.settings.relays.push_back(parse_relay(r, config.options, p));
+        check_unit(out.settings.relays.back().unit, r.options.has("unit_id"), out.settings.bus, p);
     }
     // Two relays on one coil would each believe they own it.
     for (std::size_t i = 0; i < out.settings.relays.size(); ++i)

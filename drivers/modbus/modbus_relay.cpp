@@ -104,7 +104,9 @@ void ModbusRelay::on_read_back(std::uint64_t generation, const BusResult& result
               std::to_string(settings_.confirm_timeout.count()) + " ms";
     }
     spdlog::warn("relay {} ({}): {}; its state is unknown", relay_.id(), where(), why);
-    finish(RelayState::unknown, Error{"timeout", "relay '" + relay_.id() + "' (" + where() + "): " + why + "; its state is unknown"});
+    // A port or connection that failed is `offline`; everything else is a write not confirmed.
+    const char* code = result.failure == Failure::link ? "offline" : "timeout";
+    finish(RelayState::unknown, Error{code, "relay '" + relay_.id() + "' (" + where() + "): " + why + "; its state is unknown"});
 }
 
 void ModbusRelay::finish(RelayState actual, std::optional<Error> error) {

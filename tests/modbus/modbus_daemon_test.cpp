@@ -404,3 +404,37 @@ TEST(ModbusDaemon, RelayBoardExampleMapAgainstAPeerShapedLikeTheBoard) {
 
 }  // namespace
 }  // namespace hwb::test
+
+namespace hwb::test {
+namespace {
+
+TEST(ModbusDaemon, ShutdownDoesNotWaitForATransactionUnderWay) {
+    // The peer stops answering; the bus waits up to 20 s for an answer. SIGTERM ends the daemon
+    // at once: the loop never waits on the bus thread.
+    ModbusPeer peer(Mode::tcp, json{{"units", {{"1", {{"hr", {{"0", 1}}}}}}}}.dump());
+    Daemon daemon("devices:\n  - {id: m, driver: modbus, " + peer.bus_keys() + ", timeout: 20s}\n"
+                  "sensors:\n  - {id: s, device: m, table: holding, address: 0, interval: 100ms}\n");
+    auto c = connect(daemon, "sensor");
+    ASSERT_TRUE(c->wait_for(reading_of("s")));
+    peer.pause();
+    ASSERT_TRUE(eventually([&] { return peer.requests().size() >= 1; }, 2000ms));
+    std::this_thread::sleep_for(300ms);  // a request is now waiting for its answer
+    auto before = std::chrono::steady_clock::now();
+    EXPECT_EQ(daemon.stop(SIGTERM), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 3000ms) << daemon.log();
+    peer.resume();
+}
+
+TEST(ModbusDaemon, RtuUnitIdsStopAt247) {
+    TempFile map(".yaml",
+                 "devices:\n"
+                 "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
+                 "sensors:\n"
+                 "  - {id: s, device: m, unit_id: 255, table: input, address: 3}\n");
+    auto r = run_hwbridge({"--check", map.path()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE((r.out + r.err).find(map.path() + ":4:33: error: 'unit_id' 255 is not an RTU unit"), std::string::npos) << r.out + r.err;
+}
+
+}  // namespace
+}  // namespace hwb::test
