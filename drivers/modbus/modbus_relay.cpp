@@ -81,6 +81,12 @@ void ModbusRelay::on_write_result(std::uint64_t generation, const BusResult& res
                                                           std::to_string(result.exception) + "); its state is unknown"});
         return;
     }
+    if (result.failure == Failure::bad_frame && !result.written) {
+        // The unit answered, but its echo differs from the write (some units echo the coil's
+        // state, and libmodbus versions differ in checking it): the read-back decides.
+        reread_.start(Millis(0));
+        return;
+    }
     on_read_back(generation, result);
 }
 
