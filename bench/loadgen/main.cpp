@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
             else if (key == "--concurrency") o.concurrency = std::stoi(value);
             else if (key == "--daemon-cpu") o.daemon_cpu = std::stoi(value);
             else if (key == "--generator-cpu") o.generator_cpu = std::stoi(value);
+            else if (key == "--qos") o.qos = std::stoi(value);
             else {
                 std::fprintf(stderr, "unknown option %s\n", key.c_str());
                 return 2;
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
         if (scenario == "floor-pty") return run_floor_pty(o);
         if (scenario == "floor-tcp") return run_floor_tcp(o);
         if (scenario == "floor-fanout") return run_floor_fanout(o);
+        if (scenario == "mqtt") return run_mqtt(o);
         std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
         return 2;
     } catch (const std::exception& e) {

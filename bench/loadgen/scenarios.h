@@ -19,6 +19,7 @@ struct Options {
     int concurrency = 50;     // storm: connections in flight
     int daemon_cpu = 1;       // -1: not pinned
     int generator_cpu = 0;
+    int qos = 0;              // mqtt: QoS of the readings
 };
 
 int run_fanout(const Options& o);         // serial (pty) -> N WebSocket clients
@@ -30,5 +31,6 @@ int run_idle(const Options& o);           // resident memory with no clients
 int run_floor_pty(const Options& o);      // the pty pair alone
 int run_floor_tcp(const Options& o);      // raw loopback TCP round trip
 int run_floor_fanout(const Options& o);   // pty -> N loopback TCP sockets, no bridge
+int run_mqtt(const Options& o);           // serial (pty) -> hwbridge -> mosquitto -> one subscriber
 
 }  // namespace hwb::bench

@@ -26,6 +26,7 @@
 #include "gpio/gpio_driver.h"
 #include "modbus/modbus_driver.h"
 #include "mqtt/mqtt_front.h"
+#include "mqttdev/mqtt_driver.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -46,6 +47,7 @@ hwb::DriverRegistry make_driver_registry() {
     hwb::register_sim_driver(drivers);
     hwb::register_serial_driver(drivers);
     hwb::register_gpio_driver(drivers);
+    hwb::register_mqtt_driver(drivers);
     hwb::register_modbus_driver(drivers);
     return drivers;
 }

@@ -159,6 +159,17 @@ std::string relay_state(const Relay& relay, const Cause& cause) {
     return std::move(w).finish();
 }
 
+std::string uplink(const UplinkStatus& status) {
+    ObjectWriter w(128 + status.target.size() + status.detail.size());
+    w.str("type", "uplink").str("name", status.name).str("state", status.state.empty() ? "removed" : status.state);
+    if (!status.state.empty()) {
+        w.str("target", status.target);
+        if (!status.detail.empty()) w.str("detail", status.detail);
+        w.integer("dropped", static_cast<std::int64_t>(status.dropped)).integer("since", status.since_ms);
+    }
+    return w.finish();
+}
+
 std::string status(const std::string& channel, const ChannelStatus& status) {
     ObjectWriter w(64 + channel.size() + status.reason.size());
     w.str("type", "status").str("channel", channel).boolean("online", status.online);
