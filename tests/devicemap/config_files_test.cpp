@@ -7,6 +7,7 @@
 
 #include "devicemap/loader.h"
 #include "modbus/modbus_driver.h"
+#include "mqttdev/mqtt_driver.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
 #include "support/daemon.h"
@@ -28,6 +29,7 @@ TEST(ShippedDeviceMaps, EveryConfigMapLoadsWithoutErrors) {
     register_sim_driver(drivers);
     register_serial_driver(drivers);
     register_modbus_driver(drivers);
+    register_mqtt_driver(drivers);  // config/mqtt-hub.yaml; loading opens no broker connection
 #ifdef HWB_TEST_HAVE_GPIO_DRIVER
     register_gpio_driver(drivers);  // libgpiod backend; loading a map opens no chip
 #endif
