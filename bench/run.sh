@@ -71,6 +71,8 @@ for r in "${rates[@]}"; do run ws-to-serial --rate "$r"; done
 run relay --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
 # The same while ten DS18B20-like reads (750 ms each) are in flight on the kernel sensor driver's threads.
 run relay-w1 --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
+# The same relay beside a Modbus bus whose every request times out (docs/modbus.md).
+run relay-modbus --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
 run storm --count "$storm" --concurrency 50
 # The MQTT uplink beside the WebSocket path (fanout --clients 1 at the same rate): QoS 0 and 1.
 for q in 0 1; do run mqtt --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)" --qos "$q"; done

@@ -68,11 +68,12 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz ${PROJECT_BINARY_DIR
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB_SYSTEM_LIB_DIR}/systemd/system)
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
-install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md
+install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md docs/modbus.md
               docs/client.md docs/clients.md
               packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${HWB_DOC_DIR})
 install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.yaml config/serial-relay-board.yaml
+              config/modbus-relay-board.yaml config/modbus-meter-and-sensor.yaml
               udev/70-hwbridge-serial-names.rules.example
         DESTINATION ${HWB_DOC_DIR}/examples)
 

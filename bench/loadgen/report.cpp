@@ -96,7 +96,8 @@ int write_summary(const std::string& dir) {
     auto floor_of = [&](const json& r, const char* key) -> double {
         if (floor_pty.is_null() || floor_tcp.is_null()) return 0;
         double tcp = floor_tcp["latency_us"][key].get<double>();
-        if (r["scenario"] == "relay-rtt" || r["scenario"] == "relay-rtt-w1") return tcp;
+        if (r["scenario"] == "relay-rtt" || r["scenario"] == "relay-rtt-w1" ||
+            r["scenario"] == "relay-rtt-modbus-timeouts") return tcp;
         if (r["scenario"] == "fanout" || r["scenario"] == "ws-to-serial")
             return floor_pty["latency_us"][key].get<double>() + tcp / 2;
         return 0;
@@ -172,7 +173,7 @@ int write_summary(const std::string& dir) {
               [&](const json& r) { return fmt("%.3f ms", p99(r) / 1000); });
     }
     for (const auto& r : results) {
-        if (r["scenario"] == "relay-rtt")
+        if (r["scenario"] == "relay-rtt" || r["scenario"] == "relay-rtt-modbus-timeouts")
             check(r["name"], "request → ack p99 ≤ 0.5 ms", [&](const json& x) { return p99(x) <= 500; },
                   [&](const json& x) { return fmt("%.3f ms", p99(x) / 1000); });
         if (r["scenario"] == "relay-rtt-w1")

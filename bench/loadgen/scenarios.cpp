@@ -402,6 +402,58 @@ int run_text_to_serial(const Options& o) {
 
 namespace {
 
+// A Modbus TCP "unit" that takes connections and requests and never answers: every request of the
+// bridge's bus times out. Counts the requests (12-byte frames: MBAP header + function, address, count).
+class SilentModbus {
+public:
+    SilentModbus() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 16) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            throw std::runtime_error(std::string("silent modbus listener: ") + std::strerror(errno));
+        port_ = ntohs(a.sin_port);
+    }
+    ~SilentModbus() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+        for (int c : conns_) ::close(c);
+        ::close(fd_);
+    }
+    SilentModbus(const SilentModbus&) = delete;
+    SilentModbus& operator=(const SilentModbus&) = delete;
+    int port() const { return port_; }
+    std::uint64_t requests() const { return bytes_ / 12; }
+    // Takes connections and reads requests on a thread of its own (the relay's round trip owns
+    // the generator's loop), never answering.
+    void start() {
+        thread_ = std::thread([this] {
+            while (!stop_) {
+                std::vector<pollfd> fds{{fd_, POLLIN, 0}};
+                for (int c : conns_) fds.push_back({c, POLLIN, 0});
+                if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+                if (fds[0].revents & POLLIN)
+                    for (int c; (c = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) conns_.push_back(c);
+                char buf[4096];
+                for (std::size_t i = 1; i < fds.size(); ++i)
+                    if (fds[i].revents & POLLIN)
+                        for (ssize_t n; (n = ::read(fds[i].fd, buf, sizeof buf)) > 0;) bytes_ += static_cast<std::uint64_t>(n);
+            }
+        });
+    }
+
+private:
+    int fd_ = -1;
+    int port_ = 0;
+    std::vector<int> conns_;
+    std::atomic<std::uint64_t> bytes_{0};
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
 // The relay round trip against a running daemon; `extra` goes into the result line.
 int relay_round_trip(const Options& o, const std::string& name, const std::string& scenario, DaemonProcess& daemon,
                      const std::function<json()>& extra);
@@ -573,6 +625,16 @@ int relay_round_trip(const Options& o, const std::string& name, const std::strin
 }
 
 }  // namespace
+
+int run_relay_modbus(const Options& o) {
+    const std::string name = "relay-rtt-modbus-timeouts-r" + std::to_string(o.rate);
+    SilentModbus silent;
+    silent.start();
+    DaemonProcess daemon(o.binary, map_for(o, "sim-relay-modbus-timeouts.yaml", std::to_string(silent.port())),
+                         log_path(o, name), o.daemon_cpu);
+    return relay_round_trip(o, name, "relay-rtt-modbus-timeouts", daemon,
+                            [&] { return json{{"modbus_requests_unanswered", silent.requests()}}; });
+}
 
 int run_storm(const Options& o) {
     const std::string name = "storm-n" + std::to_string(o.count);

@@ -25,6 +25,7 @@
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
 #include "ksensors/ksensor_driver.h"
+#include "modbus/modbus_driver.h"
 #include "mqtt/mqtt_front.h"
 #include "mqttdev/mqtt_driver.h"
 #include "server/server.h"
@@ -50,6 +51,7 @@ hwb::DriverRegistry make_driver_registry(const std::string& sysfs_root = "/sys")
     hwb::register_gpio_driver(drivers);
     hwb::register_kernel_sensor_drivers(drivers, sysfs_root);
     hwb::register_mqtt_driver(drivers);
+    hwb::register_modbus_driver(drivers);
     return drivers;
 }
 
@@ -69,6 +71,29 @@ void print_summary(const hwb::DeviceMap& map, const hwb::app::Bridge& bridge, co
                                                                                : map.bridge.listen_host;
     spdlog::info("listening on {}://{}:{}{}", server.tls() ? "https" : "http", host, server.port(),
                  server.tls() ? " (TLS: https and wss only)" : "");
+}
+
+// `hwbridge modbus read ...` (docs/modbus.md, "Finding the addresses").
+CLI::App* add_modbus_read_command(CLI::App& app, hwb::ModbusReadOptions& o) {
+    auto* modbus = app.add_subcommand("modbus", "Modbus tools (docs/modbus.md)");
+    auto* read = modbus->add_subcommand("read", "read registers or bits of a Modbus unit and print them");
+    modbus->require_subcommand(1);
+    read->add_option("--port", o.port, "RTU: serial port, e.g. /dev/ttyUSB0");
+    read->add_option("--tcp", o.tcp, "Modbus TCP: HOST:PORT");
+    read->add_option("--baud", o.baud, "RTU: line speed (default 9600)");
+    read->add_option("--parity", o.parity, "RTU: none, even or odd")->check(CLI::IsMember({"none", "even", "odd"}));
+    read->add_option("--data-bits", o.data_bits, "RTU: 7 or 8");
+    read->add_option("--stop-bits", o.stop_bits, "RTU: 1 or 2");
+    read->add_option("--unit", o.unit, "unit (slave) id (default 1)")->check(CLI::Range(0, 247));
+    read->add_option("--table", o.table, "input, holding, coil or discrete (default holding)")
+        ->check(CLI::IsMember({"input", "holding", "coil", "discrete"}));
+    read->add_option("--register,--address", o.address, "first address (0-based protocol address)")->check(CLI::Range(0, 65535));
+    read->add_option("--count", o.count, "values to read (default 1)")->check(CLI::Range(1, 2000));
+    read->add_option("--type", o.type, "int16, uint16, int32, uint32, float32, int64, uint64, float64")
+        ->check(CLI::IsMember({"int16", "uint16", "int32", "uint32", "float32", "int64", "uint64", "float64"}));
+    read->add_option("--word-order", o.word_order, "ABCD, CDAB, BADC or DCBA")->check(CLI::IsMember({"ABCD", "CDAB", "BADC", "DCBA"}));
+    read->add_option("--timeout", o.timeout_ms, "milliseconds to wait for the answer (default 1000)")->check(CLI::Range(10, 60000));
+    return read;
 }
 
 // One line on who may do what (docs/security.md, "Authentication").
@@ -220,6 +245,8 @@ int main(int argc, char** argv) {
     // positional of its parent that exists already; the other order is accepted by 2.1 and 2.4 alike.
     hwb::app::TokenOptions token_options;
     auto* token = hwb::app::add_token_command(app, token_options);
+    hwb::ModbusReadOptions modbus_read;
+    auto* modbus_read_command = add_modbus_read_command(app, modbus_read);
     auto* map = app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml");
     app.add_flag("--list-ports", list_ports, "list serial ports with their USB ids (for the map's port/usb_* keys) and exit");
     app.add_flag("--list-gpio", list_gpio, "list GPIO chips and their lines with names and consumers (for the map's chip/line keys) and exit");
@@ -234,6 +261,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("hwbridge ") + version);
     CLI11_PARSE(app, argc, argv);
     if (token->parsed()) return hwb::app::run_token_command(token_options, make_driver_registry());
+    if (modbus_read_command->parsed()) return hwb::run_modbus_read(modbus_read, std::cout, std::cerr);
     if (list_ports) {
         std::cout << hwb::serial_port_list();
         return 0;

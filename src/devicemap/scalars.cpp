@@ -20,7 +20,14 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
     text = strip_plus(text);
     if (text.empty()) return std::nullopt;
     std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    int base = 10;
+    // YAML 1.2 core hex ("0x0156"): register tables in vendors' manuals are written so.
+    if (text.size() > 2 && text[0] == '0' && text[1] == 'x') {
+        text.remove_prefix(2);
+        if (text.front() == '-' || text.front() == '+') return std::nullopt;
+        base = 16;
+    }
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
     if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
     return value;
 }

@@ -10,7 +10,7 @@
 
 namespace hwb::devicemap {
 
-// Decimal integer with optional sign: "42", "-3", "+7". Not "1.5", "1e3", "0x10".
+// Decimal integer with optional sign: "42", "-3", "+7", or YAML 1.2 hex "0x10". Not "1.5", "1e3".
 std::optional<std::int64_t> parse_integer(std::string_view text);
 
 // Finite decimal number: "3", "-0.5", "1e3". Not "inf", "nan", ".5x".
