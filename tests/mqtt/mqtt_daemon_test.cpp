@@ -586,17 +586,20 @@ TEST(MqttUplinkTls, TheBrokersCertificateIsCheckedAgainstTheCa) {
     watcher.subscribe("t/bench/#");
     {
         Daemon daemon(mqtt_map(broker.port(), "", "  ca: " + chain.root() + "\n"));
-        ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "online"; }))
+        // Generous waits: a TLS handshake under the sanitizers on a busy machine takes a while.
+        ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "online"; },
+                                     15000ms))
             << daemon.log() << broker.log();
-        EXPECT_TRUE(watcher.wait_topic("t/bench/sensor/level"));
+        EXPECT_TRUE(watcher.wait_topic("t/bench/sensor/level", 15000ms));
         EXPECT_TRUE(log_has(daemon, "uplink to TLS 127.0.0.1")) << daemon.log();
     }
-    ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "offline"; }));
+    ASSERT_TRUE(
+        watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "offline"; }, 15000ms));
 
     // Another CA: the bridge refuses the broker and says so; it never publishes there.
     SelfSignedCert stranger;
     Daemon wary(mqtt_map(broker.port(), "", "  ca: " + stranger.cert() + "\n"));
-    ASSERT_TRUE(eventually([&] { return log_has(wary, "mqtt: 127.0.0.1:" + std::to_string(broker.port()) + ": "); }))
+    ASSERT_TRUE(eventually([&] { return log_has(wary, "mqtt: 127.0.0.1:" + std::to_string(broker.port()) + ": "); }, 15000ms))
         << wary.log();
     EXPECT_FALSE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "online"; },
                                   1500ms))
