@@ -74,9 +74,17 @@ bool RelayDriver::drive(Relay& relay, bool on) {
             return;
         }
         backoff_ = backoff_.count() == 0 ? driver_first_retry : std::min(backoff_ * 2, driver_max_retry);
-        spdlog::warn("automation {}: relay {} {} refused ({}); trying again in {} s", owner_.id(), id, on ? "on" : "off",
-                     result.error().code, backoff_.count() / 1000);
-        retry_.start(backoff_);
+        Millis wait = backoff_;
+        // min_on/min_off: the relay says when it will take the switch; try again exactly then.
+        if (Relay* r = owner_.context().channels ? owner_.context().channels->relay(id) : nullptr;
+            r != nullptr && result.error().code == "too_soon") {
+            const std::int64_t hold = r->state() == RelayState::on ? r->info().min_on_ms : r->info().min_off_ms;
+            auto left = std::chrono::duration_cast<Millis>(r->changed_at() + Millis(hold) - owner_.context().loop.now());
+            if (left.count() > 0 && left <= driver_max_retry) wait = left;
+        }
+        spdlog::warn("automation {}: relay {} {} refused ({}); trying again in {:.1f} s", owner_.id(), id,
+                     on ? "on" : "off", result.error().code, static_cast<double>(wait.count()) / 1000.0);
+        retry_.start(wait);
     });
     return true;
 }

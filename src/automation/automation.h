@@ -46,6 +46,7 @@ public:
     State state() const { return state_; }
     const std::string& detail() const { return detail_; }  // why faulted or overridden, what it did last
     std::optional<std::int64_t> last_fired_ms() const { return last_fired_ms_; }
+    Context& context() const { return context_; }
 
     // Looks at the channels as they are now and acts only where its rules say so: a relay that
     // is already where the automation wants it is not touched (reloads cause no glitch).
