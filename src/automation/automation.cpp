@@ -52,8 +52,10 @@ void Automation::text_request(const std::string& channel, const std::string& lin
 }
 
 void Automation::set_state(State state, std::string detail) {
+    if (state == state_ && detail == detail_) return;
     state_ = state;
     detail_ = std::move(detail);
+    if (context_.changed) context_.changed(id());
 }
 
 RelayDriver::RelayDriver(Automation& owner, EventLoop& loop, std::function<void()> retry)

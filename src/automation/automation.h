@@ -25,6 +25,7 @@ struct Context {
     Door& door;
     Channels* channels = nullptr;
     std::function<std::int64_t()> wall_ms;  // the bridge's wall clock (ms since the epoch)
+    std::function<void(const std::string& id)> changed;  // an automation's state, detail or last firing changed
 };
 
 class Automation {
@@ -67,7 +68,10 @@ protected:
     void set_state(State state, std::string detail);
     Sensor* sensor(const std::string& id) const;
     Relay* relay(const std::string& id) const;
-    void fired() { last_fired_ms_ = context_.wall_ms(); }
+    void fired() {
+        last_fired_ms_ = context_.wall_ms();
+        if (context_.changed) context_.changed(id());
+    }
 
     AutomationConfig config_;
     Context& context_;

@@ -41,9 +41,16 @@ std::vector<std::string> relays_of(const AutomationConfig& a) {
 }  // namespace
 
 AutomationFront::AutomationFront(EventLoop& loop, Door& door, std::function<std::int64_t()> wall_ms)
-    : loop_(loop), door_(door), context_(std::make_unique<Context>(Context{loop, door, nullptr, std::move(wall_ms)})) {}
+    : loop_(loop),
+      door_(door),
+      context_(std::make_unique<Context>(Context{loop, door, nullptr, std::move(wall_ms), [this](const std::string& id) {
+          changed(id);
+      }})) {
+    door_.set_automation_panel(this);
+}
 
 AutomationFront::~AutomationFront() {
+    if (door_.automation_panel() == this) door_.set_automation_panel(nullptr);
     running_.clear();
     if (context_->channels != nullptr) context_->channels->remove_observer(this);
 }
@@ -153,6 +160,7 @@ Status AutomationFront::set_setpoint(const Requester& who, const std::string& id
     };
     auto config = std::find_if(configs_.begin(), configs_.end(), [&](const auto& c) { return c.id == id; });
     if (config == configs_.end()) return refuse(Error{"unknown_automation", "no automation '" + id + "'"});
+    if (auto error = may_operate(who, *config)) return refuse(*error);
     if (config->type != AutomationConfig::Type::thermostat)
         return refuse(Error{"not_a_thermostat", "automation '" + id + "' has no setpoint"});
     if (!std::isfinite(value) || value < config->min_setpoint || value > config->max_setpoint)
@@ -164,16 +172,19 @@ Status AutomationFront::set_setpoint(const Requester& who, const std::string& id
     if (auto it = running_.find(id); it != running_.end()) it->second->set_setpoint(value);
     save_state();
     door_.audit(who, true, action, "done");
+    changed(id);
     return {};
 }
 
 Status AutomationFront::set_enabled(const Requester& who, const std::string& id, bool on) {
     const std::string action = std::string("automation ") + id + (on ? " enable" : " disable");
     auto config = std::find_if(configs_.begin(), configs_.end(), [&](const auto& c) { return c.id == id; });
-    if (config == configs_.end()) {
-        Error error{"unknown_automation", "no automation '" + id + "'"};
-        door_.audit(who, false, action, "refused (" + error.code + "): " + error.message);
-        return error;
+    std::optional<Error> error;
+    if (config == configs_.end()) error = Error{"unknown_automation", "no automation '" + id + "'"};
+    else error = may_operate(who, *config);
+    if (error) {
+        door_.audit(who, false, action, "refused (" + error->code + "): " + error->message);
+        return *error;
     }
     kept_[id].enabled = on;
     bool running = running_.count(id) != 0;
@@ -182,25 +193,54 @@ Status AutomationFront::set_enabled(const Requester& who, const std::string& id,
     if (on && !running && !stopped_) start_one(*config);
     save_state();
     door_.audit(who, true, action, "done");
+    changed(id);
     return {};
 }
 
-std::vector<AutomationFront::Info> AutomationFront::list() const {
-    std::vector<Info> out;
-    for (const auto& config : configs_) {
-        Info info{config.id, config.label, to_string(config.type), "disabled", "", std::nullopt, std::nullopt};
-        if (config.type == AutomationConfig::Type::thermostat) {
-            auto k = kept_.find(config.id);
-            info.setpoint = k != kept_.end() && k->second.setpoint ? *k->second.setpoint : config.setpoint;
-        }
-        if (auto it = running_.find(config.id); it != running_.end()) {
-            info.state = to_string(it->second->state());
-            info.detail = it->second->detail();
-            info.last_fired_ms = it->second->last_fired_ms();
-        }
-        out.push_back(std::move(info));
+AutomationStatus AutomationFront::status_of(const AutomationConfig& config) const {
+    AutomationStatus status;
+    status.id = config.id;
+    status.label = config.label;
+    status.type = to_string(config.type);
+    status.state = "disabled";
+    if (config.type != AutomationConfig::Type::rule) status.relay = config.relay;
+    if (config.type == AutomationConfig::Type::thermostat) {
+        auto k = kept_.find(config.id);
+        status.setpoint = k != kept_.end() && k->second.setpoint ? *k->second.setpoint : config.setpoint;
+        status.min_setpoint = config.min_setpoint;
+        status.max_setpoint = config.max_setpoint;
     }
+    if (auto it = running_.find(config.id); it != running_.end()) {
+        status.state = to_string(it->second->state());
+        status.detail = it->second->detail();
+        status.last_fired_ms = it->second->last_fired_ms();
+    }
+    return status;
+}
+
+std::vector<AutomationStatus> AutomationFront::automations() const {
+    std::vector<AutomationStatus> out;
+    for (const auto& config : configs_) out.push_back(status_of(config));
     return out;
+}
+
+void AutomationFront::changed(const std::string& id) const {
+    auto config = std::find_if(configs_.begin(), configs_.end(), [&](const auto& c) { return c.id == id; });
+    if (config != configs_.end()) door_.automation_changed(status_of(*config));
+}
+
+// An operator may act on an automation when it may control the relay the automation drives (a
+// token limited to other channels may not); rules, which may switch several, need an unlimited one.
+std::optional<Error> AutomationFront::may_operate(const Requester& who, const AutomationConfig& config) const {
+    if (who.identity.role < Role::operator_)
+        return Error{"forbidden", std::string("role ") + to_string(who.identity.role) + " may not change automations (needs operator)"};
+    if (!config.relay.empty()) {
+        auto allowed = door_.access().may_control(who.identity, "relay", config.relay);
+        if (!allowed.ok()) return allowed.error();
+    } else if (who.identity.channels) {
+        return Error{"forbidden", "a token limited to channels may not change a rule"};
+    }
+    return std::nullopt;
 }
 
 void AutomationFront::load_state() {

@@ -31,7 +31,7 @@ namespace hwb::automation {
 class Automation;
 struct Context;
 
-class AutomationFront final : private ChannelObserver {
+class AutomationFront final : public AutomationPanel, private ChannelObserver {
 public:
     // `wall_ms`: the bridge's wall clock (tests give a manual one with the manual loop).
     AutomationFront(EventLoop& loop, Door& door, std::function<std::int64_t()> wall_ms = wall_clock_ms);
@@ -48,21 +48,10 @@ public:
     // Shutdown: every automation stops before the relays go to their safe states.
     void stop();
 
-    // Operator actions, audited at the door as done by `who`. Errors: unknown_automation,
-    // not_a_thermostat, out_of_range.
-    Status set_setpoint(const Requester& who, const std::string& id, double value);
-    Status set_enabled(const Requester& who, const std::string& id, bool enabled);
-
-    struct Info {
-        std::string id;
-        std::string label;
-        std::string type;
-        std::string state;   // armed, active, overridden, faulted, disabled
-        std::string detail;
-        std::optional<double> setpoint;
-        std::optional<std::int64_t> last_fired_ms;
-    };
-    std::vector<Info> list() const;
+    // Operator actions (door/automation_panel.h), audited at the door as done by `who`.
+    Status set_setpoint(const Requester& who, const std::string& id, double value) override;
+    Status set_enabled(const Requester& who, const std::string& id, bool enabled) override;
+    std::vector<AutomationStatus> automations() const override;
 
 private:
     struct Kept {
@@ -78,6 +67,9 @@ private:
     void load_state();
     void save_state() const;
     bool enabled(const AutomationConfig& config) const;
+    AutomationStatus status_of(const AutomationConfig& config) const;
+    void changed(const std::string& id) const;
+    std::optional<Error> may_operate(const Requester& who, const AutomationConfig& config) const;
 
     EventLoop& loop_;
     Door& door_;

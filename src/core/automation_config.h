@@ -107,6 +107,19 @@ private:
     }
 };
 
+// What clients see of a running automation (the relay subprotocol's hello and `automation` messages).
+struct AutomationStatus {
+    std::string id;
+    std::string label;
+    std::string type;     // thermostat, schedule, follow, rule
+    std::string state;    // armed, active, overridden, faulted, disabled
+    std::string detail;   // why faulted or overridden; what fired it last
+    std::string relay;    // the relay a controller drives; empty for rules
+    std::optional<double> setpoint, min_setpoint, max_setpoint;  // thermostats
+    std::optional<std::int64_t> last_fired_ms;
+    bool operator==(const AutomationStatus&) const = default;
+};
+
 inline const char* to_string(AutomationConfig::Type type) {
     switch (type) {
         case AutomationConfig::Type::thermostat: return "thermostat";

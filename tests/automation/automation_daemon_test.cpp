@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "support/daemon.h"
@@ -76,6 +79,64 @@ TEST(AutomationDaemon, ShutdownStopsAutomationsBeforeTheSafeStates) {
     ASSERT_NE(stopped, std::string::npos) << log;
     EXPECT_EQ(log.find("by automation:", stopped), std::string::npos) << "no automation acts after shutdown began:\n" << log;
     EXPECT_NE(log.find("audit: relay heater on -> off by shutdown", stopped), std::string::npos) << log;
+}
+
+// The state file beside the daemon's temporary map, removed when the test ends.
+struct StateFile {
+    explicit StateFile(const Daemon& d) {
+        std::string map = d.map_path();
+        path = map.substr(0, map.rfind('.')) + ".automations.json";
+    }
+    ~StateFile() { std::remove(path.c_str()); }
+    std::string path;
+};
+
+TEST(AutomationDaemon, OperatorSeesAutomationsChangesTheSetpointAndDisablesOne) {
+    Daemon daemon(greenhouse);
+    StateFile state(daemon);
+    WsClient ws(daemon.port(), "relay");
+    ASSERT_TRUE(ws.ok());
+    auto hello = ws.wait_type("hello");
+    ASSERT_TRUE(hello);
+    ASSERT_TRUE((*hello)["automations"].is_array()) << hello->dump();
+    ASSERT_EQ((*hello)["automations"].size(), 2u);
+    const json& heat = (*hello)["automations"][0];
+    EXPECT_EQ(heat["id"], "heat");
+    EXPECT_EQ(heat["type"], "thermostat");
+    EXPECT_EQ(heat["relay"], "heater");
+    EXPECT_EQ(heat["setpoint"], 12);
+    EXPECT_EQ(heat["min_setpoint"], -10);  // the sensor's range
+    EXPECT_EQ(heat["max_setpoint"], 40);
+
+    ws.send_json({{"type", "automation"}, {"id", 1}, {"automation", "heat"}, {"setpoint", 13.5}});
+    auto ack = ws.wait_for([](const json& m) { return m.value("type", "") == "ack" && m.value("id", 0) == 1; });
+    ASSERT_TRUE(ack) << daemon.log();
+    EXPECT_EQ((*ack)["automation"], "heat");
+    auto changed = ws.wait_for([](const json& m) {
+        return m.value("type", "") == "automation" && m.value("automation", "") == "heat" && m.value("setpoint", 0.0) == 13.5;
+    });
+    EXPECT_TRUE(changed) << daemon.log();
+    EXPECT_TRUE(log_has(daemon, "audit: automation heat setpoint 13.5 by")) << daemon.log();
+    std::ifstream kept(state.path);
+    std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("\"setpoint\": 13.5"), std::string::npos) << text;
+
+    ws.send_json({{"type", "automation"}, {"id", 2}, {"automation", "heat"}, {"setpoint", 99}});
+    auto refused = ws.wait_for([](const json& m) { return m.value("id", 0) == 2; });
+    ASSERT_TRUE(refused);
+    EXPECT_EQ((*refused)["code"], "out_of_range");
+
+    ws.send_json({{"type", "automation"}, {"id", 3}, {"automation", "heat"}, {"enabled", false}});
+    ASSERT_TRUE(ws.wait_for([](const json& m) {
+        return m.value("type", "") == "automation" && m.value("automation", "") == "heat" && m.value("state", "") == "disabled";
+    })) << daemon.log();
+    // Disabled: the heater is no longer switched by the thermostat (the sine goes on).
+    auto by_heat = [](const json& m) {
+        return m.value("type", "") == "state" && m.value("channel", "") == "heater" && m.value("client", "") == "automation:heat";
+    };
+    while (ws.wait_for(by_heat, 100ms)) {  // a switch already on its way when it was disabled
+    }
+    EXPECT_FALSE(ws.wait_for(by_heat, 2500ms)) << daemon.log();
 }
 
 TEST(AutomationDaemon, MapErrorsInAutomationsAreLocated) {

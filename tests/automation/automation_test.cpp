@@ -151,8 +151,8 @@ protected:
         for (std::string line; std::getline(in, line);) n += line.find(what) != std::string::npos;
         return n;
     }
-    automation::AutomationFront::Info info(const std::string& id) const {
-        for (const auto& i : front->list())
+    AutomationStatus info(const std::string& id) const {
+        for (const auto& i : front->automations())
             if (i.id == id) return i;
         ADD_FAILURE() << "no automation " << id;
         return {};
