@@ -92,7 +92,9 @@ class AutomationCard {
     setText(this.stateNode, STATE_TEXT[a.state] || a.state);
     setText(this.detailNode, a.detail || '');
     this.detailNode.hidden = !a.detail;
-    setText(this.firedNode, a.last_fired != null ? `last switched ${formatClock(a.last_fired)}` : 'not fired yet');
+    const fired = [a.last_fired != null ? `last switched ${formatClock(a.last_fired)}` : 'not fired yet'];
+    if (a.next_fire != null) fired.push(`next ${formatClock(a.next_fire)}`);
+    setText(this.firedNode, fired.join(' · '));
     const allowed = this.mayOperate();
     this.toggleNode.hidden = !allowed;
     setText(this.toggleNode, a.state === 'disabled' ? 'Enable' : 'Disable');

@@ -47,6 +47,8 @@ public:
     State state() const { return state_; }
     const std::string& detail() const { return detail_; }  // why faulted or overridden, what it did last
     std::optional<std::int64_t> last_fired_ms() const { return last_fired_ms_; }
+    // Schedules and `at` triggers: when they act next (wall clock).
+    virtual std::optional<std::int64_t> next_fire_ms() const { return std::nullopt; }
     Context& context() const { return context_; }
 
     // Looks at the channels as they are now and acts only where its rules say so: a relay that
@@ -68,6 +70,9 @@ protected:
     void set_state(State state, std::string detail);
     Sensor* sensor(const std::string& id) const;
     Relay* relay(const std::string& id) const;
+    void announce() {
+        if (context_.changed) context_.changed(id());
+    }
     void fired() {
         last_fired_ms_ = context_.wall_ms();
         if (context_.changed) context_.changed(id());

@@ -214,6 +214,7 @@ AutomationStatus AutomationFront::status_of(const AutomationConfig& config) cons
         status.state = to_string(it->second->state());
         status.detail = it->second->detail();
         status.last_fired_ms = it->second->last_fired_ms();
+        status.next_fire_ms = it->second->next_fire_ms();
     }
     return status;
 }

@@ -220,6 +220,12 @@ public:
         arm();
     }
 
+    std::optional<std::int64_t> next_fire_ms() const override {
+        std::optional<std::int64_t> next = on_at_;
+        if (off_at_ && (!next || *off_at_ < *next)) next = off_at_;
+        return next;
+    }
+
     void on_relay_change(const Relay& r, const Cause& cause) override {
         // A client's switch settles what this schedule still owed (until the next edge).
         if (r.id() != config_.relay) return;
@@ -232,6 +238,7 @@ public:
 private:
     void check() {
         const std::int64_t now = context_.wall_ms();
+        const auto before = next_fire_ms();
         if (off_at_ && now >= *off_at_) {
             off_at_.reset();
             owed_ = false;
@@ -246,6 +253,7 @@ private:
         }
         pay();
         arm();
+        if (next_fire_ms() != before) announce();
     }
 
     void pay() {

@@ -84,6 +84,8 @@ public:
                  (cause.client.empty() ? "" : " " + cause.client));
     }
 
+    std::optional<std::int64_t> next_fire_ms() const override { return next_at_; }
+
 private:
     bool is_level() const {
         auto k = config_.trigger.kind;
@@ -145,6 +147,7 @@ private:
         if (next_at_ && context_.wall_ms() >= *next_at_) {
             auto at = local_time(*next_at_);
             next_at_ = next_time(*next_at_, config_.trigger.at);
+            announce();
             fire(fmt::format("it is {:02d}:{:02d}", at.minute_of_day / 60, at.minute_of_day % 60));
         }
         arm();

@@ -117,6 +117,7 @@ struct AutomationStatus {
     std::string relay;    // the relay a controller drives; empty for rules
     std::optional<double> setpoint, min_setpoint, max_setpoint;  // thermostats
     std::optional<std::int64_t> last_fired_ms;
+    std::optional<std::int64_t> next_fire_ms;  // schedules and `at` triggers: the next edge
     bool operator==(const AutomationStatus&) const = default;
 };
 

@@ -128,6 +128,7 @@ Json automation_json(const AutomationStatus& a) {
         j["max_setpoint"] = *a.max_setpoint;
     }
     j["last_fired"] = a.last_fired_ms ? Json(*a.last_fired_ms) : Json(nullptr);
+    j["next_fire"] = a.next_fire_ms ? Json(*a.next_fire_ms) : Json(nullptr);
     return j;
 }
 

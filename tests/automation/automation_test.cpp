@@ -338,14 +338,17 @@ TEST_F(AutomationTest, ScheduleRunsAcrossMidnightOnItsDays) {
     start(R"(
   - {id: night, type: schedule, relay: pump, at: "23:50", duration: 20m, days: [thu, sat]}
 )");
+    EXPECT_EQ(info("night").next_fire_ms, local_ms(2026, 5, 28, 23, 50));
     advance(49min);
     EXPECT_EQ(state("pump"), RelayState::off);
     advance(1min);
     EXPECT_EQ(state("pump"), RelayState::on) << local_text(wall());
     advance(19min);
     EXPECT_EQ(state("pump"), RelayState::on);
+    EXPECT_EQ(info("night").next_fire_ms, local_ms(2026, 5, 29, 0, 10)) << "the window's end comes next";
     advance(1min);  // 00:10 on Friday
     EXPECT_EQ(state("pump"), RelayState::off) << local_text(wall());
+    EXPECT_EQ(info("night").next_fire_ms, local_ms(2026, 5, 30, 23, 50)) << "Saturday's start";
     advance(23h);  // Friday 23:50 is not one of its days
     EXPECT_EQ(state("pump"), RelayState::off) << local_text(wall());
     advance(24h);  // Saturday 23:10 -> 23:50
