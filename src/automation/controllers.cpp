@@ -39,6 +39,7 @@ public:
             // The reading's age as the wall clock says it, to judge staleness from now on.
             auto age = Millis(std::max<std::int64_t>(0, context_.wall_ms() - s->last()->time_ms));
             seen_at_ = context_.loop.now() - age;
+            had_reading_ = true;
             if (config_.max_age && age < *config_.max_age) stale_.start(*config_.max_age - age);
         }
         evaluate();
@@ -47,12 +48,15 @@ public:
     void on_reading(const Sensor& s) override {
         if (s.id() != config_.sensor) return;
         seen_at_ = context_.loop.now();
+        had_reading_ = true;
         if (config_.max_age) stale_.start(*config_.max_age);
         reading(s);
         evaluate();
     }
 
-    void on_status(ChannelKind kind, const std::string& channel, const ChannelStatus& /*status*/) override {
+    void on_status(ChannelKind kind, const std::string& channel, const ChannelStatus& status) override {
+        // The value from before an outage is not trusted afterwards: only a fresh reading counts.
+        if (kind == ChannelKind::sensor && channel == config_.sensor && !status.online) seen_at_.reset();
         if ((kind == ChannelKind::sensor && channel == config_.sensor) ||
             (kind == ChannelKind::relay && channel == config_.relay))
             evaluate();
@@ -98,7 +102,7 @@ protected:
         std::string why;
         auto value = fresh_value(why);
         Sensor* s = sensor(config_.sensor);
-        if (!value && s != nullptr && s->status().online && !seen_at_ &&
+        if (!value && s != nullptr && s->status().online && !had_reading_ &&
             (!config_.max_age || context_.loop.now() - started_at_ < *config_.max_age)) {
             // Just started (or reloaded) and the sensor has said nothing yet: wait for it, up to max_age.
             set_state(State::armed, "waiting for the first reading of sensor " + config_.sensor);
@@ -128,6 +132,7 @@ private:
     Timer override_end_;
     std::optional<Clock::time_point> seen_at_;
     Clock::time_point started_at_{};
+    bool had_reading_ = false;  // since start: before the first one, the controller waits (up to max_age)
 };
 
 class Thermostat final : public SensorController {

@@ -219,6 +219,8 @@ TEST_F(AutomationTest, OfflineSensorDrivesTheRelayToItsSafeStateAndSaysSo) {
     advance(5s);
     EXPECT_EQ(state("heater"), RelayState::off);
     offline("temp", false);
+    EXPECT_EQ(state("heater"), RelayState::off) << "back online, but the value from before the outage is not fresh";
+    EXPECT_EQ(info("heat").state, "faulted");
     publish("temp", 10.0);
     EXPECT_EQ(state("heater"), RelayState::on);
     EXPECT_EQ(info("heat").state, "active");
