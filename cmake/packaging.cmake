@@ -70,10 +70,11 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
 install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md docs/modbus.md
               docs/client.md docs/clients.md
+              docs/automations.md
               packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${HWB_DOC_DIR})
 install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.yaml config/serial-relay-board.yaml
-              config/modbus-relay-board.yaml config/modbus-meter-and-sensor.yaml
+              config/modbus-relay-board.yaml config/modbus-meter-and-sensor.yaml config/greenhouse.yaml
               udev/70-hwbridge-serial-names.rules.example
         DESTINATION ${HWB_DOC_DIR}/examples)
 

@@ -104,6 +104,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     check(parse_relay_request(frame), [](const auto& request) {
         using T = std::decay_t<decltype(request)>;
+        if constexpr (std::is_same_v<T, AutomationChange>) {
+            // Exactly one change, for a named automation.
+            if (request.automation.empty() || request.automation.size() > 64) fail();
+            if (request.setpoint.has_value() == request.enabled.has_value()) fail();
+            const Json ack = parse_back(hwb::protocol::automation_ack(request.id, request.automation));
+            if (ack["automation"] != request.automation) fail();
+            return;
+        } else {
         check_ack(request.id, request.channel);
         if (request.client.size() > 64 * 4) fail();
         if constexpr (std::is_same_v<T, RelayPulse>) {
@@ -112,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (request.lease.count() < 1000 || request.lease.count() > 86400000) fail();
         } else {
             if (request.lease && (request.lease->count() < 1000 || request.lease->count() > 86400000)) fail();
+        }
         }
     });
     check(parse_text_request(frame), [](const auto& request) {

@@ -3,6 +3,7 @@
 import { Connection } from './connection.js';
 import { SensorPanel } from './sensors.js';
 import { RelayPanel } from './relays.js';
+import { AutomationPanel } from './automations.js';
 import { ConsolePanel } from './consoles.js';
 import { setText } from './dom.js';
 import { MapEditor } from './editor.js';
@@ -17,6 +18,8 @@ const panels = {
   relay: new RelayPanel($('relay-grid')),
   text: new ConsolePanel($('text-grid')),
 };
+// Automations travel on the relay connection (docs/automations.md).
+const automations = new AutomationPanel($('automations'), $('automation-grid'), $('automation-count'));
 const sections = { sensor: $('sensors'), relay: $('relays'), text: $('consoles') };
 const counts = { sensor: $('sensor-count'), relay: $('relay-count'), text: $('text-count') };
 const helloSeen = { sensor: false, relay: false, text: false };
@@ -25,7 +28,11 @@ const connections = {};
 for (const name of ['sensor', 'relay', 'text']) {
   connections[name] = new Connection(name, {
     onHello: (message, connection) => hello(name, message, connection),
-    onMessage: (message) => (message.type === 'uplink' ? showUplink(message) : panels[name].message(message)),
+    onMessage: (message) => {
+      if (message.type === 'uplink') showUplink(message);
+      else if (name === 'relay' && message.type === 'automation') automations.message(message);
+      else panels[name].message(message);
+    },
     onState: (state, connection) => connectionState(name, connection),
     onAuthRequired: (message) => showSignIn(null, message.login || ['token']),
     onAuthFailed: (message) => authFailed(message),
@@ -97,6 +104,7 @@ function hello(name, message, connection) {
   if (!$('editor').hidden) editor.show();
   const channels = message.channels || [];
   panels[name].hello(message, connection);
+  if (name === 'relay') automations.hello(message, connection);
   sections[name].hidden = channels.length === 0;
   setText(counts[name], String(channels.length));
   const ids = ['sensor', 'relay', 'text'].map((n) => connections[n]?.hello?.client).filter(Boolean);

@@ -170,7 +170,14 @@ private:
             out.message = exception_name(out.exception);
         } else if (e == EMBBADDATA || e == EMBBADEXC || e == EMBMDATA || e == EMBBADSLAVE || e == EMBUNKEXC) {
             out.failure = Failure::bad_frame;
-            modbus_flush(ctx_);
+            if (s_.host) {
+                // TCP: an answer to an earlier, timed-out request (a peer that caught up) puts the
+                // stream out of step; answers may still be on their way, so a flush is not enough.
+                // A new connection starts clean.
+                close();
+            } else {
+                modbus_flush(ctx_);
+            }
         } else {
             out.failure = Failure::link;
             close();

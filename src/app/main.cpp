@@ -28,6 +28,7 @@
 #include "modbus/modbus_driver.h"
 #include "mqtt/mqtt_front.h"
 #include "mqttdev/mqtt_driver.h"
+#include "automation/automation_front.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -197,7 +198,13 @@ int run(const Options& options) {
     // The MQTT front (docs/mqtt.md): another front on the same loop and door.
     auto mqtt = std::make_unique<hwb::mqtt::MqttFront>(server->loop(), server->door(), version);
     mqtt->apply(bridge->map(), bridge->channels());
-    bridge->on_reloaded([&] { mqtt->apply(bridge->map(), bridge->channels()); });
+    // Automations (docs/automations.md): one more front, its requests through the same door.
+    auto automations = std::make_unique<hwb::automation::AutomationFront>(server->loop(), server->door());
+    automations->apply(bridge->map(), bridge->channels());
+    bridge->on_reloaded([&] {
+        mqtt->apply(bridge->map(), bridge->channels());
+        automations->apply(bridge->map(), bridge->channels());
+    });
 
     hwb::app::Systemd systemd(server->loop());
     auto ready_status = [&] { return bridge->map().bridge.name + ": listening on port " + std::to_string(server->port()); };
@@ -214,6 +221,7 @@ int run(const Options& options) {
                 systemd.ready(ready_status());
             } else {
                 systemd.stopping("stopping: relays to their safe state");
+                automations->stop();  // nothing may switch a relay back on while they go to their safe states
                 shutdown.begin(strsignal(static_cast<int>(info.ssi_signo)));
             }
         }
@@ -224,6 +232,7 @@ int run(const Options& options) {
     mqtt->stop();  // offline on the status topic, clean disconnect
     bridge->on_reloaded({});
     mqtt.reset();
+    automations.reset();
     watch.reset();
     bridge->close_devices();
     server.reset();  // clients see close 1001

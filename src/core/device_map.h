@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/auth_config.h"
+#include "core/automation_config.h"
 #include "core/channel_info.h"
 #include "core/mqtt_config.h"
 #include "core/options.h"
@@ -96,6 +97,7 @@ struct DeviceMap {
     AuthConfig auth;  // `auth:` and the channels' `control:` (core/auth_config.h)
     MqttConfig mqtt;  // `mqtt:` (core/mqtt_config.h)
     std::vector<DeviceConfig> devices;
+    std::vector<AutomationConfig> automations;  // `automations:` (core/automation_config.h)
 };
 
 }  // namespace hwb

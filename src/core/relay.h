@@ -86,6 +86,7 @@ public:
     bool transitioned() const { return transitioned_; }
     std::uint64_t seq() const { return seq_; }
     std::int64_t changed_ms() const { return changed_ms_; }
+    Clock::time_point changed_at() const { return changed_at_; }  // loop clock of the last change (min_on/min_off)
     bool pending() const { return in_flight_ != nullptr; }
     const ChannelStatus& status() const { return status_; }
     bool pulsing() const { return pulse_end_.active(); }

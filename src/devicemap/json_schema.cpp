@@ -162,6 +162,55 @@ Json mqtt_schema(const std::string& description) {
     return mqtt;
 }
 
+// automation_section.cpp: each entry's keys depend on its `type` (one if/then per type, as the
+// devices' on `driver`); times of day, windows and ranges by pattern.
+Json automations_schema(const std::string& description) {
+    constexpr const char* time_pattern = "^([01]?[0-9]|2[0-3]):[0-5][0-9]$";
+    Json times = {{"oneOf", Json::array({{{"type", "string"}, {"pattern", time_pattern}},
+                                         {{"type", "array"}, {"minItems", 1}, {"items", {{"type", "string"}, {"pattern", time_pattern}}}}})}};
+    Json days = {{"type", "array"},
+                 {"items", {{"enum", {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekdays", "weekend"}}}}};
+    Json range = {{"type", "array"}, {"items", {{"type", "number"}}}, {"minItems", 2}, {"maxItems", 2}};
+    Json entry = {{"description", "an automation: thermostat, schedule, follow or rule (docs/automations.md)"},
+                  {"type", "object"}};
+    add_options(entry, schema::automation());
+    refine_id(entry);
+    Json trigger = closed_object("what starts the rule: exactly one of above, below, enters, leaves, edge, becomes, goes, at",
+                                 schema::trigger());
+    trigger["properties"]["at"] = times;
+    trigger["properties"]["days"] = days;
+    trigger["properties"]["enters"] = range;
+    trigger["properties"]["leaves"] = range;
+    Json condition = closed_object("one condition: time, sensor with above/below, or relay with is", schema::condition());
+    condition["properties"]["time"]["type"] = "string";
+    condition["properties"]["time"]["pattern"] =
+        "^([01]?[0-9]|2[0-3]):[0-5][0-9]-([01]?[0-9]|2[0-3]):[0-5][0-9]$";
+    Json action = closed_object("one action: relay with set/toggle/pulse, text with send, delay or log", schema::action());
+    const std::vector<std::pair<std::string, std::vector<OptionSpec>>> types = {
+        {"thermostat", schema::thermostat()}, {"schedule", schema::schedule()},
+        {"follow", schema::follow()}, {"rule", schema::rule()}};
+    for (const auto& [name, specs] : types) {
+        Json then = {{"properties", Json::object()}};
+        for (const auto& spec : schema::automation()) then["properties"][spec.key] = true;
+        add_options(then, specs);
+        if (name == "schedule") {
+            then["properties"]["at"] = times;
+            then["properties"]["days"] = days;
+        }
+        if (name == "rule") {
+            then["properties"]["trigger"] = trigger;
+            then["properties"]["conditions"] = {{"type", "array"}, {"maxItems", 32}, {"items", condition}};
+            then["properties"]["actions"] = {{"type", "array"}, {"minItems", 1}, {"maxItems", 32}, {"items", action}};
+        }
+        then["additionalProperties"] = false;
+        entry["allOf"].push_back({
+            {"if", {{"properties", {{"type", {{"const", name}}}}}, {"required", {"type"}}}},
+            {"then", then},
+        });
+    }
+    return {{"description", description}, {"type", Json::array({"array", "null"})}, {"items", entry}};
+}
+
 // Each device's keys depend on its `driver`: one if/then per driver, whose `then` lists the
 // common keys and the driver's device_options and refuses all others. A device with an unknown
 // driver fails at `driver` only; its other keys are not judged, as in the loader.
@@ -257,6 +306,7 @@ std::string json_schema(const DriverRegistry& drivers) {
         {"bridge", [](const std::string& d) { return bridge_schema(d); }},
         {"auth", [](const std::string& d) { return auth_schema(d); }},
         {"mqtt", [](const std::string& d) { return mqtt_schema(d); }},
+        {"automations", [](const std::string& d) { return automations_schema(d); }},
         {"devices",
          [&](const std::string& d) {
              Json list = {{"description", d}, {"type", "array"}, {"minItems", 1}, {"items", device_schema(drivers)}};

@@ -13,6 +13,7 @@ std::vector<OptionSpec> top_level() {
         {.key = "relays", .help = "on/off outputs"},
         {.key = "texts", .help = "line-based text consoles"},
         {.key = "mqtt", .help = "publish the channels to an MQTT broker and take commands from it (docs/mqtt.md)"},
+        {.key = "automations", .help = "thermostats, schedules and rules run by the bridge (docs/automations.md)"},
     };
 }
 

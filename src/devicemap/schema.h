@@ -28,6 +28,16 @@ std::vector<OptionSpec> machine_token();
 std::vector<OptionSpec> channel_access();
 // `mqtt:` (schema_mqtt.cpp, mqtt_section.cpp).
 std::vector<OptionSpec> mqtt();
+// `automations:` (schema_automations.cpp, automation_section.cpp): the common keys, each type's,
+// and the entries of a rule's trigger, conditions and actions.
+std::vector<OptionSpec> automation();
+std::vector<OptionSpec> thermostat();
+std::vector<OptionSpec> schedule();
+std::vector<OptionSpec> follow();
+std::vector<OptionSpec> rule();
+std::vector<OptionSpec> trigger();
+std::vector<OptionSpec> condition();
+std::vector<OptionSpec> action();
 
 // Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
 inline constexpr std::size_t max_id_length = 64;

@@ -59,6 +59,10 @@ std::string readable_file_problem(const std::string& path);
 // `mqtt:` (mqtt_section.cpp); `bridge_name` gives the defaults of client_id and prefix.
 MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, LoadContext& context);
 
+// `automations:` (automation_section.cpp), after all channels: they refer to sensors, relays,
+// texts and devices by id.
+std::vector<AutomationConfig> read_automations(const YAML::Node& section, LoadContext& context);
+
 // `devices:`, one DeviceConfig per entry into context.devices.
 void read_devices(const YAML::Node& section, LoadContext& context);
 

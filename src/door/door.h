@@ -25,6 +25,7 @@
 #include "core/relay.h"
 #include "core/result.h"
 #include "door/access.h"
+#include "door/automation_panel.h"
 
 namespace hwb {
 
@@ -133,6 +134,17 @@ public:
     static void audit_as(const std::string& subject, const Requester& who, bool done, const std::string& action,
                          const std::string& result);
 
+    // Automations (docs/automations.md): the automation front registers its panel (nullptr when it
+    // goes) and tells every change of an automation's state; a front that shows them listens.
+    void set_automation_panel(AutomationPanel* panel) { automation_panel_ = panel; }
+    AutomationPanel* automation_panel() const { return automation_panel_; }
+    void on_automation_change(std::function<void(const AutomationStatus&)> listener) {
+        automation_listener_ = std::move(listener);
+    }
+    void automation_changed(const AutomationStatus& status) const {
+        if (automation_listener_) automation_listener_(status);
+    }
+
 private:
     void on_relay_change(const Relay& relay, const Cause& cause) override;
     // A failed write no request asked for (lease fall-back, max_on, pulse end, failsafe,
@@ -152,6 +164,8 @@ private:
     KeyedRateLimiter per_relay_;     // bridge.limits.switch_rate: all requesters of one relay together
     KeyedRateLimiter per_subject_;   // bridge.limits.relay_rate for all connections of one authenticated subject
     mutable LogThrottle refusal_log_;  // refusals by requesters over their rate
+    AutomationPanel* automation_panel_ = nullptr;
+    std::function<void(const AutomationStatus&)> automation_listener_;
 };
 
 }  // namespace hwb

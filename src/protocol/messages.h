@@ -64,7 +64,15 @@ struct RelayRenew {
     std::string client;
     std::chrono::milliseconds lease{0};
 };
-using RelayRequest = std::variant<RelaySet, RelayToggle, RelayPulse, RelayRenew>;
+// An operator's change to an automation (docs/automations.md): a thermostat's setpoint, or
+// enabling/disabling it. Exactly one of the two.
+struct AutomationChange {
+    Json id;
+    std::string automation;
+    std::optional<double> setpoint;
+    std::optional<bool> enabled;
+};
+using RelayRequest = std::variant<RelaySet, RelayToggle, RelayPulse, RelayRenew, AutomationChange>;
 
 struct TextOpen {
     Json id;
@@ -102,7 +110,12 @@ struct HelloContext {
 };
 
 std::string sensor_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Sensor>>& sensors);
-std::string relay_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Relay>>& relays);
+// With automations (non-empty), the hello lists them too (`automations`).
+std::string relay_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Relay>>& relays,
+                        const std::vector<AutomationStatus>& automations = {});
+Json automation_json(const AutomationStatus& status);
+std::string automation_message(const AutomationStatus& status);   // type "automation", to relay clients
+std::string automation_ack(const Json& id, const std::string& automation);
 std::string text_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<TextChannel>>& texts);
 
 std::string reading(const Sensor& sensor);  // the sensor's last() reading; sensor must have one

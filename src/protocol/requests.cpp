@@ -243,10 +243,29 @@ std::optional<std::int64_t> whole_ms(const Json* d, std::int64_t min, std::int64
 }
 
 Parsed<RelayRequest> parse_relay(std::string_view frame) {
-    auto opened = open_envelope(frame, "relay", {"set", "toggle", "pulse", "renew"});
+    auto opened = open_envelope(frame, "relay", {"set", "toggle", "pulse", "renew", "automation"});
     if (auto* bad = std::get_if<BadRequest>(&opened)) return std::move(*bad);
     auto& env = std::get<Envelope>(opened);
     Fields f(env.object, env.id);
+    if (env.type == 4) {
+        const Json* name = f.find("automation");
+        if (name == nullptr || !name->is_string() || name->get_ref<const std::string&>().empty() ||
+            name->get_ref<const std::string&>().size() > 64)
+            return f.bad("'automation' must be an automation id from the hello");
+        AutomationChange change{f.id(), name->get<std::string>(), std::nullopt, std::nullopt};
+        const Json* setpoint = f.find("setpoint");
+        const Json* enabled = f.find("enabled");
+        if ((setpoint == nullptr) == (enabled == nullptr))
+            return f.bad("an 'automation' request carries exactly one of 'setpoint' (a number) and 'enabled' (true or false)");
+        if (setpoint != nullptr) {
+            if (!setpoint->is_number()) return f.bad("'setpoint' must be a number");
+            change.setpoint = setpoint->get<double>();
+        } else {
+            if (!enabled->is_boolean()) return f.bad("'enabled' must be true or false");
+            change.enabled = enabled->get<bool>();
+        }
+        return RelayRequest{std::move(change)};
+    }
 
     std::string channel, client;
     if (auto bad = f.channel(channel)) return std::move(*bad);

@@ -118,8 +118,40 @@ std::string sensor_hello(const HelloContext& ctx, const std::vector<std::unique_
     return hello("sensor", ctx, sensors, &sensor_json);
 }
 
-std::string relay_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Relay>>& relays) {
-    return hello("relay", ctx, relays, &relay_json);
+std::string relay_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<Relay>>& relays,
+                        const std::vector<AutomationStatus>& automations) {
+    if (automations.empty()) return hello("relay", ctx, relays, &relay_json);
+    Json j = Json::parse(hello("relay", ctx, relays, &relay_json));
+    Json list = Json::array();
+    for (const auto& a : automations) list.push_back(automation_json(a));
+    j["automations"] = std::move(list);
+    return j.dump();
+}
+
+Json automation_json(const AutomationStatus& a) {
+    Json j = {{"id", a.id}, {"label", a.label}, {"type", a.type}, {"state", a.state}, {"detail", a.detail}};
+    if (!a.relay.empty()) j["relay"] = a.relay;
+    if (a.setpoint) {
+        j["setpoint"] = *a.setpoint;
+        j["min_setpoint"] = *a.min_setpoint;
+        j["max_setpoint"] = *a.max_setpoint;
+    }
+    j["last_fired"] = a.last_fired_ms ? Json(*a.last_fired_ms) : Json(nullptr);
+    j["next_fire"] = a.next_fire_ms ? Json(*a.next_fire_ms) : Json(nullptr);
+    return j;
+}
+
+std::string automation_message(const AutomationStatus& a) {
+    Json j = automation_json(a);
+    j["type"] = "automation";
+    j["automation"] = a.id;
+    j["kind"] = a.type;
+    j.erase("id");
+    return j.dump();
+}
+
+std::string automation_ack(const Json& id, const std::string& automation) {
+    return Json{{"type", "ack"}, {"id", id}, {"automation", automation}}.dump();
 }
 
 std::string text_hello(const HelloContext& ctx, const std::vector<std::unique_ptr<TextChannel>>& texts) {

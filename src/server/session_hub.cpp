@@ -10,9 +10,17 @@
 namespace hwb {
 
 SessionHub::SessionHub(EventLoop& loop, Door& door, const BridgeConfig& config)
-    : loop_(loop), door_(door), config_(config) {}
+    : loop_(loop), door_(door), config_(config) {
+    // Automations' states go to every relay client (docs/protocol.md, `automation`).
+    door_.on_automation_change([this](const AutomationStatus& status) {
+        if (relay_sessions_.empty()) return;
+        auto message = std::make_shared<const std::string>(protocol::automation_message(status));
+        for (auto* s : relay_sessions_) s->publish(message);
+    });
+}
 
 SessionHub::~SessionHub() {
+    door_.on_automation_change({});
     if (channels_ != nullptr) channels_->remove_observer(this);
 }
 
