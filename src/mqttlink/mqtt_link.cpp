@@ -78,10 +78,7 @@ MqttLink::MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers)
               // A failure before the broker accepted us that libmosquitto reports only as a
               // return code (a TLS handshake the broker's certificate fails).
               failed_event_ = false;
-              std::string why = failed_rc_ == MOSQ_ERR_TLS ? "TLS handshake failed" : mosquitto_strerror(failed_rc_);
-              if (!library_error_.empty()) why += " (" + library_error_ + ")";
-              library_error_.clear();
-              lost(why);
+              lost(failed_rc_ == MOSQ_ERR_TLS ? "TLS handshake failed" : mosquitto_strerror(failed_rc_));
               return;
           }
           if (disconnect_event_) {
@@ -137,7 +134,11 @@ void MqttLink::connect() {
     misc_.start(std::chrono::seconds(1));
 }
 
-void MqttLink::lost(const std::string& why) {
+void MqttLink::lost(std::string why) {
+    // libmosquitto's own words (OpenSSL's reason for a refused certificate), however the
+    // failure was reported.
+    if (!library_error_.empty()) why += " (" + library_error_ + ")";
+    library_error_.clear();
     bool was_connected = connected_;
     connected_ = false;
     connecting_ = false;

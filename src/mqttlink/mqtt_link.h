@@ -97,7 +97,7 @@ private:
     static void on_message_c(mosquitto* m, void* self, const mosquitto_message* message, const mosquitto_property* props);
 
     void connect();
-    void lost(const std::string& why);
+    void lost(std::string why);
     void after_io();         // watch the current socket, ask for writable when output waits
     void service(FdEvent event);
     void tick();
