@@ -24,6 +24,7 @@
 #include "devicemap/json_schema.h"
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
+#include "history/history_front.h"
 #include "mqtt/mqtt_front.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
@@ -167,7 +168,14 @@ int run(const Options& options) {
     // The MQTT front (docs/mqtt.md): another front on the same loop and door.
     auto mqtt = std::make_unique<hwb::mqtt::MqttFront>(server->loop(), server->door(), version);
     mqtt->apply(bridge->map(), bridge->channels());
-    bridge->on_reloaded([&] { mqtt->apply(bridge->map(), bridge->channels()); });
+    // The history store (docs/history.md): another observer; its database is written off the loop.
+    auto history = std::make_unique<hwb::history::HistoryFront>(server->loop());
+    history->apply(bridge->map(), bridge->channels());
+    server->set_history(history.get());
+    bridge->on_reloaded([&] {
+        mqtt->apply(bridge->map(), bridge->channels());
+        history->apply(bridge->map(), bridge->channels());
+    });
 
     hwb::app::Systemd systemd(server->loop());
     auto ready_status = [&] { return bridge->map().bridge.name + ": listening on port " + std::to_string(server->port()); };
@@ -192,8 +200,11 @@ int run(const Options& options) {
     server->run();
 
     mqtt->stop();  // offline on the status topic, clean disconnect
+    history->stop();  // the last batch is written
     bridge->on_reloaded({});
     mqtt.reset();
+    server->set_history(nullptr);
+    history.reset();
     watch.reset();
     bridge->close_devices();
     server.reset();  // clients see close 1001

@@ -46,7 +46,7 @@ DurationParse parse_duration(std::string_view text) {
         double ms;
     };
     // "ms" before "m" and "s", so "250ms" is not read as 250 minutes.
-    constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
     for (const auto& unit : units) {
         if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
         std::string_view digits = text.substr(0, text.size() - unit.suffix.size());
@@ -70,6 +70,7 @@ std::string format_number(double value) {
 
 std::string format_duration(std::chrono::milliseconds value) {
     const auto ms = value.count();
+    if (ms != 0 && ms % 86400000 == 0) return std::to_string(ms / 86400000) + "d";
     if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
     if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
     if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";

@@ -28,6 +28,8 @@ std::vector<OptionSpec> machine_token();
 std::vector<OptionSpec> channel_access();
 // `mqtt:` (schema_mqtt.cpp, mqtt_section.cpp).
 std::vector<OptionSpec> mqtt();
+// `history:` (schema_history.cpp, history_section.cpp).
+std::vector<OptionSpec> history();
 
 // Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
 inline constexpr std::size_t max_id_length = 64;

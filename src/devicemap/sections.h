@@ -54,6 +54,9 @@ void check_auth(const YAML::Node& root, const BridgeConfig& bridge, AuthConfig& 
 // `mqtt:` (mqtt_section.cpp); `bridge_name` gives the defaults of client_id and prefix.
 MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, LoadContext& context);
 
+// `history:` (history_section.cpp).
+HistoryConfig read_history(const YAML::Node& section, LoadContext& context);
+
 // `devices:`, one DeviceConfig per entry into context.devices.
 void read_devices(const YAML::Node& section, LoadContext& context);
 
