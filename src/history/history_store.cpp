@@ -236,6 +236,18 @@ std::int64_t HistoryStore::delete_before(const char* table, std::int64_t before_
     return n;
 }
 
+std::int64_t HistoryStore::first_at_or_after(const char* table, std::int64_t from_ms) {
+    Statement first(db_, (std::string("SELECT min(t) FROM ") + table + " WHERE channel = ?1 AND t >= ?2").c_str());
+    std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
+    if (!first.ok()) return from_ms;
+    for (const auto& [name, key] : channel_keys_) {
+        if (first.bind(1, key).bind(2, from_ms).step() == SQLITE_ROW && !first.null(0))
+            earliest = std::min(earliest, first.integer(0));
+        first.reset();
+    }
+    return earliest == std::numeric_limits<std::int64_t>::max() ? from_ms : earliest;
+}
+
 std::int64_t HistoryStore::used_bytes() {
     auto pragma = [&](const char* sql) -> std::int64_t {
         Statement s(db_, sql);
@@ -284,8 +296,8 @@ Result<HistoryStore::Upkeep> HistoryStore::maintain(std::int64_t now_ms, const H
         minute_done = first.ok() && first.step() == SQLITE_ROW && !first.null(0) ? first.integer(0) / minute_ms * minute_ms
                                                                                   : minute_target;
     }
-    // Readings older than the raw tier keeps were deleted: no need to walk through them.
-    minute_done = std::max(minute_done, (now_ms - config.raw.count()) / minute_ms * minute_ms);
+    // A gap (the bridge was stopped) is skipped at once, not walked through minute by minute.
+    minute_done = std::max(minute_done, first_at_or_after("raw", minute_done) / minute_ms * minute_ms);
     if (minute_done < minute_target) {
         std::int64_t end = std::min(minute_target, minute_done + max_minutes * minute_ms);
         if (auto s = aggregate("minute", "raw", minute_ms, minute_done, end); !s.ok()) return fail(s.error());
@@ -301,7 +313,7 @@ Result<HistoryStore::Upkeep> HistoryStore::maintain(std::int64_t now_ms, const H
         hour_done = first.ok() && first.step() == SQLITE_ROW && !first.null(0) ? first.integer(0) / hour_ms * hour_ms
                                                                                 : hour_target;
     }
-    hour_done = std::max(hour_done, (now_ms - config.minute.count()) / hour_ms * hour_ms);
+    hour_done = std::max(hour_done, first_at_or_after("minute", hour_done) / hour_ms * hour_ms);
     if (hour_done < hour_target) {
         std::int64_t end = std::min(hour_target, hour_done + 24 * hour_ms);
         if (auto s = aggregate("hour", "minute", hour_ms, hour_done, end); !s.ok()) return fail(s.error());

@@ -69,6 +69,8 @@ private:
                      std::int64_t end);
     std::int64_t delete_before(const char* table, std::int64_t before_ms);
     std::int64_t shrink_oldest();
+    // Earliest time at or after `from_ms` in `table` over all channels; `from_ms` when none.
+    std::int64_t first_at_or_after(const char* table, std::int64_t from_ms);
 
     sqlite3* db_;
     std::string path_;
