@@ -15,6 +15,7 @@
 #include "app/bridge.h"
 #include "app/logging.h"
 #include "app/map_file.h"
+#include "app/metrics_sources.h"
 #include "app/shutdown.h"
 #include "app/systemd.h"
 #include "app/token_command.h"
@@ -172,9 +173,15 @@ int run(const Options& options) {
     auto history = std::make_unique<hwb::history::HistoryFront>(server->loop());
     history->apply(bridge->map(), bridge->channels());
     server->set_history(history.get());
+    // GET /metrics (docs/metrics.md).
+    auto metrics = std::make_unique<hwb::metrics::MetricsFront>(server->loop(), version);
+    metrics->attach(bridge->channels());
+    hwb::app::add_metrics_sources(*metrics, *server, server->door(), *mqtt, *history);
+    server->set_metrics([&] { return metrics->render(); });
     bridge->on_reloaded([&] {
         mqtt->apply(bridge->map(), bridge->channels());
         history->apply(bridge->map(), bridge->channels());
+        metrics->attach(bridge->channels());
     });
 
     hwb::app::Systemd systemd(server->loop());
@@ -202,6 +209,8 @@ int run(const Options& options) {
     mqtt->stop();  // offline on the status topic, clean disconnect
     history->stop();  // the last batch is written
     bridge->on_reloaded({});
+    server->set_metrics({});
+    metrics.reset();
     mqtt.reset();
     server->set_history(nullptr);
     history.reset();

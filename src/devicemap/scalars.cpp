@@ -70,7 +70,6 @@ std::string format_number(double value) {
 
 std::string format_duration(std::chrono::milliseconds value) {
     const auto ms = value.count();
-    if (ms != 0 && ms % 86400000 == 0) return std::to_string(ms / 86400000) + "d";
     if (ms != 0 && ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
     if (ms != 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
     if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";

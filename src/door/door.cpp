@@ -181,7 +181,11 @@ std::optional<Error> Door::rate(Requester& who, ChannelKind kind, const std::str
     return std::nullopt;
 }
 
-void Door::relay(Requester& who, const RelayCommand& command, std::function<void(Result<RelayState>)> reply) {
+void Door::relay(Requester& who, const RelayCommand& command, std::function<void(Result<RelayState>)> caller_reply) {
+    auto reply = [outcomes = relay_outcomes_, caller_reply = std::move(caller_reply)](Result<RelayState> result) {
+        ++(*outcomes)[result.ok() ? "ok" : result.error().code];
+        caller_reply(std::move(result));
+    };
     Relay* relay = channels_ != nullptr ? channels_->relay(command.channel) : nullptr;
     if (relay == nullptr) {
         // Unknown channels cost a request like any other.
@@ -227,7 +231,11 @@ Result<Lease> Door::renew_lease(Requester& who, const std::string& channel, Mill
 }
 
 void Door::text_send(Requester& who, const std::string& channel, const std::string& line, const std::string& name,
-                     std::function<void(Status)> reply) {
+                     std::function<void(Status)> caller_reply) {
+    auto reply = [outcomes = text_outcomes_, caller_reply = std::move(caller_reply)](Status status) {
+        ++(*outcomes)[status.ok() ? "ok" : status.error().code];
+        caller_reply(std::move(status));
+    };
     TextChannel* text = channels_ != nullptr ? channels_->text(channel) : nullptr;
     if (text == nullptr) {
         if (auto limited = admit(who, ChannelKind::text); !limited.ok()) return reply(limited.error());

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -132,6 +134,10 @@ public:
     void audit(const Requester& who, bool done, const std::string& action, const std::string& result) const;
     static void audit_as(const std::string& subject, const Requester& who, bool done, const std::string& action,
                          const std::string& result);
+    // Relay and text requests by their answer: "ok" or the error code (metrics, docs/metrics.md).
+    using Outcomes = std::map<std::string, std::uint64_t>;
+    const Outcomes& relay_outcomes() const { return *relay_outcomes_; }
+    const Outcomes& text_outcomes() const { return *text_outcomes_; }
 
 private:
     void on_relay_change(const Relay& relay, const Cause& cause) override;
@@ -152,6 +158,9 @@ private:
     KeyedRateLimiter per_relay_;     // bridge.limits.switch_rate: all requesters of one relay together
     KeyedRateLimiter per_subject_;   // bridge.limits.relay_rate for all connections of one authenticated subject
     mutable LogThrottle refusal_log_;  // refusals by requesters over their rate
+    // Shared with the replies in flight, which may outlive a request's call.
+    std::shared_ptr<Outcomes> relay_outcomes_ = std::make_shared<Outcomes>();
+    std::shared_ptr<Outcomes> text_outcomes_ = std::make_shared<Outcomes>();
 };
 
 }  // namespace hwb

@@ -146,6 +146,8 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     link_->start();
 }
 
+bool MqttFront::broker_connected() const { return link_ && link_->connected(); }
+
 void MqttFront::stop() {
     flush_.cancel();
     if (!link_) return;
