@@ -63,6 +63,7 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz DESTINATION ${CMAKE_
 install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB_SYSTEM_LIB_DIR}/systemd/system)
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
 install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md
+              docs/history.md docs/metrics.md
               packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${HWB_DOC_DIR})
 install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.yaml config/serial-relay-board.yaml

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -394,9 +395,32 @@ int run_text_to_serial(const Options& o) {
     return delivery.received == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
 }
 
+namespace {
+
+// /proc/PID/io write_bytes: what the daemon sent towards the disk (the history store's batches).
+std::uint64_t write_bytes(pid_t pid) {
+    std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value)
+        if (key == "write_bytes:") return value;
+    return 0;
+}
+
+}  // namespace
+
 int run_relay(const Options& o) {
-    const std::string name = "relay-rtt-r" + std::to_string(o.rate);
-    DaemonProcess daemon(o.binary, map_for(o, "sim-relay.yaml", ""), log_path(o, name), o.daemon_cpu);
+    // relay-history: the same round trip while 20 sensors at 1/s go to the history store, whose
+    // writer thread writes a batch every second (docs/history.md).
+    const bool history = o.kind == "history";
+    const std::string name = std::string(history ? "relay-history-r" : "relay-rtt-r") + std::to_string(o.rate);
+    const std::string db = std::filesystem::absolute(o.out + "/" + name + ".history.db").string();
+    if (history) {
+        for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+    }
+    DaemonProcess daemon(o.binary, map_for(o, history ? "sim-relay-history.yaml" : "sim-relay.yaml", history ? db : ""),
+                         log_path(o, name), o.daemon_cpu);
+    const std::uint64_t written_before = write_bytes(daemon.pid());
     const std::int64_t epoch = now_us();
     Histogram latency;
     Timeline timeline(epoch);
@@ -423,7 +447,7 @@ int run_relay(const Options& o) {
             }
         }
     });
-    json result = {{"name", name}, {"scenario", "relay-rtt"}, {"kind", "relay"}, {"clients", 1}, {"rate", o.rate}};
+    json result = {{"name", name}, {"scenario", "relay-rtt"}, {"kind", history ? "relay+history" : "relay"}, {"clients", 1}, {"rate", o.rate}};
     if (!connect_all(pool, 1, ready, 1, 10)) {
         result["error"] = "client could not connect";
         write_report(o.out, result, latency, nullptr);
@@ -464,6 +488,7 @@ int run_relay(const Options& o) {
     result["errors"] = errors;
     result["stray_answers"] = stray;
     result["ticks_skipped_waiting"] = skipped;
+    if (history) result["history_write_bytes"] = write_bytes(daemon.pid()) - written_before;
     result["latency_us"] = latency_json(latency);
     result.update(usage.to_json());
     result["daemon_alive"] = daemon.alive();

@@ -11,10 +11,18 @@ namespace {
 
 constexpr std::int64_t minute_ms = 60000;
 constexpr std::int64_t hour_ms = 3600000;
+// Raw readings are keyed by time * channel_slots + channel (an integer key in time order): every
+// batch appends at the end of one B-tree, which SQLite fills page by page without rebalancing
+// (docs/history.md, "Bytes written"). Channel keys stay below channel_slots.
+constexpr std::int64_t channel_slots = 4096;
 // A minute is aggregated once its end is this far behind: readings of the last batch (written at
 // most `flush` after they were measured) have arrived by then.
 constexpr std::int64_t aggregate_grace_ms = 30000;
 constexpr int schema_version = 1;
+// Finished minutes are aggregated (and old raw readings deleted) once this many are pending: the
+// minute tier's pages are written once per 10 minutes rather than every minute. Queries read the
+// raw tier for what is not aggregated yet, so charts do not lag.
+constexpr std::int64_t aggregate_batch_minutes = 10;
 
 // One prepared statement; finalized with its owner.
 class Statement {
@@ -65,8 +73,8 @@ SELECT (t / ?4) * ?4 AS b, min(mn), sum(av * n) / sum(n), max(mx), sum(n) FROM (
   SELECT t, min, avg, max, n FROM minute
     WHERE channel = ?1 AND t >= max(?2, ?5) AND t < min(?3, ?6)
   UNION ALL
-  SELECT t, v, v, v, 1 FROM raw
-    WHERE channel = ?1 AND t >= max(?2, ?6) AND t < ?3
+  SELECT k / 4096, v, v, v, 1 FROM raw
+    WHERE k >= max(?2, ?6) * 4096 AND k < ?3 * 4096 AND k % 4096 = ?1
 ) GROUP BY b ORDER BY b)";
 
 }  // namespace
@@ -101,6 +109,8 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::string& path
     // WAL with synchronous=NORMAL: a committed batch survives a crash of the process (kill -9);
     // after a power cut the last batches may be gone, but the file is consistent.
     if (auto s = store->exec("PRAGMA synchronous=NORMAL"); !s.ok()) return s.error();
+    // After a checkpoint the WAL file is cut back to this, not left at its largest.
+    store->exec("PRAGMA journal_size_limit=4194304");
     std::int64_t version = 0;
     {
         Statement v(db, "PRAGMA user_version");
@@ -112,8 +122,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::string& path
     auto created = store->exec(R"(
 BEGIN;
 CREATE TABLE IF NOT EXISTS channels(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS raw(channel INTEGER NOT NULL, t INTEGER NOT NULL, v REAL NOT NULL,
-  PRIMARY KEY(channel, t)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS raw(k INTEGER PRIMARY KEY, v REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS minute(channel INTEGER NOT NULL, t INTEGER NOT NULL, min REAL NOT NULL,
   avg REAL NOT NULL, max REAL NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(channel, t)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hour(channel INTEGER NOT NULL, t INTEGER NOT NULL, min REAL NOT NULL,
@@ -156,6 +165,7 @@ std::int64_t HistoryStore::channel_key(const std::string& channel, bool create) 
     Statement insert(db_, "INSERT INTO channels(name) VALUES (?1)");
     if (!insert.ok() || insert.bind(1, channel).step() != SQLITE_DONE) return -1;
     std::int64_t key = sqlite3_last_insert_rowid(db_);
+    if (key >= channel_slots) return -1;  // 4095 channel names over the file's life
     channel_keys_[channel] = key;
     return key;
 }
@@ -184,7 +194,7 @@ Status HistoryStore::write(const std::vector<Sample>& samples, const std::vector
     };
     {
         // Two readings of one channel in the same millisecond: the later one stays.
-        Statement insert(db_, "INSERT OR REPLACE INTO raw(channel, t, v) VALUES (?1, ?2, ?3)");
+        Statement insert(db_, "INSERT OR REPLACE INTO raw(k, v) VALUES (?2 * 4096 + ?1, ?3)");
         if (!insert.ok()) return fail("cannot write readings");
         for (const auto& sample : samples) {
             std::int64_t key = channel_key(sample.channel, true);
@@ -213,6 +223,16 @@ Status HistoryStore::aggregate(const char* into, const char* from_table, std::in
     std::string sql = std::string("INSERT OR REPLACE INTO ") + into + "(channel, t, min, avg, max, n) SELECT channel, (t / ?4) * ?4, " +
                       (from_raw ? "min(v), avg(v), max(v), count(*)" : "min(min), sum(avg * n) / sum(n), max(max), sum(n)") +
                       " FROM " + from_table + " WHERE channel = ?1 AND t >= ?2 AND t < ?3 GROUP BY (t / ?4)";
+    if (from_raw) {
+        // Raw readings are stored in time order (key t, channel): one pass over the range.
+        std::string all = "INSERT OR REPLACE INTO " + std::string(into) +
+                          "(channel, t, min, avg, max, n) SELECT k % 4096, (k / 4096 / ?3) * ?3, min(v), avg(v), max(v), "
+                          "count(*) FROM raw WHERE k >= ?1 * 4096 AND k < ?2 * 4096 GROUP BY k % 4096, (k / 4096 / ?3)";
+        Statement once(db_, all.c_str());
+        if (!once.ok() || once.bind(1, start).bind(2, end).bind(3, bucket_ms).step() != SQLITE_DONE)
+            return error(std::string("cannot aggregate into ") + into);
+        return {};
+    }
     Statement insert(db_, sql.c_str());
     if (!insert.ok()) return error(std::string("cannot aggregate into ") + into);
     for (const auto& [name, key] : channel_keys_) {
@@ -224,6 +244,10 @@ Status HistoryStore::aggregate(const char* into, const char* from_table, std::in
 }
 
 std::int64_t HistoryStore::delete_before(const char* table, std::int64_t before_ms) {
+    if (std::string(table) == "raw") {
+        Statement del(db_, "DELETE FROM raw WHERE k < ?1 * 4096");
+        return del.ok() && del.bind(1, before_ms).step() == SQLITE_DONE ? sqlite3_changes(db_) : 0;
+    }
     std::string sql = std::string("DELETE FROM ") + table + " WHERE channel = ?1 AND t < ?2";
     Statement del(db_, sql.c_str());
     std::int64_t n = 0;
@@ -237,6 +261,11 @@ std::int64_t HistoryStore::delete_before(const char* table, std::int64_t before_
 }
 
 std::int64_t HistoryStore::first_at_or_after(const char* table, std::int64_t from_ms) {
+    if (std::string(table) == "raw") {
+        Statement first(db_, "SELECT min(k) / 4096 FROM raw WHERE k >= ?1 * 4096");
+        if (first.ok() && first.bind(1, from_ms).step() == SQLITE_ROW && !first.null(0)) return first.integer(0);
+        return from_ms;
+    }
     Statement first(db_, (std::string("SELECT min(t) FROM ") + table + " WHERE channel = ?1 AND t >= ?2").c_str());
     std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
     if (!first.ok()) return from_ms;
@@ -260,7 +289,9 @@ std::int64_t HistoryStore::used_bytes() {
 // of minutes, then the oldest week of hours and the oldest events.
 std::int64_t HistoryStore::shrink_oldest() {
     auto oldest = [&](const char* table) -> std::int64_t {
-        Statement s(db_, (std::string("SELECT min(t) FROM ") + table).c_str());
+        Statement s(db_, (std::string(table) == "raw" ? std::string("SELECT min(k) / 4096 FROM raw")
+                                                       : std::string("SELECT min(t) FROM ") + table)
+                             .c_str());
         if (!s.ok() || s.step() != SQLITE_ROW || s.null(0)) return std::numeric_limits<std::int64_t>::max();
         return s.integer(0);
     };
@@ -292,19 +323,22 @@ Result<HistoryStore::Upkeep> HistoryStore::maintain(std::int64_t now_ms, const H
     const std::int64_t minute_target = (now_ms - aggregate_grace_ms) / minute_ms * minute_ms;
     std::int64_t minute_done = meta("minute_done", -1);
     if (minute_done < 0) {
-        Statement first(db_, "SELECT min(t) FROM raw");
+        Statement first(db_, "SELECT min(k) / 4096 FROM raw");
         minute_done = first.ok() && first.step() == SQLITE_ROW && !first.null(0) ? first.integer(0) / minute_ms * minute_ms
                                                                                   : minute_target;
     }
     // A gap (the bridge was stopped) is skipped at once, not walked through minute by minute.
     minute_done = std::max(minute_done, first_at_or_after("raw", minute_done) / minute_ms * minute_ms);
-    if (minute_done < minute_target) {
+    const bool aggregating = minute_target - minute_done >= aggregate_batch_minutes * minute_ms;
+    if (aggregating) {
         std::int64_t end = std::min(minute_target, minute_done + max_minutes * minute_ms);
         if (auto s = aggregate("minute", "raw", minute_ms, minute_done, end); !s.ok()) return fail(s.error());
         upkeep.minutes_aggregated = (end - minute_done) / minute_ms;
         minute_done = end;
     }
-    if (auto s = set_meta("minute_done", minute_done); !s.ok()) return fail(s.error());
+    // The watermarks are written only when they move: an unchanged page costs nothing.
+    if (minute_done != meta("minute_done", -1))
+        if (auto s = set_meta("minute_done", minute_done); !s.ok()) return fail(s.error());
 
     const std::int64_t hour_target = minute_done / hour_ms * hour_ms;
     std::int64_t hour_done = meta("hour_done", -1);
@@ -320,10 +354,12 @@ Result<HistoryStore::Upkeep> HistoryStore::maintain(std::int64_t now_ms, const H
         upkeep.hours_aggregated = (end - hour_done) / hour_ms;
         hour_done = end;
     }
-    if (auto s = set_meta("hour_done", hour_done); !s.ok()) return fail(s.error());
+    if (hour_done != meta("hour_done", -1))
+        if (auto s = set_meta("hour_done", hour_done); !s.ok()) return fail(s.error());
 
-    // Retention: never delete what the next tier has not taken yet.
-    upkeep.rows_deleted += delete_before("raw", std::min(now_ms - config.raw.count(), minute_done));
+    // Retention: never delete what the next tier has not taken yet; raw readings go in the same
+    // rounds as they are aggregated (deleting a few rows per batch would rewrite a page each time).
+    if (aggregating) upkeep.rows_deleted += delete_before("raw", std::min(now_ms - config.raw.count(), minute_done));
     upkeep.rows_deleted += delete_before("minute", std::min(now_ms - config.minute.count(), hour_done));
     upkeep.rows_deleted += delete_before("hour", now_ms - config.hour.count());
     {
@@ -345,7 +381,7 @@ Result<HistoryStore::Upkeep> HistoryStore::maintain(std::int64_t now_ms, const H
 Result<HistoryAnswer> HistoryStore::points(const HistoryQuery& query, std::int64_t now_ms, const HistoryConfig& config) {
     HistoryAnswer answer;
     answer.channel = query.channel;
-    answer.from_ms = query.from_ms;
+    answer.from_ms = std::max<std::int64_t>(query.from_ms, 0);  // times before 1970 are not stored
     answer.to_ms = query.to_ms;
     const std::int64_t span = query.to_ms - query.from_ms;
     std::int64_t step = query.step_ms > 0 ? query.step_ms : span / 1000;
@@ -371,7 +407,7 @@ Result<HistoryAnswer> HistoryStore::points(const HistoryQuery& query, std::int64
     if (key < 0) return answer;  // nothing recorded yet
     Statement select(db_, points_sql);
     if (!select.ok()) return error("cannot read history");
-    select.bind(1, key).bind(2, query.from_ms).bind(3, query.to_ms).bind(4, step).bind(5, hour_until).bind(6, minute_until);
+    select.bind(1, key).bind(2, answer.from_ms).bind(3, query.to_ms).bind(4, step).bind(5, hour_until).bind(6, minute_until);
     int rc;
     while ((rc = select.step()) == SQLITE_ROW) {
         answer.points.push_back(

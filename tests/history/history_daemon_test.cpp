@@ -83,7 +83,7 @@ std::int64_t newest_in_file(const std::string& path, std::string* integrity) {
         if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
             *integrity = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
         sqlite3_finalize(s);
-        if (sqlite3_prepare_v2(db, "SELECT max(t) FROM raw", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        if (sqlite3_prepare_v2(db, "SELECT max(k) / 4096 FROM raw", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
             newest = sqlite3_column_int64(s, 0);
         sqlite3_finalize(s);
     }
