@@ -173,6 +173,7 @@ int run(const Options& options) {
     auto history = std::make_unique<hwb::history::HistoryFront>(server->loop());
     history->apply(bridge->map(), bridge->channels());
     server->set_history(history.get());
+    server->door().set_audit_listener([&](const std::string& line) { history->record_audit("", line); });
     // GET /metrics (docs/metrics.md).
     auto metrics = std::make_unique<hwb::metrics::MetricsFront>(server->loop(), version);
     metrics->attach(bridge->channels());
@@ -213,6 +214,7 @@ int run(const Options& options) {
     metrics.reset();
     mqtt.reset();
     server->set_history(nullptr);
+    server->door().set_audit_listener({});
     history.reset();
     watch.reset();
     bridge->close_devices();

@@ -103,6 +103,8 @@ void Door::audit_as(const std::string& subject, const Requester& who, bool done,
 
 void Door::audit(const Requester& who, bool done, const std::string& action, const std::string& result) const {
     audit_as(who.identity.subject, who, done, action, result);
+    if (audit_listener_)
+        audit_listener_(action + " by " + who.identity.subject + " from " + who.source() + " (" + who.client() + "): " + result);
 }
 
 RequestLimiter& Door::limiter(Requester& who, ChannelKind kind) {

@@ -134,6 +134,9 @@ public:
     void audit(const Requester& who, bool done, const std::string& action, const std::string& result) const;
     static void audit_as(const std::string& subject, const Requester& who, bool done, const std::string& action,
                          const std::string& result);
+    // Every line of audit() above (map apply and save, sign-in, authentication) also goes here: the
+    // history store keeps them as events (docs/history.md). Empty: none.
+    void set_audit_listener(std::function<void(const std::string& line)> listener) { audit_listener_ = std::move(listener); }
     // Relay and text requests by their answer: "ok" or the error code (metrics, docs/metrics.md).
     using Outcomes = std::map<std::string, std::uint64_t>;
     const Outcomes& relay_outcomes() const { return *relay_outcomes_; }
@@ -161,6 +164,7 @@ private:
     // Shared with the replies in flight, which may outlive a request's call.
     std::shared_ptr<Outcomes> relay_outcomes_ = std::make_shared<Outcomes>();
     std::shared_ptr<Outcomes> text_outcomes_ = std::make_shared<Outcomes>();
+    std::function<void(const std::string&)> audit_listener_;
 };
 
 }  // namespace hwb

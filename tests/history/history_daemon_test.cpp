@@ -173,6 +173,37 @@ TEST(HistoryDaemon, RelayChangesAreKeptAsEventsWithTheirCause) {
     EXPECT_EQ(events[events.size() - 1][1], "off");
 }
 
+// Rows of the events table of one kind, read with SQLite directly.
+std::vector<std::string> events_in_file(const std::string& path, const std::string& kind) {
+    sqlite3* db = nullptr;
+    std::vector<std::string> out;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT detail FROM events WHERE kind = ?1 ORDER BY t", -1, &s, nullptr) == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, kind.c_str(), -1, SQLITE_TRANSIENT);
+            while (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+TEST(HistoryDaemon, AuditLinesOfTheDoorAreKeptAsEvents) {
+    TempDir dir;
+    Daemon daemon(history_map(dir.file("h.db")));
+    auto r = http_request(daemon.port(), "POST", "/api/map/apply", {"Content-Type: application/json"},
+                          json{{"text", "devices: []\n"}, {"version", "not-the-running-one"}}.dump());
+    EXPECT_EQ(r.status, 409) << r.body;
+    std::vector<std::string> audit;
+    ASSERT_TRUE(eventually([&] {
+        audit = events_in_file(dir.file("h.db"), "audit");
+        return !audit.empty();
+    }));
+    EXPECT_NE(audit.back().find("map apply by"), std::string::npos) << audit.back();
+    EXPECT_NE(audit.back().find("refused (stale)"), std::string::npos) << audit.back();
+}
+
 TEST(HistoryDaemon, KillNineLosesAtMostTheLastBatchAndTheFileOpensCleanly) {
     TempDir dir;
     const std::string db = dir.file("h.db");
