@@ -69,6 +69,8 @@ for kind in sensor text; do
 done
 for r in "${rates[@]}"; do run ws-to-serial --rate "$r"; done
 run relay --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
+# The same round trip while 20 sensors go to the history store, a batch a second (docs/history.md).
+[ $smoke = 1 ] || run relay --kind history --rate 1000
 run storm --count "$storm" --concurrency 50
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 

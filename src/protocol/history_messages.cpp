@@ -1,6 +1,7 @@
 // Stored history on the wire (docs/protocol.md, "history"; docs/history.md): the sensor
 // subprotocol's answer, and GET /api/history as JSON and as CSV.
 #include <cstdio>
+#include <ctime>
 
 #include "core/history.h"
 #include "protocol/json_writer.h"
