@@ -218,6 +218,7 @@ void HistoryFront::on_reading(const Sensor& sensor) {
 
 void HistoryFront::on_relay_change(const Relay& relay, const Cause& cause) {
     if (writer_ == nullptr || failed_->load() || pending_->events.size() >= max_pending_events) return;
+    if (!relay.transitioned()) return;  // "stays on (lease set)": no change to keep
     std::string why = to_string(cause.kind);
     if (!cause.client.empty()) why += " " + cause.client;
     pending_->events.push_back(HistoryEvent{wall_clock_ms(), relay.id(), "relay", to_string(relay.state()), why});
