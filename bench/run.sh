@@ -69,9 +69,15 @@ for kind in sensor text; do
 done
 for r in "${rates[@]}"; do run ws-to-serial --rate "$r"; done
 run relay --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
+# The same while ten DS18B20-like reads (750 ms each) are in flight on the kernel sensor driver's threads.
+run relay-w1 --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
 # The same round trip while 20 sensors go to the history store, a batch a second (docs/history.md).
-[ $smoke = 1 ] || run relay --kind history --rate 1000
+[ $smoke = 1 ] || run relay-history --rate 1000
 run storm --count "$storm" --concurrency 50
+# The MQTT uplink beside the WebSocket path (fanout --clients 1 at the same rate): QoS 0 and 1.
+for q in 0 1; do run mqtt --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)" --qos "$q"; done
+# A hub importing bridges through the broker (mqtt driver): 10 bridges x 20 channels x 10/s.
+if [ $smoke = 1 ]; then run hub --clients 2 --channels 5 --rate 10 --qos 1; else run hub --clients 10 --channels 20 --rate 10 --qos 1; fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 
 "${gen[@]}" summary "$out" > /dev/null

@@ -56,14 +56,20 @@ add_custom_command(
   OUTPUT ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz
   COMMAND ${HWB_GZIP} -n -9 -c ${PROJECT_SOURCE_DIR}/packaging/hwbridge.1 > ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz
   DEPENDS ${PROJECT_SOURCE_DIR}/packaging/hwbridge.1)
-add_custom_target(hwb_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz)
+add_custom_command(
+  OUTPUT ${PROJECT_BINARY_DIR}/packaging/hwb.1.gz
+  COMMAND ${HWB_GZIP} -n -9 -c ${PROJECT_SOURCE_DIR}/packaging/hwb.1 > ${PROJECT_BINARY_DIR}/packaging/hwb.1.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/packaging/hwb.1)
+add_custom_target(hwb_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz
+                                            ${PROJECT_BINARY_DIR}/packaging/hwb.1.gz)
 
 install(FILES packaging/hwbridge.yaml DESTINATION ${HWB_CONF_DIR})
-install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz ${PROJECT_BINARY_DIR}/packaging/hwb.1.gz
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB_SYSTEM_LIB_DIR}/systemd/system)
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
 install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md
-              docs/history.md docs/metrics.md
+              docs/client.md docs/clients.md docs/history.md docs/metrics.md
               packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${HWB_DOC_DIR})
 install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.yaml config/serial-relay-board.yaml
@@ -85,7 +91,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "serial and GPIO hardware on the web")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "hwbridge is a small daemon that puts serial devices and GPIO lines on the
 web: a YAML device map names the hardware and its channels (sensors,
 relays, text consoles), and hwbridge serves them over WebSocket
-subprotocols and a bundled web page.
+subprotocols and a bundled web page. hwb, its command-line client,
+reads sensors, switches relays (holding a lease while a command runs)
+and talks to text channels from shells and scripts.
 
 This package runs it as a hardened systemd service with the map
 /etc/hwbridge/hwbridge.yaml, and installs udev rules that give the

@@ -13,6 +13,7 @@
 #include "devicemap/bounds.h"
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
+#include "ksensors/ksensor_driver.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
 
@@ -24,6 +25,7 @@ const hwb::DriverRegistry& drivers() {
         hwb::register_sim_driver(r);
         hwb::register_serial_driver(r);
         hwb::register_gpio_driver(r);
+        hwb::register_kernel_sensor_drivers(r);
         return r;
     }();
     return registry;

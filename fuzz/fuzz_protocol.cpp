@@ -3,7 +3,8 @@
 // which may throw. Round trips: whatever a parser answers is encoded the way the
 // server would answer it (an ack echoing id and channel, or an error echoing the id), and that text
 // must parse back as JSON with the same id, channel and error code. The raw bytes are also written
-// as a JSON string and a JSON number, which must read back (invalid UTF-8 as U+FFFD).
+// as a JSON string and a JSON number, which must read back (invalid UTF-8 as U+FFFD), and read as
+// a server message by the client's parser.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <variant>
 
 #include "protocol/auth.h"
+#include "protocol/client_messages.h"
 #include "protocol/json_writer.h"
 #include "protocol/messages.h"
 
@@ -131,6 +133,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (ack["id"] != request.id) fail();
         }
     }
+
+    // The same bytes as a frame from a bridge, read by the client library: a typed message or an
+    // error with a code, never an exception.
+    auto server = parse_server_message(frame);
+    if (!server.ok() && server.error().code.empty()) fail();
 
     check_string_round_trip(frame);
     check_number_round_trip(frame);

@@ -25,14 +25,61 @@ const connections = {};
 for (const name of ['sensor', 'relay', 'text']) {
   connections[name] = new Connection(name, {
     onHello: (message, connection) => hello(name, message, connection),
-    onMessage: (message) => panels[name].message(message),
+    onMessage: (message) => (message.type === 'uplink' ? showUplink(message) : panels[name].message(message)),
     onState: (state, connection) => connectionState(name, connection),
     onAuthRequired: (message) => showSignIn(null, message.login || ['token']),
     onAuthFailed: (message) => authFailed(message),
   });
 }
 
+// Links to the world outside (the MQTT uplink): a badge in the header per uplink, from `uplink`
+// messages on the sensor connection. A hello starts afresh: the bridge sends every uplink after it.
+const uplinks = new Map();
+const UPLINK_WORDS = { connected: 'connected', connecting: 'connecting…', disconnected: 'broker unreachable', off: 'off' };
+
+function showUplink(message) {
+  if (message.state === 'removed') uplinks.delete(message.name);
+  else uplinks.set(message.name, message);
+  renderUplinks();
+}
+
+function renderUplinks() {
+  const box = $('uplinks');
+  box.replaceChildren();
+  for (const u of uplinks.values()) {
+    const since = u.since ? new Date(u.since).toLocaleTimeString() : '';
+    const words = UPLINK_WORDS[u.state] || u.state;
+    let detail = `${u.name.toUpperCase()} ${words} (${u.target}) since ${since}`;
+    if (u.detail) detail += ` — ${u.detail}`;
+    if (u.dropped) detail += ` · ${u.dropped} readings not delivered while it was away`;
+    const badge = document.createElement('span');
+    badge.className = 'uplink';
+    badge.dataset.state = u.state;
+    badge.dataset.name = u.name;
+    badge.title = detail;
+    badge.setAttribute('role', 'status');
+    const dot = document.createElement('span');
+    dot.className = 'uplink-dot';
+    const name = document.createElement('span');
+    name.textContent = u.name.toUpperCase();
+    // The state in words when something is wrong (phones show the dot's colour only).
+    const state = document.createElement('span');
+    state.className = 'uplink-words';
+    state.textContent = u.state === 'connected' ? '' : words;
+    const hidden = document.createElement('span');
+    hidden.className = 'visually-hidden';
+    hidden.textContent = detail;
+    badge.append(dot, name, state, hidden);
+    box.append(badge);
+  }
+  box.hidden = uplinks.size === 0;
+}
+
 function hello(name, message, connection) {
+  if (name === 'sensor') {
+    uplinks.clear();
+    renderUplinks();
+  }
   if (message.version !== PROTOCOL_VERSION) {
     banner(`This page speaks protocol version ${PROTOCOL_VERSION}; the bridge speaks version ${message.version}. ` +
       'Reload the page; if this stays, the page and the bridge do not match.');

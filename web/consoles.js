@@ -52,7 +52,7 @@ class ConsoleCard {
     this.reason = channel.reason || '';
     this.takesLines = channel.input !== false; // false: a display (prints, takes no lines)
     setText(this.labelNode, channel.label || channel.id);
-    setText(this.deviceNode, channel.device || '');
+    setText(this.deviceNode, channel.device_label || channel.device || '');
     this.dirty();
   }
 

@@ -70,7 +70,7 @@ class RelayCard {
     setText(this.labelNode, channel.label || channel.id);
     setAttr(this.pulseNode, 'aria-label', `Pulse ${channel.label || channel.id} for ${PULSE_MS / 1000} s`);
     const safe = channel.safe_state ? ` · safe state ${channel.safe_state}` : '';
-    setText(this.deviceNode, `${channel.device || ''}${safe}`);
+    setText(this.deviceNode, `${channel.device_label || channel.device || ''}${safe}`);
     // Policies from the map, shown where it uses them.
     const policy = [];
     if (channel.interlock) policy.push(`interlock group ${channel.interlock}`);

@@ -64,7 +64,7 @@ class SensorCard {
     }
     this.meta = channel;
     setText(this.labelNode, channel.label || channel.id);
-    setText(this.deviceNode, channel.device || '');
+    setText(this.deviceNode, channel.device_label || channel.device || '');
     setText(this.unitNode, channel.unit || '');
     const ranged = this.kind === 'number' && typeof channel.min === 'number' && typeof channel.max === 'number';
     if (ranged && (!this.gauge || this.gauge.min !== channel.min || this.gauge.max !== channel.max)) {

@@ -41,13 +41,15 @@ namespace {
 }  // namespace
 
 DaemonProcess::DaemonProcess(const std::string& binary, const std::string& map_yaml, const std::string& log_path,
-                             int cpu) {
+                             int cpu, const std::vector<std::string>& extra_args) {
     map_path_ = log_path + ".map.yaml";
     {
         std::ofstream map(map_path_);
         map << map_yaml;
     }
-    pid_ = launch::spawn(binary, {map_path_, "--listen", "127.0.0.1:0"}, log_path, log_path, [cpu] { pin_to_cpu(cpu); });
+    std::vector<std::string> args{map_path_, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    pid_ = launch::spawn(binary, args, log_path, log_path, [cpu] { pin_to_cpu(cpu); });
     try {
         port_ = launch::wait_listening(pid_, log_path, std::chrono::seconds(10));
     } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hwb::bench {
 
@@ -29,8 +30,9 @@ struct ProcSample {
 
 class DaemonProcess {
 public:
-    // Writes `map_yaml` next to `log_path` and runs `binary MAP --listen 127.0.0.1:PORT`.
-    DaemonProcess(const std::string& binary, const std::string& map_yaml, const std::string& log_path, int cpu);
+    // Writes `map_yaml` next to `log_path` and runs `binary MAP --listen 127.0.0.1:PORT [EXTRA...]`.
+    DaemonProcess(const std::string& binary, const std::string& map_yaml, const std::string& log_path, int cpu,
+                  const std::vector<std::string>& extra_args = {});
     ~DaemonProcess();
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;

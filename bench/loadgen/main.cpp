@@ -2,7 +2,7 @@
 //   hwb-loadgen SCENARIO [--binary B] [--maps DIR] [--out DIR] [--duration S] [--clients N]
 //               [--rate R] [--kind sensor|text] [--count N] [--concurrency N]
 //               [--daemon-cpu C] [--generator-cpu C]
-//   SCENARIO: fanout, ws-to-serial, relay, storm, idle, floor-pty, floor-tcp, floor-fanout
+//   SCENARIO: fanout, ws-to-serial, relay, relay-w1, relay-history, storm, idle, floor-pty, floor-tcp, floor-fanout
 //   hwb-loadgen summary DIR
 #include <sys/resource.h>
 
@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
             else if (key == "--concurrency") o.concurrency = std::stoi(value);
             else if (key == "--daemon-cpu") o.daemon_cpu = std::stoi(value);
             else if (key == "--generator-cpu") o.generator_cpu = std::stoi(value);
+            else if (key == "--qos") o.qos = std::stoi(value);
+            else if (key == "--channels") o.channels = std::stoi(value);
             else {
                 std::fprintf(stderr, "unknown option %s\n", key.c_str());
                 return 2;
@@ -53,11 +55,15 @@ int main(int argc, char** argv) {
         if (scenario == "fanout") return run_fanout(o);
         if (scenario == "ws-to-serial") return run_text_to_serial(o);
         if (scenario == "relay") return run_relay(o);
+        if (scenario == "relay-w1") return run_relay_slow_sensors(o);
+        if (scenario == "relay-history") return run_relay_history(o);
         if (scenario == "storm") return run_storm(o);
         if (scenario == "idle") return run_idle(o);
         if (scenario == "floor-pty") return run_floor_pty(o);
         if (scenario == "floor-tcp") return run_floor_tcp(o);
         if (scenario == "floor-fanout") return run_floor_fanout(o);
+        if (scenario == "mqtt") return run_mqtt(o);
+        if (scenario == "hub") return run_hub(o);
         std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
         return 2;
     } catch (const std::exception& e) {

@@ -8,14 +8,19 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <atomic>
+#include <filesystem>
+#include <functional>
 
 #include <cerrno>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -397,6 +402,18 @@ int run_text_to_serial(const Options& o) {
 
 namespace {
 
+// The relay round trip against a running daemon; `extra` goes into the result line.
+int relay_round_trip(const Options& o, const std::string& name, const std::string& scenario, DaemonProcess& daemon,
+                     const std::function<json()>& extra);
+
+}  // namespace
+
+int run_relay(const Options& o) {
+    const std::string name = "relay-rtt-r" + std::to_string(o.rate);
+    DaemonProcess daemon(o.binary, map_for(o, "sim-relay.yaml", ""), log_path(o, name), o.daemon_cpu);
+    return relay_round_trip(o, name, "relay-rtt", daemon, [] { return json::object(); });
+}
+
 // /proc/PID/io write_bytes: what the daemon sent towards the disk (the history store's batches).
 std::uint64_t write_bytes(pid_t pid) {
     std::ifstream io("/proc/" + std::to_string(pid) + "/io");
@@ -407,20 +424,99 @@ std::uint64_t write_bytes(pid_t pid) {
     return 0;
 }
 
-}  // namespace
-
-int run_relay(const Options& o) {
-    // relay-history: the same round trip while 20 sensors at 1/s go to the history store, whose
-    // writer thread writes a batch every second (docs/history.md).
-    const bool history = o.kind == "history";
-    const std::string name = std::string(history ? "relay-history-r" : "relay-rtt-r") + std::to_string(o.rate);
+// The same round trip while 20 sensors at 1/s go to the history store, whose writer thread writes
+// a batch every second, and every switch is stored as an event (docs/history.md).
+int run_relay_history(const Options& o) {
+    const std::string name = "relay-history-r" + std::to_string(o.rate);
     const std::string db = std::filesystem::absolute(o.out + "/" + name + ".history.db").string();
-    if (history) {
-        for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+    DaemonProcess daemon(o.binary, map_for(o, "sim-relay-history.yaml", db), log_path(o, name), o.daemon_cpu);
+    const std::uint64_t before = write_bytes(daemon.pid());
+    return relay_round_trip(o, name, "relay-rtt-history", daemon,
+                            [&] { return json{{"history_write_bytes", write_bytes(daemon.pid()) - before}}; });
+}
+
+// Ten DS18B20-like thermometers, each read in 750 ms: their w1_slave files are pipes that a feeder
+// thread answers 750 ms after the daemon opens them, so ten reads are in the kernel at once, as on
+// a 1-Wire bus. The relay's round trip must not notice (the reads run off the daemon's loop).
+int run_relay_slow_sensors(const Options& o) {
+    const std::string name = "relay-rtt-w1-r" + std::to_string(o.rate);
+    constexpr int thermometers = 10;
+    // A feeder that writes after the daemon has gone gets EPIPE, not a fatal SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    char pattern[] = "/tmp/hwb-bench-sysfs-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    const std::string root = pattern;
+    std::vector<std::string> fifos;
+    std::string map = map_for(o, "sim-relay.yaml", "");
+    std::string devices = "devices:\n", sensors = "sensors:\n";
+    for (int i = 0; i < thermometers; ++i) {
+        char address[32];
+        std::snprintf(address, sizeof address, "28-0000000000%02d", i);
+        std::string dir = root + "/bus/w1/devices/" + address;
+        std::filesystem::create_directories(dir);
+        fifos.push_back(dir + "/w1_slave");
+        if (::mkfifo(fifos.back().c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+        // One device each: ten buses, ten reads in flight at once.
+        devices += "  - { id: bus" + std::to_string(i) + ", driver: w1, interval: 1s }\n";
+        sensors += "  - { id: t" + std::to_string(i) + ", device: bus" + std::to_string(i) + ", address: " + address +
+                   ", unit: \"°C\" }\n";
     }
-    DaemonProcess daemon(o.binary, map_for(o, history ? "sim-relay-history.yaml" : "sim-relay.yaml", history ? db : ""),
-                         log_path(o, name), o.daemon_cpu);
-    const std::uint64_t written_before = write_bytes(daemon.pid());
+    auto at = map.find("\ndevices:\n");
+    if (at == std::string::npos) throw std::runtime_error("sim-relay.yaml has no devices: section");
+    map.replace(at + 1, 9, devices);
+    map += sensors;
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> conversions{0};
+    std::vector<std::thread> feeders;
+    for (const auto& fifo : fifos)
+        feeders.emplace_back([&, fifo] {
+            const std::string text = "90 01 4b 46 7f ff 0c 10 e6 : crc=e6 YES\n90 01 4b 46 7f ff 0c 10 e6 t=25000\n";
+            while (!stop) {
+                int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);  // waits for the daemon's read
+                if (fd < 0) break;
+                if (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(750));  // the conversion
+                if (::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())) ++conversions;
+                ::close(fd);  // the daemon's read sees the end of the file, as after a sysfs attribute
+                // Let that reader close before the next open, which must wait for the next read.
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+    // Stops the feeders however the run ends: those waiting for a reader get one that goes at once.
+    struct Feeders {
+        std::atomic<bool>& stop;
+        std::vector<std::thread>& threads;
+        const std::vector<std::string>& fifos;
+        const std::string& root;
+        ~Feeders() {
+            stop = true;
+            for (const auto& fifo : fifos) {
+                int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+                if (fd >= 0) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                    ::close(fd);
+                }
+            }
+            for (auto& t : threads) t.join();
+            std::filesystem::remove_all(root);
+        }
+    } feeders_stop{stop, feeders, fifos, root};
+    int code = 1;
+    {
+        DaemonProcess daemon(o.binary, map, log_path(o, name), o.daemon_cpu, {"--sysfs-root", root});
+        code = relay_round_trip(o, name, "relay-rtt-w1", daemon, [&] {
+            return json{{"slow_sensors", thermometers}, {"slow_read_ms", 750}, {"slow_reads_done", conversions.load()}};
+        });
+    }
+    std::printf("%s: %llu slow reads completed meanwhile\n", name.c_str(),
+                static_cast<unsigned long long>(conversions.load()));
+    return code;
+}
+
+namespace {
+
+int relay_round_trip(const Options& o, const std::string& name, const std::string& scenario, DaemonProcess& daemon,
+                     const std::function<json()>& extra) {
     const std::int64_t epoch = now_us();
     Histogram latency;
     Timeline timeline(epoch);
@@ -447,7 +543,7 @@ int run_relay(const Options& o) {
             }
         }
     });
-    json result = {{"name", name}, {"scenario", "relay-rtt"}, {"kind", history ? "relay+history" : "relay"}, {"clients", 1}, {"rate", o.rate}};
+    json result = {{"name", name}, {"scenario", scenario}, {"kind", "relay"}, {"clients", 1}, {"rate", o.rate}};
     if (!connect_all(pool, 1, ready, 1, 10)) {
         result["error"] = "client could not connect";
         write_report(o.out, result, latency, nullptr);
@@ -488,15 +584,17 @@ int run_relay(const Options& o) {
     result["errors"] = errors;
     result["stray_answers"] = stray;
     result["ticks_skipped_waiting"] = skipped;
-    if (history) result["history_write_bytes"] = write_bytes(daemon.pid()) - written_before;
     result["latency_us"] = latency_json(latency);
     result.update(usage.to_json());
     result["daemon_alive"] = daemon.alive();
+    result.update(extra());
     write_report(o.out, result, latency, &timeline);
     std::printf("%s: %llu/%llu acked, p99 %llu us\n", name.c_str(), static_cast<unsigned long long>(acks),
                 static_cast<unsigned long long>(sent), static_cast<unsigned long long>(latency.percentile(0.99)));
     return acks == 0 || !result["daemon_alive"].get<bool>() ? 1 : 0;
 }
+
+}  // namespace
 
 int run_storm(const Options& o) {
     const std::string name = "storm-n" + std::to_string(o.count);

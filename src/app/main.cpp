@@ -26,7 +26,9 @@
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
 #include "history/history_front.h"
+#include "ksensors/ksensor_driver.h"
 #include "mqtt/mqtt_front.h"
+#include "mqttdev/mqtt_driver.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
@@ -40,13 +42,16 @@ struct Options {
     bool check = false;
     std::string listen;
     std::string log_level;
+    std::string sysfs_root = "/sys";  // the kernel sensor drivers' /sys (tests give a folder laid out like it)
 };
 
-hwb::DriverRegistry make_driver_registry() {
+hwb::DriverRegistry make_driver_registry(const std::string& sysfs_root = "/sys") {
     hwb::DriverRegistry drivers;
     hwb::register_sim_driver(drivers);
     hwb::register_serial_driver(drivers);
     hwb::register_gpio_driver(drivers);
+    hwb::register_kernel_sensor_drivers(drivers, sysfs_root);
+    hwb::register_mqtt_driver(drivers);
     return drivers;
 }
 
@@ -89,7 +94,7 @@ void log_access(const hwb::DeviceMap& map) {
 }
 
 int run(const Options& options) {
-    auto drivers = make_driver_registry();
+    auto drivers = make_driver_registry(options.sysfs_root);
     // The text the map was loaded from is its version's base for the page's editor.
     auto text = hwb::app::read_map_file(options.map_path);
     auto loaded = hwb::load_device_map_file(options.map_path, drivers);
@@ -231,6 +236,7 @@ int main(int argc, char** argv) {
     CLI::App app{"hwbridge: serial and GPIO hardware on the web, driven by a YAML device map", "hwbridge"};
     bool list_ports = false;
     bool list_gpio = false;
+    bool list_sensors = false;
     bool schema = false;
     // The subcommand first: CLI11 2.4 (Debian 13) refuses a subcommand option (token --map) named like a
     // positional of its parent that exists already; the other order is accepted by 2.1 and 2.4 alike.
@@ -239,6 +245,9 @@ int main(int argc, char** argv) {
     auto* map = app.add_option("map", options.map_path, "device map (YAML), e.g. config/demo.yaml");
     app.add_flag("--list-ports", list_ports, "list serial ports with their USB ids (for the map's port/usb_* keys) and exit");
     app.add_flag("--list-gpio", list_gpio, "list GPIO chips and their lines with names and consumers (for the map's chip/line keys) and exit");
+    app.add_flag("--list-sensors", list_sensors,
+                 "list the IIO devices, hwmon chips and 1-Wire thermometers the kernel offers, with map entries, and exit");
+    app.add_option("--sysfs-root", options.sysfs_root, "where sysfs is mounted, for the iio/hwmon/w1 drivers (default /sys; for tests)");
     app.add_flag("--schema", schema, "print the device map's JSON Schema (for editors, see docs/device-map.md) and exit");
     app.add_flag("--check", options.check, "validate the device map without touching hardware; exit 0 if valid, 1 if not");
     app.add_option("--listen", options.listen, "listen address HOST:PORT, overrides bridge.listen (port 0: any free port)");
@@ -260,6 +269,10 @@ int main(int argc, char** argv) {
         bool ok = hwb::gpio_chip_list(listing);
         (ok ? std::cout : std::cerr) << listing;
         return ok ? 0 : 1;
+    }
+    if (list_sensors) {
+        std::cout << hwb::kernel_sensor_list(options.sysfs_root);
+        return 0;
     }
     if (map->count() == 0) {
         std::cerr << "hwbridge: the device map is required (e.g. hwbridge config/demo.yaml); see --help\n";

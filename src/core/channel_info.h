@@ -24,6 +24,7 @@ struct SensorInfo {
     int precision = 2;                   // decimals worth showing
     std::int64_t history_window_ms = 300000;  // recent readings kept for new clients' trend charts
     std::int64_t history_spacing_ms = 200;    // at most one kept reading per spacing
+    std::string device_label;                 // the device's label (its id when the map gives none)
 };
 
 enum class RelayState : std::uint8_t { off, on, unknown };
@@ -41,6 +42,7 @@ struct RelayInfo {
     std::int64_t min_on_ms = 0;         // once on, requests to switch off are refused this long
     std::int64_t min_off_ms = 0;        // once off, requests to switch on are refused this long
     std::string interlock;              // group: at most one relay of a group is on
+    std::string device_label;
 };
 
 struct TextInfo {
@@ -49,6 +51,7 @@ struct TextInfo {
     std::string device;
     std::size_t history_lines = 200;    // lines kept for clients that open the channel later
     std::size_t max_line_bytes = 4096;  // longer lines sent by a client are refused, from the device cut
+    std::string device_label;
 };
 
 }  // namespace hwb

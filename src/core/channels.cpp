@@ -122,4 +122,27 @@ void Channels::on_status(ChannelKind kind, const std::string& id, const ChannelS
     for (auto* o : observers_) o->on_status(kind, id, status);
 }
 
+void Channels::set_uplink(const UplinkStatus& status) {
+    for (auto& u : uplinks_) {
+        if (u.name != status.name) continue;
+        if (u == status) return;
+        u = status;
+        for (auto* o : observers_) o->on_uplink(status);
+        return;
+    }
+    uplinks_.push_back(status);
+    for (auto* o : observers_) o->on_uplink(status);
+}
+
+void Channels::remove_uplink(const std::string& name) {
+    for (auto it = uplinks_.begin(); it != uplinks_.end(); ++it) {
+        if (it->name != name) continue;
+        uplinks_.erase(it);
+        UplinkStatus gone;
+        gone.name = name;
+        for (auto* o : observers_) o->on_uplink(gone);
+        return;
+    }
+}
+
 }  // namespace hwb

@@ -12,6 +12,7 @@
 #include "core/relay.h"
 #include "core/sensor.h"
 #include "core/text_channel.h"
+#include "core/uplink_status.h"
 
 namespace hwb {
 
@@ -24,6 +25,8 @@ public:
     virtual void on_relay_failure(const Relay& /*relay*/, const RelayFailure& /*failure*/) {}
     virtual void on_text_line(const TextChannel& /*channel*/, const TextLine& /*line*/) {}
     virtual void on_status(ChannelKind /*kind*/, const std::string& /*id*/, const ChannelStatus& /*status*/) {}
+    // An uplink changed state, or went (state empty: removed).
+    virtual void on_uplink(const UplinkStatus& /*status*/) {}
 };
 
 class Channels : private ChannelObserver {
@@ -53,6 +56,11 @@ public:
     void update_device(const DeviceConfig& device);  // same channels; new labels and policies
     void arrange(const DeviceMap& map);
 
+    // Uplinks (core/uplink_status.h): set by their front, told to every observer when changed.
+    void set_uplink(const UplinkStatus& status);
+    void remove_uplink(const std::string& name);
+    const std::vector<UplinkStatus>& uplinks() const { return uplinks_; }
+
 private:
     EventLoop& loop_;
     void on_reading(const Sensor& sensor) override;
@@ -68,6 +76,7 @@ private:
     std::map<std::string, Relay*> relay_by_id_;
     std::map<std::string, TextChannel*> text_by_id_;
     std::vector<ChannelObserver*> observers_;
+    std::vector<UplinkStatus> uplinks_;
 };
 
 }  // namespace hwb

@@ -26,6 +26,14 @@ struct MqttConfig {
     int keepalive_s = 30;
     Role role = Role::operator_;          // what commands from the broker may do (the door checks)
     std::size_t max_payload = 4096;       // larger command payloads are refused unread
+    int protocol = 5;                     // MQTT 5 (response topics, correlation data) or 4 (3.1.1)
+    bool json_readings = false;           // readings as {"value","unit","time","seq"} instead of the plain value
+    // TLS to the broker: all absolute paths; `ca` alone turns TLS on (the broker's name checked).
+    std::string ca;
+    std::string cert;                     // client certificate and its key, both or neither
+    std::string key;
+    std::int64_t max_command_age_ms = 30000;  // a JSON command whose "time" is older is refused
+
 
     bool operator==(const MqttConfig&) const = default;
 };

@@ -138,6 +138,7 @@ DeviceConfig* read_sensor(MappingReader& reader, LoadContext& context) {
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
     sensor.info.device = head.device->id;
+    sensor.info.device_label = head.device->label;
     head.device->sensors.push_back(std::move(sensor));
     return head.device;
 }
@@ -171,6 +172,7 @@ DeviceConfig* read_relay(MappingReader& reader, LoadContext& context) {
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
     relay.info.device = head.device->id;
+    relay.info.device_label = head.device->label;
     head.device->relays.push_back(std::move(relay));
     return head.device;
 }
@@ -190,6 +192,7 @@ DeviceConfig* read_text(MappingReader& reader, LoadContext& context) {
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
     text.info.device = head.device->id;
+    text.info.device_label = head.device->label;
     head.device->texts.push_back(std::move(text));
     return head.device;
 }

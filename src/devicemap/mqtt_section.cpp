@@ -100,6 +100,33 @@ MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, 
     if (o.has("keepalive")) mqtt.keepalive_s = static_cast<int>(o.duration("keepalive").count() / 1000);
     if (o.has("role")) mqtt.role = role_from(o.string("role")).value_or(Role::operator_);
     if (o.has("max_payload")) mqtt.max_payload = static_cast<std::size_t>(o.integer("max_payload"));
+    if (o.has("protocol")) mqtt.protocol = o.string("protocol") == "3.1.1" ? 4 : 5;
+    if (o.has("readings")) mqtt.json_readings = o.string("readings") == "json";
+    if (o.has("max_command_age")) mqtt.max_command_age_ms = o.duration("max_command_age").count();
+    // TLS files: relative to the map's folder, readable now (unless probing is off: a draft).
+    auto file = [&](const char* key, std::string& into) {
+        if (!o.has(key)) return;
+        const std::string& given = o.string(key);
+        if (given.empty()) {
+            context.diagnostics.error(at(key), std::string("'") + key + "' must not be empty");
+            return;
+        }
+        std::string path = map_relative_path(given, context.diagnostics.file());
+        std::string problem = context.probe_files ? readable_file_problem(path) : std::string();
+        if (!problem.empty()) {
+            context.diagnostics.error(at(key), std::string("cannot read '") + key + "' file " + path + ": " + problem +
+                                                   " (it must be readable by the user hwbridge runs as)");
+            return;
+        }
+        into = path;
+    };
+    file("ca", mqtt.ca);
+    file("cert", mqtt.cert);
+    file("key", mqtt.key);
+    if (o.has("cert") != o.has("key"))
+        context.diagnostics.error(at(o.has("cert") ? "cert" : "key"), "'cert' and 'key' in 'mqtt' go together (a client certificate and its key)");
+    else if (o.has("cert") && !o.has("ca"))
+        context.diagnostics.error(at("cert"), "a client certificate needs 'ca' in 'mqtt' (TLS to the broker)");
     reader.report_unknown_keys();
     return mqtt;
 }

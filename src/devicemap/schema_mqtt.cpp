@@ -27,6 +27,18 @@ std::vector<OptionSpec> mqtt() {
          .fallback = std::string("operator"), .choices = {"viewer", "operator", "admin"}},
         {.key = "max_payload", .type = OptionType::integer, .help = "largest command payload accepted (bytes)",
          .fallback = std::int64_t{4096}, .min = 64, .max = 65536},
+        {.key = "protocol", .type = OptionType::choice,
+         .help = "MQTT version: 5 (response topics and correlation data of commands honoured) or 3.1.1",
+         .fallback = std::string("5"), .choices = {"5", "3.1.1"}},
+        {.key = "readings", .type = OptionType::choice,
+         .help = "reading payloads: the plain value, or JSON with value, unit, time and seq",
+         .fallback = std::string("plain"), .choices = {"plain", "json"}},
+        {.key = "max_command_age", .type = OptionType::duration,
+         .help = "a JSON command whose \"time\" is older than this (or as far ahead) is refused as stale",
+         .fallback = std::chrono::milliseconds(30000), .min = 1000, .max = 3600000},
+        {.key = "ca", .help = "CA certificate (PEM) that signed the broker's: turns TLS on; the broker's name is checked"},
+        {.key = "cert", .help = "client certificate (PEM) for brokers that require one; needs key and ca"},
+        {.key = "key", .help = "the client certificate's private key (PEM; not world-readable)"},
     };
 }
 

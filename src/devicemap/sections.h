@@ -51,6 +51,11 @@ void read_channel_access(MappingReader& reader, const std::string& channel_id, L
 // beyond loopback has authentication or says allow_anonymous (at `listen`, else the file).
 void check_auth(const YAML::Node& root, const BridgeConfig& bridge, AuthConfig& auth, LoadContext& context);
 
+// A file named in the map: relative paths are taken from the map's folder (tls_section.cpp).
+std::string map_relative_path(const std::string& path, const std::string& map_file);
+// Empty when `path` is a readable regular file, else why not.
+std::string readable_file_problem(const std::string& path);
+
 // `mqtt:` (mqtt_section.cpp); `bridge_name` gives the defaults of client_id and prefix.
 MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, LoadContext& context);
 

@@ -16,17 +16,14 @@
 
 namespace hwb::devicemap {
 
-namespace {
-
-std::string resolve(const std::string& path, const std::string& map_file) {
+std::string map_relative_path(const std::string& path, const std::string& map_file) {
     std::filesystem::path p(path);
     if (p.is_absolute() || map_file.empty()) return path;
     std::filesystem::path base = std::filesystem::path(map_file).parent_path();
     return (base / p).lexically_normal().string();
 }
 
-// Empty when `path` is a readable regular file, else why not.
-std::string file_problem(const std::string& path) {
+std::string readable_file_problem(const std::string& path) {
     std::error_code ec;
     auto status = std::filesystem::status(path, ec);
     if (ec || !std::filesystem::exists(status)) return "no such file";
@@ -34,8 +31,6 @@ std::string file_problem(const std::string& path) {
     if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
     return {};
 }
-
-}  // namespace
 
 TlsConfig read_tls(const YAML::Node& section, LoadContext& context) {
     TlsConfig tls;
@@ -52,8 +47,8 @@ TlsConfig read_tls(const YAML::Node& section, LoadContext& context) {
             context.diagnostics.error(entry->value_mark(), std::string("'") + key + "' must not be empty");
             return;
         }
-        std::string path = resolve(given, context.diagnostics.file());
-        std::string problem = context.probe_files ? file_problem(path) : std::string();
+        std::string path = map_relative_path(given, context.diagnostics.file());
+        std::string problem = context.probe_files ? readable_file_problem(path) : std::string();
         if (!problem.empty()) {
             context.diagnostics.error(entry->value_mark(), std::string("cannot read '") + key + "' file " + path + ": " +
                                                                problem + " (it must be readable by the user hwbridge runs as)");

@@ -3,13 +3,13 @@
 #include <sys/stat.h>
 
 #include <cctype>
-#include <fstream>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
-#include "mqtt/mqtt_link.h"
+#include "mqttlink/mqtt_link.h"
 
 namespace hwb::mqtt {
 
@@ -35,19 +35,6 @@ std::string front_trim_upper(const std::string& s) {
     return out;
 }
 
-// The first line of `path`, refused when anyone may read the file.
-Result<std::string> front_read_password(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return Error{"invalid", "mqtt.password_file " + path + ": cannot read it"};
-    if ((st.st_mode & S_IROTH) != 0)
-        return Error{"invalid", "mqtt.password_file " + path + " is readable by everyone; chmod o-r it"};
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return Error{"invalid", "mqtt.password_file " + path + ": cannot read it"};
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    return line;
-}
-
 // device_class where the unit makes it clear (Home Assistant's sensor device classes).
 const char* front_device_class(const std::string& unit) {
     if (unit == "°C" || unit == "°F" || unit == "K") return "temperature";
@@ -59,6 +46,12 @@ const char* front_device_class(const std::string& unit) {
     if (unit == "lx") return "illuminance";
     if (unit == "Hz") return "frequency";
     return nullptr;
+}
+
+constexpr std::int64_t front_max_duration_ms = 24LL * 3600 * 1000;
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 const char* front_kind(ChannelKind kind) {
@@ -95,6 +88,8 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
         channels_ = &channels;
         channels_->add_observer(this);
     }
+    devices_.clear();
+    for (const auto& d : map.devices) devices_.emplace_back(d.id, d.label.empty() ? d.id : d.label);
     bool same = map.mqtt == config_ && map.bridge.name == bridge_name_ && link_;
     if (same) {
         // Channels may have changed: new discovery configs, cleared ones for removed channels.
@@ -109,9 +104,13 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     }
     config_ = map.mqtt;
     bridge_name_ = map.bridge.name;
+    off_reason_.clear();
     discovery_topics_.clear();
     coalesced_.clear();
-    if (!config_.enabled) return;
+    if (!config_.enabled) {
+        report_state();
+        return;
+    }
 
     LinkSettings settings;
     settings.host = config_.host;
@@ -119,9 +118,9 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     settings.client_id = config_.client_id;
     settings.username = config_.username;
     if (!config_.password_file.empty()) {
-        auto password = front_read_password(config_.password_file);
+        auto password = read_password_file(config_.password_file, "mqtt.password_file");
         if (!password.ok()) {
-            spdlog::error("mqtt: {}; the uplink stays off", password.error().message);
+            stay_off(password.error().message);
             return;
         }
         settings.password = password.value();
@@ -130,6 +129,17 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     settings.will_topic = config_.prefix + "/status";
     settings.will_payload = "offline";
     settings.will_qos = config_.qos;
+    settings.protocol = config_.protocol;
+    settings.ca = config_.ca;
+    settings.cert = config_.cert;
+    settings.key = config_.key;
+    if (!config_.key.empty()) {
+        struct stat st {};
+        if (::stat(config_.key.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+            stay_off("mqtt.key " + config_.key + " is readable by everyone; chmod o-r it");
+            return;
+        }
+    }
 
     requester_ = Requester("mqtt", config_.host + ":" + std::to_string(config_.port), config_.client_id);
     requester_.identity.role = config_.role;
@@ -139,11 +149,54 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     MqttLink::Handlers handlers;
     handlers.connected = [this] { connected(); };
     handlers.disconnected = [this] { disconnected(); };
-    handlers.message = [this](const std::string& t, const std::string& p, bool r) { message(t, p, r); };
-    link_ = std::make_unique<MqttLink>(loop_, std::move(settings), std::move(handlers));
-    spdlog::info("mqtt: uplink to {}:{} as {}, topics under {}/, discovery {}", config_.host, config_.port,
-                 config_.client_id, config_.prefix, config_.discovery ? "under " + config_.discovery_prefix + "/" : "off");
+    handlers.message = [this](const Incoming& in) { message(in); };
+    handlers.failed = [this] { report_state(); };
+    try {
+        link_ = std::make_unique<MqttLink>(loop_, std::move(settings), std::move(handlers));
+    } catch (const std::exception& e) {
+        stay_off(e.what());
+        return;
+    }
+    spdlog::info("mqtt: uplink to {}{}:{} as {} (MQTT {}), topics under {}/, discovery {}", config_.ca.empty() ? "" : "TLS ",
+                 config_.host, config_.port, config_.client_id, config_.protocol == 5 ? "5" : "3.1.1", config_.prefix,
+                 config_.discovery ? "under " + config_.discovery_prefix + "/" : "off");
     link_->start();
+    report_state();
+}
+
+void MqttFront::stay_off(const std::string& why) {
+    spdlog::error("mqtt: {}; the uplink stays off", why);
+    off_reason_ = why;
+    report_state();
+}
+
+void MqttFront::report_state() {
+    if (channels_ == nullptr) return;
+    if (!config_.enabled) {
+        channels_->remove_uplink("mqtt");
+        return;
+    }
+    UplinkStatus status;
+    status.name = "mqtt";
+    status.target = config_.host + ":" + std::to_string(config_.port);
+    status.dropped = counters_.dropped_disconnected;
+    if (!link_) {
+        status.state = "off";
+        status.detail = off_reason_;
+    } else if (link_->connected()) {
+        status.state = "connected";
+    } else if (!link_->last_error().empty()) {
+        status.state = "disconnected";
+        status.detail = link_->last_error();
+    } else {
+        status.state = "connecting";
+    }
+    // Only a change of state (or of its reason) moves `since`; the drop count rides along.
+    for (const auto& u : channels_->uplinks())
+        if (u.name == "mqtt" && u.state == status.state && u.detail == status.detail && u.target == status.target)
+            status.since_ms = u.since_ms;
+    if (status.since_ms == 0) status.since_ms = wall_ms();
+    channels_->set_uplink(status);
 }
 
 bool MqttFront::broker_connected() const { return link_ && link_->connected(); }
@@ -159,6 +212,7 @@ void MqttFront::publish(const std::string& t, const std::string& payload, int qo
 }
 
 void MqttFront::connected() {
+    report_state();
     publish(config_.prefix + "/status", "online", config_.qos, true);
     link_->subscribe(config_.prefix + "/relay/+/set", config_.qos);
     link_->subscribe(config_.prefix + "/text/+/send", config_.qos);
@@ -193,14 +247,72 @@ void MqttFront::publish_everything() {
             publish(topic("relay", r->id(), "state"), r->state() == RelayState::on ? "ON" : "OFF", config_.qos, true);
     }
     for (const auto& t : channels_->texts()) availability("text", t->id(), t->status());
+    publish_meta();
     publish_discovery();
+}
+
+// What `hello` tells a WebSocket client, for programs on the broker (another bridge importing this
+// one, a dashboard): retained, so a subscriber that comes later learns the channels at once. No
+// values: those have their own topics.
+void MqttFront::publish_meta() {
+    Json devices = Json::array();
+    for (const auto& [id, label] : devices_) devices.push_back({{"id", id}, {"label", label}});
+    Json sensors = Json::array(), relays = Json::array(), texts = Json::array();
+    for (const auto& s : channels_->sensors()) {
+        const auto& i = s->info();
+        Json j = {{"id", i.id},     {"label", i.label},
+                  {"device", i.device}, {"unit", i.unit},
+                  {"kind", i.type == SensorType::boolean ? "boolean" : "number"}, {"precision", i.precision}};
+        if (i.min) j["min"] = *i.min;
+        if (i.max) j["max"] = *i.max;
+        sensors.push_back(std::move(j));
+    }
+    for (const auto& r : channels_->relays()) {
+        const auto& i = r->info();
+        Json j = {{"id", i.id}, {"label", i.label}, {"device", i.device}};
+        j["safe_state"] = i.safe_state ? Json(*i.safe_state ? "ON" : "OFF") : Json(nullptr);
+        if (i.max_on_ms > 0) j["max_on_ms"] = i.max_on_ms;
+        if (i.min_on_ms > 0) j["min_on_ms"] = i.min_on_ms;
+        if (i.min_off_ms > 0) j["min_off_ms"] = i.min_off_ms;
+        if (!i.interlock.empty()) j["interlock"] = i.interlock;
+        relays.push_back(std::move(j));
+    }
+    for (const auto& t : channels_->texts()) {
+        const auto& i = t->info();
+        texts.push_back({{"id", i.id},
+                         {"label", i.label},
+                         {"device", i.device},
+                         {"max_line_bytes", i.max_line_bytes},
+                         {"input", t->accepts_lines()}});
+    }
+    Json meta = {{"format", 1},
+                 {"bridge", bridge_name_},
+                 {"node", config_.node_id},
+                 {"version", version_},
+                 {"prefix", config_.prefix},
+                 {"readings", config_.json_readings ? "json" : "plain"},
+                 {"devices", std::move(devices)},
+                 {"sensors", std::move(sensors)},
+                 {"relays", std::move(relays)},
+                 {"texts", std::move(texts)}};
+    publish(config_.prefix + "/meta", meta.dump(-1, ' ', false, Json::error_handler_t::replace), config_.qos, true);
 }
 
 void MqttFront::publish_reading(const Sensor& sensor) {
     const Reading& r = *sensor.last();
-    std::string payload = sensor.info().type == SensorType::boolean
-                              ? std::string(r.value != 0 ? "ON" : "OFF")
-                              : fmt::format("{:.{}f}", r.value, std::max(0, std::min(sensor.info().precision, 9)));
+    bool boolean = sensor.info().type == SensorType::boolean;
+    std::string value = boolean ? std::string(r.value != 0 ? "ON" : "OFF")
+                                : fmt::format("{:.{}f}", r.value, std::max(0, std::min(sensor.info().precision, 9)));
+    if (boolean && config_.json_readings) value = r.value != 0 ? "true" : "false";
+    // Not finite (a sensor reporting NaN): JSON has no such number, and a plain "nan" would be
+    // graphed by some consumers; null / an empty payload says "no value" in both forms.
+    if (!boolean && !std::isfinite(r.value)) value = config_.json_readings ? "null" : "";
+    // Written directly: this runs for every reading (the JSON form costs one format call).
+    std::string payload = config_.json_readings
+                              ? fmt::format("{{\"value\":{},\"unit\":{},\"time\":{},\"seq\":{}}}", value,
+                                            Json(sensor.info().unit).dump(-1, ' ', false, Json::error_handler_t::replace),
+                                            r.time_ms, r.seq)
+                              : value;
     publish(topic("sensor", sensor.id(), ""), payload, config_.readings_qos, false);
 }
 
@@ -254,10 +366,34 @@ void MqttFront::on_status(ChannelKind kind, const std::string& id, const Channel
     publish(topic(front_kind(kind), id, "availability"), status.online ? "online" : "offline", config_.qos, true);
 }
 
-void MqttFront::message(const std::string& t, const std::string& payload, bool retained) {
+namespace {
+
+// A response topic named by an MQTT 5 request: a usable topic name that is not a command topic
+// (an answer must never become a command to some bridge).
+bool front_response_topic_ok(const std::string& t) {
+    if (t.empty() || t.size() > 256) return false;
+    for (unsigned char c : t)
+        if (c == '+' || c == '#' || std::iscntrl(c)) return false;
+    auto ends = [&](const char* leaf) {
+        std::string l(leaf);
+        return t.size() >= l.size() && t.compare(t.size() - l.size(), l.size(), l) == 0;
+    };
+    return !ends("/set") && !ends("/send");
+}
+
+}  // namespace
+
+void MqttFront::answer(const Reply& reply, const Json& body) {
+    // Replace, not throw, should a message quote bytes that are not UTF-8.
+    if (link_ && link_->publish_reply(reply, body.dump(-1, ' ', false, Json::error_handler_t::replace), config_.qos))
+        ++counters_.published;
+}
+
+void MqttFront::message(const Incoming& in) {
+    const std::string& t = in.topic;
     if (config_.discovery && t == config_.discovery_prefix + "/status") {
         // Home Assistant (re)started: it needs the configs and the current states again.
-        if (payload == "online") {
+        if (in.payload == "online") {
             spdlog::info("mqtt: Home Assistant is online; discovery and states sent again");
             publish_everything();
         }
@@ -275,87 +411,156 @@ void MqttFront::message(const std::string& t, const std::string& payload, bool r
     bool relay = kind == "relay" && leaf == "set";
     bool text = kind == "text" && leaf == "send";
     if ((!relay && !text) || !front_id_ok(id)) return;
-    if (retained) {
+    if (in.retained) {
         // Never switch a relay from a stale message: a retained command is old by definition.
         ++counters_.ignored;
         if (warned_retained_.insert(t).second)
             spdlog::warn("mqtt: retained command on {} ignored (commands must not be retained)", t);
         return;
     }
-    auto result_topic = topic(kind, id, "result");
-    if (payload.size() > config_.max_payload) {
+    Reply reply{topic(kind, id, "result"), in.correlation};
+    if (!in.response_topic.empty()) {
+        if (!front_response_topic_ok(in.response_topic)) {
+            ++counters_.ignored;
+            answer(reply, Json{{"ok", false},
+                               {"error", "bad_request"},
+                               {"message", "the response topic must be a topic name of at most 256 bytes, without "
+                                           "wildcards, not ending in /set or /send"}});
+            return;
+        }
+        reply.topic = in.response_topic;
+    }
+    if (in.payload.size() > config_.max_payload) {
         ++counters_.ignored;
-        publish(result_topic,
-                Json{{"ok", false}, {"error", "too_large"},
-                     {"message", "payload of " + std::to_string(payload.size()) + " bytes; at most " +
-                                     std::to_string(config_.max_payload) + " (mqtt.max_payload)"}}
-                    .dump(),
-                config_.qos, false);
+        answer(reply, Json{{"ok", false},
+                           {"error", "too_large"},
+                           {"message", "payload of " + std::to_string(in.payload.size()) + " bytes; at most " +
+                                           std::to_string(config_.max_payload) + " (mqtt.max_payload)"}});
         return;
     }
     ++counters_.commands;
     if (relay) {
-        relay_command(id, payload);
+        relay_command(id, in.payload, reply);
     } else {
-        text_command(id, payload);
+        text_command(id, in.payload, reply);
     }
 }
 
-void MqttFront::relay_command(const std::string& id, const std::string& payload) {
-    RelayCommand command;
-    command.channel = id;
+// The commands a relay takes (docs/mqtt.md, "Commands"): a word, or a JSON object.
+std::optional<std::string> MqttFront::read_relay_command(const std::string& payload, RelayCommand& command,
+                                                         std::optional<Millis>& renew) const {
     std::string word = front_trim_upper(payload);
-    std::optional<std::string> bad;
     if (word == "ON" || word == "OFF") {
         command.op = RelayCommand::Op::set;
         command.on = word == "ON";
-    } else if (word == "TOGGLE") {
-        command.op = RelayCommand::Op::toggle;
-    } else if (!word.empty() && word.front() == '{') {
-        // {"pulse_ms": 500}: on for that long, then off.
-        Json j = Json::parse(payload, nullptr, false);
-        if (j.is_object() && j.contains("pulse_ms") && j["pulse_ms"].is_number_integer() && j["pulse_ms"].get<std::int64_t>() > 0 &&
-            j["pulse_ms"].get<std::int64_t>() <= 24LL * 3600 * 1000) {
-            command.op = RelayCommand::Op::pulse;
-            command.duration = Millis(j["pulse_ms"].get<std::int64_t>());
-        } else {
-            bad = "a JSON command must be {\"pulse_ms\": N} with 0 < N <= 86400000";
-        }
-    } else {
-        bad = "the payload must be ON, OFF, TOGGLE or {\"pulse_ms\": N}";
+        return std::nullopt;
     }
-    auto result_topic = topic("relay", id, "result");
-    if (bad) {
+    if (word == "TOGGLE") {
+        command.op = RelayCommand::Op::toggle;
+        return std::nullopt;
+    }
+    const std::string usage =
+        "the payload must be ON, OFF, TOGGLE or a JSON object: {\"state\": \"ON\"|\"OFF\"|\"TOGGLE\", \"lease_ms\": N}, "
+        "{\"pulse_ms\": N} or {\"renew_ms\": N}, each with an optional \"time\" (ms since the epoch)";
+    if (word.empty() || word.front() != '{') return usage;
+    Json j = Json::parse(payload, nullptr, false);
+    if (!j.is_object()) return usage;
+    auto whole_ms = [&](const char* key, std::int64_t low) -> std::optional<Millis> {
+        const auto& v = j[key];
+        if (!v.is_number_integer()) return std::nullopt;
+        auto ms = v.get<std::int64_t>();
+        if (ms < low || ms > front_max_duration_ms) return std::nullopt;
+        return Millis(ms);
+    };
+    const std::string range = " must be whole milliseconds, 1000 to 86400000 for leases, 1 to 86400000 for pulses";
+    for (const auto& [key, value] : j.items()) {
+        (void)value;
+        if (key != "state" && key != "lease_ms" && key != "pulse_ms" && key != "renew_ms" && key != "time")
+            return "unknown key '" + key.substr(0, 40) + "'; " + usage;
+    }
+    if (j.contains("time")) {
+        if (!j["time"].is_number_integer()) return std::string("'time' must be whole milliseconds since the Unix epoch");
+        std::int64_t age = wall_ms() - j["time"].get<std::int64_t>();
+        if (age > config_.max_command_age_ms || -age > config_.max_command_age_ms)
+            return std::string("stale:") + "the command is " + std::to_string(age / 1000) +
+                   " s old (its 'time'); at most mqtt.max_command_age (" +
+                   std::to_string(config_.max_command_age_ms / 1000) + " s) either way";
+    }
+    int forms = int(j.contains("state")) + int(j.contains("pulse_ms")) + int(j.contains("renew_ms"));
+    if (forms != 1) return "exactly one of 'state', 'pulse_ms' and 'renew_ms'; " + usage;
+    if (j.contains("pulse_ms")) {
+        auto ms = whole_ms("pulse_ms", 1);
+        if (!ms) return "'pulse_ms'" + range;
+        command.op = RelayCommand::Op::pulse;
+        command.duration = *ms;
+        return std::nullopt;
+    }
+    if (j.contains("renew_ms")) {
+        renew = whole_ms("renew_ms", 1000);
+        if (!renew) return "'renew_ms'" + range;
+        return std::nullopt;
+    }
+    std::string state = j["state"].is_string() ? front_trim_upper(j["state"].get<std::string>()) : "";
+    if (state == "ON" || state == "OFF") {
+        command.op = RelayCommand::Op::set;
+        command.on = state == "ON";
+    } else if (state == "TOGGLE") {
+        command.op = RelayCommand::Op::toggle;
+    } else {
+        return "'state' must be \"ON\", \"OFF\" or \"TOGGLE\"";
+    }
+    if (j.contains("lease_ms")) {
+        command.lease = whole_ms("lease_ms", 1000);
+        if (!command.lease) return "'lease_ms'" + range;
+    }
+    return std::nullopt;
+}
+
+void MqttFront::relay_command(const std::string& id, const std::string& payload, const Reply& reply) {
+    RelayCommand command;
+    command.channel = id;
+    std::optional<Millis> renew;
+    if (auto bad = read_relay_command(payload, command, renew)) {
         ++counters_.ignored;
         // Unreadable requests still cost the requester a request (the door counts them).
         auto admitted = door_.admit(requester_, ChannelKind::relay);
-        Error e = admitted.ok() ? Error{"bad_request", *bad} : admitted.error();
-        publish(result_topic, Json{{"ok", false}, {"error", e.code}, {"message", e.message}}.dump(), config_.qos, false);
+        std::string code = "bad_request";
+        std::string message = *bad;
+        if (message.rfind("stale:", 0) == 0) {
+            code = "stale";
+            message = message.substr(6);
+        }
+        Error e = admitted.ok() ? Error{code, message} : admitted.error();
+        answer(reply, Json{{"ok", false}, {"error", e.code}, {"message", e.message}});
         return;
     }
-    door_.relay(requester_, command, [this, alive = std::weak_ptr<bool>(alive_), result_topic](Result<RelayState> result) {
+    if (renew) {
+        auto lease = door_.renew_lease(requester_, id, *renew);
+        answer(reply, lease.ok() ? Json{{"ok", true}, {"lease", {{"expires", lease.value().expires_ms}}}}
+                                 : Json{{"ok", false}, {"error", lease.error().code}, {"message", lease.error().message}});
+        return;
+    }
+    door_.relay(requester_, command, [this, alive = std::weak_ptr<bool>(alive_), reply](Result<RelayState> result) {
         auto still = alive.lock();
         if (!still || !*still) return;
-        Json answer;
+        Json body;
         if (result.ok()) {
-            answer = {{"ok", true}, {"state", result.value() == RelayState::on ? "ON" : "OFF"}};
+            body = {{"ok", true}, {"state", result.value() == RelayState::on ? "ON" : "OFF"}};
         } else {
-            answer = {{"ok", false}, {"error", result.error().code}, {"message", result.error().message}};
+            body = {{"ok", false}, {"error", result.error().code}, {"message", result.error().message}};
         }
-        publish(result_topic, answer.dump(), config_.qos, false);
+        answer(reply, body);
     });
 }
 
-void MqttFront::text_command(const std::string& id, const std::string& payload) {
+void MqttFront::text_command(const std::string& id, const std::string& payload, const Reply& reply) {
     std::string line = payload;
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    auto result_topic = topic("text", id, "result");
-    door_.text_send(requester_, id, line, "", [this, alive = std::weak_ptr<bool>(alive_), result_topic](Status status) {
+    door_.text_send(requester_, id, line, "", [this, alive = std::weak_ptr<bool>(alive_), reply](Status status) {
         auto still = alive.lock();
         if (!still || !*still) return;
-        Json answer = status.ok() ? Json{{"ok", true}}
-                                  : Json{{"ok", false}, {"error", status.error().code}, {"message", status.error().message}};
-        publish(result_topic, answer.dump(), config_.qos, false);
+        answer(reply, status.ok() ? Json{{"ok", true}}
+                                  : Json{{"ok", false}, {"error", status.error().code}, {"message", status.error().message}});
     });
 }
 
@@ -390,11 +595,13 @@ void MqttFront::publish_discovery() {
             if (s->info().type == SensorType::boolean) {
                 c["payload_on"] = "ON";
                 c["payload_off"] = "OFF";
+                if (config_.json_readings) c["value_template"] = "{{ 'ON' if value_json.value else 'OFF' }}";
                 put("binary_sensor", s->id(), c);
             } else {
                 if (!s->info().unit.empty()) c["unit_of_measurement"] = s->info().unit;
                 if (const char* dc = front_device_class(s->info().unit)) c["device_class"] = dc;
                 c["state_class"] = "measurement";
+                if (config_.json_readings) c["value_template"] = "{{ value_json.value }}";
                 put("sensor", s->id(), c);
             }
         }
@@ -409,6 +616,20 @@ void MqttFront::publish_discovery() {
             c["qos"] = config_.qos;
             c["retain"] = false;
             put("switch", r->id(), c);
+        }
+        // A text channel that takes lines is a `text` entity: what it sends is set from Home
+        // Assistant, the device's last line is its state. Display-only channels have no entity
+        // (a `sensor` with text states would be graphed as numbers by nothing and stored forever).
+        for (const auto& t : channels_->texts()) {
+            if (!t->accepts_lines()) continue;
+            Json c = base("text", t->id(), t->info().label);
+            c["command_topic"] = topic("text", t->id(), "send");
+            c["state_topic"] = topic("text", t->id(), "line");
+            c["max"] = static_cast<std::int64_t>(std::min<std::size_t>(t->info().max_line_bytes, 255));
+            c["mode"] = "text";
+            c["qos"] = config_.qos;
+            c["retain"] = false;
+            put("text", t->id(), c);
         }
     }
     // Channels gone since the last publication: an empty retained config makes Home Assistant

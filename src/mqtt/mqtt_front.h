@@ -7,8 +7,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+
+#include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/channels.h"
 #include "core/device_map.h"
@@ -18,6 +23,8 @@
 namespace hwb::mqtt {
 
 class MqttLink;
+struct Incoming;
+struct Reply;
 
 class MqttFront final : private ChannelObserver {
 public:
@@ -52,9 +59,16 @@ private:
 
     void connected();
     void disconnected();
-    void message(const std::string& topic, const std::string& payload, bool retained);
-    void relay_command(const std::string& id, const std::string& payload);
-    void text_command(const std::string& id, const std::string& payload);
+    void message(const Incoming& in);
+    // Error text when `payload` is no relay command; `renew` set for a lease renewal.
+    std::optional<std::string> read_relay_command(const std::string& payload, RelayCommand& command,
+                                                  std::optional<Millis>& renew) const;
+    void relay_command(const std::string& id, const std::string& payload, const Reply& reply);
+    void text_command(const std::string& id, const std::string& payload, const Reply& reply);
+    void answer(const Reply& reply, const nlohmann::json& body);
+    void publish_meta();
+    void report_state();  // the uplink's state into Channels (the page shows it)
+    void stay_off(const std::string& why);
     void publish(const std::string& topic, const std::string& payload, int qos, bool retain);
     void publish_reading(const Sensor& sensor);
     void publish_everything();   // availability, states, last readings, discovery
@@ -73,9 +87,11 @@ private:
     std::set<std::string> coalesced_;             // sensors whose latest reading waits for the broker
     Timer flush_;
     std::set<std::string> discovery_topics_;      // configs published (retained) by this process
+    std::vector<std::pair<std::string, std::string>> devices_;  // id, label: for the metadata message
     std::set<std::string> warned_retained_;
     Counters counters_;
     std::uint64_t dropped_reported_ = 0;
+    std::string off_reason_;                      // why the uplink stays off (a bad password file)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

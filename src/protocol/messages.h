@@ -113,6 +113,8 @@ std::string text_hello(const HelloContext& ctx, const std::vector<std::unique_pt
 std::string reading(const Sensor& sensor);  // the sensor's last() reading; sensor must have one
 std::string relay_state(const Relay& relay, const Cause& cause);
 std::string status(const std::string& channel, const ChannelStatus& status);
+// An uplink's state (core/uplink_status.h), on the sensor subprotocol; state "" = removed.
+std::string uplink(const UplinkStatus& status);
 std::string text_line(const std::string& channel, const TextLine& line);
 
 std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::string>>& channels,

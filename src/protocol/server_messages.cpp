@@ -54,8 +54,13 @@ std::string hello(const char* subprotocol, const HelloContext& ctx,
 
 Json sensor_json(const Sensor& sensor) {
     const auto& info = sensor.info();
-    Json j = {{"id", info.id},     {"label", info.label},         {"device", info.device},
-              {"unit", info.unit}, {"kind", sensor_kind(info.type)}, {"precision", info.precision}};
+    Json j = {{"id", info.id},
+              {"label", info.label},
+              {"device", info.device},
+              {"device_label", info.device_label.empty() ? info.device : info.device_label},
+              {"unit", info.unit},
+              {"kind", sensor_kind(info.type)},
+              {"precision", info.precision}};
     if (info.min) j["min"] = *info.min;
     if (info.max) j["max"] = *info.max;
     add_status(j, sensor.status());
@@ -76,6 +81,7 @@ Json relay_json(const Relay& relay) {
     Json j = {{"id", info.id},
               {"label", info.label},
               {"device", info.device},
+              {"device_label", info.device_label.empty() ? info.device : info.device_label},
               {"state", to_string(relay.state())},
               {"pending", relay.pending()}};
     j["safe_state"] = info.safe_state ? Json(to_string(hwb::relay_state(*info.safe_state))) : Json(nullptr);
@@ -96,7 +102,10 @@ Json relay_json(const Relay& relay) {
 
 Json text_json(const TextChannel& channel) {
     const auto& info = channel.info();
-    Json j = {{"id", info.id}, {"label", info.label}, {"device", info.device}};
+    Json j = {{"id", info.id},
+              {"label", info.label},
+              {"device", info.device},
+              {"device_label", info.device_label.empty() ? info.device : info.device_label}};
     add_status(j, channel.status());
     j["max_line_bytes"] = info.max_line_bytes;
     if (!channel.accepts_lines()) j["input"] = false;
@@ -157,6 +166,17 @@ std::string relay_state(const Relay& relay, const Cause& cause) {
         w.null("auto_off");
     }
     return std::move(w).finish();
+}
+
+std::string uplink(const UplinkStatus& status) {
+    ObjectWriter w(128 + status.target.size() + status.detail.size());
+    w.str("type", "uplink").str("name", status.name).str("state", status.state.empty() ? "removed" : status.state);
+    if (!status.state.empty()) {
+        w.str("target", status.target);
+        if (!status.detail.empty()) w.str("detail", status.detail);
+        w.integer("dropped", static_cast<std::int64_t>(status.dropped)).integer("since", status.since_ms);
+    }
+    return w.finish();
 }
 
 std::string status(const std::string& channel, const ChannelStatus& status) {

@@ -11,7 +11,7 @@
 
 #include "core/channel_info.h"
 #include "core/device_map.h"
-#include "server/lws_loop.h"
+#include "lws/lws_loop.h"
 
 namespace hwb {
 

@@ -47,6 +47,7 @@ void SensorSession::channels_changed() {
 void SensorSession::start() {
     if (!authorized()) return;  // it had the auth-required hello; nothing else until it authenticates
     send(with_access(protocol::sensor_hello({host_.bridge_name(), client_id()}, host_.channels().sensors())));
+    for (const auto& u : host_.channels().uplinks()) send(protocol::uplink(u));
 }
 
 void SensorSession::reading_changed(std::size_t index) {

@@ -136,6 +136,11 @@ void SessionHub::on_text_line(const TextChannel& channel, const TextLine& line) 
     }
 }
 
+void SessionHub::on_uplink(const UplinkStatus& status) {
+    auto message = std::make_shared<const std::string>(protocol::uplink(status));
+    for (auto* s : sensor_sessions_) s->publish(message);
+}
+
 void SessionHub::on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) {
     if (status.online) {
         spdlog::info("{} {} is online", to_string(kind), id);

@@ -79,6 +79,7 @@ private:
     void on_relay_change(const Relay& relay, const Cause& cause) override;
     void on_text_line(const TextChannel& channel, const TextLine& line) override;
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
+    void on_uplink(const UplinkStatus& status) override;
     void index_sensors();
 
     EventLoop& loop_;

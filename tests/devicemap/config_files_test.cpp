@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "devicemap/loader.h"
+#include "ksensors/ksensor_driver.h"
+#include "mqttdev/mqtt_driver.h"
 #include "serial/serial_driver.h"
 #include "sim/sim_driver.h"
 #include "support/daemon.h"
@@ -26,6 +28,8 @@ TEST(ShippedDeviceMaps, EveryConfigMapLoadsWithoutErrors) {
     DriverRegistry drivers;
     register_sim_driver(drivers);
     register_serial_driver(drivers);
+    register_kernel_sensor_drivers(drivers);  // reads sysfs only when a device starts
+    register_mqtt_driver(drivers);  // loading connects to no broker
 #ifdef HWB_TEST_HAVE_GPIO_DRIVER
     register_gpio_driver(drivers);  // libgpiod backend; loading a map opens no chip
 #endif

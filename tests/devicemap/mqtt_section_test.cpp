@@ -1,5 +1,10 @@
 // The `mqtt:` section: values reach MqttConfig with their defaults, mistakes are reported where
 // they are written (with did-you-mean for misspelt keys).
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "test_maps.h"
@@ -34,6 +39,10 @@ TEST(DeviceMapMqtt, AloneMeansALocalBrokerWithDefaultsFromTheBridgeName) {
     EXPECT_EQ(m.readings_qos, 0);
     EXPECT_EQ(m.keepalive_s, 30);
     EXPECT_EQ(m.role, Role::operator_);
+    EXPECT_EQ(m.protocol, 5);
+    EXPECT_FALSE(m.json_readings);
+    EXPECT_TRUE(m.ca.empty());
+    EXPECT_EQ(m.max_command_age_ms, 30000);
 }
 
 TEST(DeviceMapMqtt, KeysReachTheConfig) {
@@ -51,6 +60,9 @@ TEST(DeviceMapMqtt, KeysReachTheConfig) {
   keepalive: 1m
   role: viewer
   max_payload: 512
+  protocol: 3.1.1
+  readings: json
+  max_command_age: 5s
 )");
     ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
     const MqttConfig& m = result.map->mqtt;
@@ -67,6 +79,53 @@ TEST(DeviceMapMqtt, KeysReachTheConfig) {
     EXPECT_EQ(m.keepalive_s, 60);
     EXPECT_EQ(m.role, Role::viewer);
     EXPECT_EQ(m.max_payload, 512u);
+    EXPECT_EQ(m.protocol, 4);
+    EXPECT_TRUE(m.json_readings);
+    EXPECT_EQ(m.max_command_age_ms, 5000);
+}
+
+TEST(DeviceMapMqtt, TlsFilesMustBeReadableAndACertificateComesWithItsKeyAndACa) {
+    struct Pem {
+        std::string dir = [] {
+            char pattern[] = "/tmp/hwb-mqtt-ca-XXXXXX";
+            return std::string(::mkdtemp(pattern));
+        }();
+        std::string file = dir + "/ca.pem";
+        Pem() { std::ofstream(file) << "x"; }
+        ~Pem() { std::filesystem::remove_all(dir); }
+        const std::string& path() const { return file; }
+    } ca;
+    auto ok = load(mqtt_base + "mqtt:\n  port: 8883\n  ca: " + ca.path() + "\n");
+    ASSERT_TRUE(ok.ok()) << ::testing::PrintToString(error_lines(ok));
+    EXPECT_EQ(ok.map->mqtt.ca, ca.path());
+
+    auto missing = load(mqtt_base + "mqtt:\n  ca: /nonexistent/ca.pem\n");
+    ASSERT_FALSE(missing.ok());
+    auto lines = error_lines(missing);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find(":4:7: error: cannot read 'ca' file /nonexistent/ca.pem: no such file"), std::string::npos)
+        << lines[0];
+
+    auto lonely = load(mqtt_base + "mqtt:\n  ca: " + ca.path() + "\n  cert: " + ca.path() + "\n");
+    ASSERT_FALSE(lonely.ok());
+    lines = error_lines(lonely);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find(":5:9: error: 'cert' and 'key' in 'mqtt' go together"), std::string::npos) << lines[0];
+
+    auto no_ca = load(mqtt_base + "mqtt:\n  cert: " + ca.path() + "\n  key: " + ca.path() + "\n");
+    ASSERT_FALSE(no_ca.ok());
+    lines = error_lines(no_ca);
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find("a client certificate needs 'ca'"), std::string::npos) << lines[0];
+}
+
+TEST(DeviceMapMqtt, AnUnknownProtocolOrReadingFormatIsNamedWithTheChoices) {
+    auto result = load(mqtt_base + "mqtt:\n  protocol: 3\n  readings: jsn\n");
+    ASSERT_FALSE(result.ok());
+    auto lines = error_lines(result);
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find(":4:13:"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("did you mean 'json'"), std::string::npos) << lines[1];
 }
 
 TEST(DeviceMapMqtt, MistakesAreReportedWhereTheyAreWritten) {

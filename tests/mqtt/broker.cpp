@@ -1,12 +1,14 @@
 #include "mqtt/broker.h"
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -92,11 +94,12 @@ void Broker::restart() {
 std::string Broker::log() const { return launch::read_file(dir_ + "/broker.log"); }
 
 MqttClient::MqttClient(std::uint16_t port, const std::string& client_id, const std::string& username,
-                       const std::string& password) {
+                       const std::string& password, bool v5) {
     mosquitto_lib_init();
     m_ = mosquitto_new(client_id.c_str(), true, this);
+    if (v5) mosquitto_int_option(m_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
     if (!username.empty()) mosquitto_username_pw_set(m_, username.c_str(), password.c_str());
-    mosquitto_message_callback_set(m_, &MqttClient::on_message);
+    mosquitto_message_v5_callback_set(m_, &MqttClient::on_message);
     if (mosquitto_connect(m_, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS)
         throw std::runtime_error("test client cannot connect to the broker");
     pump(50ms);
@@ -108,11 +111,29 @@ MqttClient::~MqttClient() {
     mosquitto_destroy(m_);
 }
 
-void MqttClient::on_message(mosquitto*, void* self, const mosquitto_message* m) {
+void MqttClient::on_message(mosquitto*, void* self, const mosquitto_message* m, const mosquitto_property* props) {
     auto* client = static_cast<MqttClient*>(self);
-    client->received_.push_back(Message{m->topic, std::string(static_cast<const char*>(m->payload),
-                                                                  m->payload ? static_cast<std::size_t>(m->payloadlen) : 0),
-                                        m->retain});
+    Message message{m->topic,
+                    std::string(static_cast<const char*>(m->payload), m->payload ? static_cast<std::size_t>(m->payloadlen) : 0),
+                    m->retain};
+    void* data = nullptr;
+    std::uint16_t length = 0;
+    if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &data, &length, false) != nullptr && data) {
+        message.correlation.assign(static_cast<const char*>(data), length);
+        std::free(data);
+    }
+    client->received_.push_back(std::move(message));
+}
+
+void MqttClient::request(const std::string& topic, const std::string& payload, const std::string& response_topic,
+                         const std::string& correlation) {
+    mosquitto_property* props = nullptr;
+    mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, response_topic.c_str());
+    mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, correlation.data(),
+                                  static_cast<std::uint16_t>(correlation.size()));
+    mosquitto_publish_v5(m_, nullptr, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, false, props);
+    mosquitto_property_free_all(&props);
+    pump(20ms);
 }
 
 void MqttClient::subscribe(const std::string& pattern) {

@@ -13,6 +13,7 @@
 
 struct mosquitto;
 struct mosquitto_message;
+struct mqtt5__property;
 
 namespace hwb::test {
 
@@ -45,18 +46,22 @@ struct Message {
     std::string topic;
     std::string payload;
     bool retained = false;
+    std::string correlation;  // MQTT 5 correlation data
 };
 
 class MqttClient {
 public:
     MqttClient(std::uint16_t port, const std::string& client_id, const std::string& username = {},
-               const std::string& password = {});
+               const std::string& password = {}, bool v5 = false);
     ~MqttClient();
     MqttClient(const MqttClient&) = delete;
     MqttClient& operator=(const MqttClient&) = delete;
 
     void subscribe(const std::string& pattern);
     void publish(const std::string& topic, const std::string& payload, bool retain = false);
+    // MQTT 5 (a client made with v5): a request naming where its answer goes.
+    void request(const std::string& topic, const std::string& payload, const std::string& response_topic,
+                 const std::string& correlation);
     // The next message (in arrival order) for which `match` holds; earlier ones are dropped.
     std::optional<Message> wait_for(const std::function<bool(const Message&)>& match,
                                     std::chrono::milliseconds timeout = 5000ms);
@@ -68,7 +73,7 @@ public:
     std::deque<Message>& received() { return received_; }
 
 private:
-    static void on_message(mosquitto*, void*, const mosquitto_message*);
+    static void on_message(mosquitto*, void*, const mosquitto_message*, const ::mqtt5__property*);
     mosquitto* m_ = nullptr;
     std::deque<Message> received_;
 };

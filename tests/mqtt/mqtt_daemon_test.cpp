@@ -6,15 +6,20 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "mqtt/broker.h"
+#include "launch.h"
 #include "support/daemon.h"
+#include "support/tls.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
@@ -262,14 +267,14 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
     Daemon daemon(mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n"));
     std::map<std::string, json> configs;
     auto until = std::chrono::steady_clock::now() + 5s;
-    while (configs.size() < 7 && std::chrono::steady_clock::now() < until) {
+    while (configs.size() < 8 && std::chrono::steady_clock::now() < until) {
         auto m = client.wait_for([](const Message&) { return true; }, 200ms);
         if (!m) continue;
         json j = json::parse(m->payload, nullptr, false);
         ASSERT_FALSE(j.is_discarded()) << m->topic << ": " << m->payload;
         configs[m->topic] = j;
     }
-    ASSERT_EQ(configs.size(), 7u) << daemon.log();  // 2 sensors, 5 relays
+    ASSERT_EQ(configs.size(), 8u) << daemon.log();  // 2 sensors, 5 relays, 1 text channel
     const json& level = configs["homeassistant/sensor/bench_one/level/config"];
     EXPECT_EQ(level["unique_id"], "hwbridge_bench_one_level");
     EXPECT_EQ(level["state_topic"], "t/bench/sensor/level");
@@ -284,7 +289,37 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
     EXPECT_EQ(pump["state_topic"], "t/bench/relay/pump/state");
     EXPECT_EQ(pump["payload_on"], "ON");
     EXPECT_EQ(pump["payload_off"], "OFF");
+    const json& console = configs["homeassistant/text/bench_one/console/config"];
+    EXPECT_EQ(console["command_topic"], "t/bench/text/console/send");
+    EXPECT_EQ(console["state_topic"], "t/bench/text/console/line");
+    EXPECT_EQ(console["mode"], "text");
+    EXPECT_EQ(console["max"], 255);
+    // Every key is one Home Assistant documents for that component (MQTT sensor, binary sensor,
+    // switch and text integrations; the device block's keys), so none is silently ignored.
+    const std::set<std::string> common = {"name", "unique_id", "object_id", "availability", "availability_mode",
+                                          "device", "state_topic", "qos", "value_template"};
+    const std::map<std::string, std::set<std::string>> documented = {
+        {"sensor", {"unit_of_measurement", "device_class", "state_class"}},
+        {"binary_sensor", {"payload_on", "payload_off", "device_class"}},
+        {"switch", {"command_topic", "payload_on", "payload_off", "state_on", "state_off", "retain"}},
+        {"text", {"command_topic", "max", "min", "mode", "pattern", "retain"}},
+    };
+    const std::set<std::string> device_keys = {"identifiers", "name", "model", "manufacturer", "sw_version", "connections",
+                                               "configuration_url", "hw_version", "suggested_area", "via_device"};
     for (const auto& [topic, config] : configs) {
+        std::string component = topic.substr(std::string("homeassistant/").size());
+        component = component.substr(0, component.find('/'));
+        ASSERT_TRUE(documented.count(component)) << topic;
+        for (const auto& [key, value] : config.items())
+            EXPECT_TRUE(common.count(key) || documented.at(component).count(key)) << topic << ": undocumented key " << key;
+        for (const auto& [key, value] : config["device"].items())
+            EXPECT_TRUE(device_keys.count(key)) << topic << ": undocumented device key " << key;
+        for (const auto& entry : config["availability"]) {
+            for (const auto& [key, value] : entry.items())
+                EXPECT_TRUE(key == "topic" || key == "payload_available" || key == "payload_not_available" ||
+                            key == "value_template")
+                    << topic << ": undocumented availability key " << key;
+        }
         for (const char* key : {"name", "unique_id", "state_topic", "availability", "device"})
             EXPECT_TRUE(config.contains(key)) << topic << " lacks " << key;
         EXPECT_EQ(config["availability"][0]["topic"], "t/bench/status") << topic;
@@ -343,6 +378,232 @@ TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
         ++switches;
     EXPECT_EQ(switches, 1u) << log;
     EXPECT_EQ(log.find("pump on -> off"), std::string::npos) << log;
+}
+
+TEST_F(MqttUplinkTest, TheRetainedMetadataMessageListsTheChannelsAndFollowsAReload) {
+    Daemon daemon(mqtt_map(broker.port()));
+    MqttClient watcher(broker.port(), "watcher");
+    watcher.subscribe("t/bench/status");
+    ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.payload == "online"; })) << daemon.log();
+    // A program that comes later learns the channels from the retained message alone.
+    MqttClient late(broker.port(), "late");
+    late.subscribe("t/bench/meta");
+    auto meta = late.wait_topic("t/bench/meta");
+    ASSERT_TRUE(meta) << daemon.log();
+    EXPECT_TRUE(meta->retained);
+    json j = json::parse(meta->payload, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << meta->payload;
+    EXPECT_EQ(j["format"], 1);
+    EXPECT_EQ(j["bridge"], "Bench One");
+    EXPECT_EQ(j["node"], "bench_one");
+    EXPECT_EQ(j["prefix"], "t/bench");
+    EXPECT_EQ(j["readings"], "plain");
+    ASSERT_EQ(j["devices"].size(), 1u);
+    EXPECT_EQ(j["devices"][0]["id"], "bench");
+    ASSERT_EQ(j["sensors"].size(), 2u);
+    EXPECT_EQ(j["sensors"][0]["id"], "level");
+    EXPECT_EQ(j["sensors"][0]["unit"], "°C");
+    EXPECT_EQ(j["sensors"][0]["precision"], 1);
+    EXPECT_EQ(j["sensors"][1]["kind"], "boolean");
+    ASSERT_EQ(j["relays"].size(), 4u);
+    EXPECT_EQ(j["relays"][2]["id"], "forward");
+    EXPECT_EQ(j["relays"][2]["interlock"], "motor");
+    ASSERT_EQ(j["texts"].size(), 1u);
+    EXPECT_EQ(j["texts"][0]["input"], true);
+    EXPECT_FALSE(j.contains("value"));  // values have their own topics
+
+    // A reload that adds a relay publishes the new list.
+    std::ofstream(daemon.map_path()) << mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n");
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    auto updated = late.wait_for([](const Message& m) {
+        json u = json::parse(m.payload, nullptr, false);
+        return m.topic == "t/bench/meta" && u.is_object() && u["relays"].size() == 5;
+    });
+    ASSERT_TRUE(updated) << daemon.log();
+    EXPECT_EQ(json::parse(updated->payload)["relays"][4]["id"], "lamp");
+}
+
+TEST_F(MqttUplinkTest, JsonReadingsCarryValueUnitTimeAndSequence) {
+    MqttClient client(broker.port(), "reader");
+    client.subscribe("t/bench/sensor/+");
+    client.subscribe("homeassistant/sensor/bench_one/level/config");
+    Daemon daemon(mqtt_map(broker.port(), "", "  readings: json\n"));
+    // Home Assistant is told where the value is.
+    auto config = client.wait_topic("homeassistant/sensor/bench_one/level/config");
+    ASSERT_TRUE(config) << daemon.log();
+    EXPECT_EQ(json::parse(config->payload)["value_template"], "{{ value_json.value }}");
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<json> levels;
+    while (levels.size() < 2) {
+        auto m = client.wait_topic("t/bench/sensor/level");
+        ASSERT_TRUE(m) << daemon.log();
+        levels.push_back(json::parse(m->payload, nullptr, false));
+        ASSERT_TRUE(levels.back().is_object()) << m->payload;
+    }
+    EXPECT_DOUBLE_EQ(levels[0]["value"].get<double>(), 3.0);
+    EXPECT_EQ(levels[0]["unit"], "°C");
+    EXPECT_LT(std::abs(levels[0]["time"].get<std::int64_t>() - now_ms), 60000);
+    EXPECT_GT(levels[1]["seq"].get<std::int64_t>(), levels[0]["seq"].get<std::int64_t>());
+    auto door = client.wait_topic("t/bench/sensor/door");
+    ASSERT_TRUE(door);
+    EXPECT_TRUE(json::parse(door->payload)["value"].is_boolean()) << door->payload;
+}
+
+TEST_F(MqttUplinkTest, ALeaseTakenThroughTheBrokerHoldsWhileRenewedAndEndsWhenTheBrokerGoes) {
+    MqttClient client(broker.port(), "controller");
+    client.subscribe("t/bench/relay/pump/result");
+    client.subscribe("t/bench/relay/pump/state");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(client.wait_for([](const Message& m) { return m.payload == "OFF"; })) << daemon.log();
+    client.pump(200ms);
+    client.publish("t/bench/relay/pump/set", R"({"state": "ON", "lease_ms": 1500})");
+    json answer = result_of(client, "pump");
+    ASSERT_EQ(answer["ok"], true) << answer.dump() << daemon.log();
+    EXPECT_EQ(answer["state"], "ON");
+    // Renewed for longer than the lease: still on.
+    auto held_until = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < held_until) {
+        client.publish("t/bench/relay/pump/set", R"({"renew_ms": 1500})");
+        json renewed = result_of(client, "pump");
+        ASSERT_EQ(renewed["ok"], true) << renewed.dump() << daemon.log();
+        EXPECT_TRUE(renewed["lease"].contains("expires"));
+        client.pump(400ms);
+    }
+    WsClient ws(daemon.port(), "relay");
+    ASSERT_TRUE(ws.ok());
+    auto hello = ws.wait_type("hello");
+    ASSERT_TRUE(hello);
+    EXPECT_EQ(hello->at("channels")[0]["state"], "on") << hello->dump();
+    // Not renewed: the relay falls back to off by itself.
+    auto off = ws.wait_for([](const json& m) { return m.value("type", "") == "state" && m.value("state", "") == "off"; }, 5000ms);
+    ASSERT_TRUE(off) << daemon.log();
+
+    // Held again, then the broker dies: the lease ends with the uplink's connection.
+    client.publish("t/bench/relay/pump/set", R"({"state": "ON", "lease_ms": 60000})");
+    ASSERT_EQ(result_of(client, "pump")["ok"], true) << daemon.log();
+    ASSERT_TRUE(ws.wait_for([](const json& m) { return m.value("type", "") == "state" && m.value("state", "") == "on"; }));
+    broker.kill();
+    auto dropped = ws.wait_for([](const json& m) { return m.value("type", "") == "state" && m.value("state", "") == "off"; },
+                               10000ms);
+    ASSERT_TRUE(dropped) << daemon.log();
+}
+
+TEST_F(MqttUplinkTest, StaleAndMalformedJsonCommandsAreRefusedWithTheirReason) {
+    MqttClient client(broker.port(), "controller");
+    client.subscribe("t/bench/relay/pump/result");
+    MqttClient states(broker.port(), "states");
+    states.subscribe("t/bench/relay/pump/state");
+    Daemon daemon(mqtt_map(broker.port()));
+    ASSERT_TRUE(states.wait_for([](const Message& m) { return m.payload == "OFF"; })) << daemon.log();
+    client.pump(200ms);
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    client.publish("t/bench/relay/pump/set", json{{"state", "ON"}, {"time", now_ms - 120000}}.dump());
+    json stale = result_of(client, "pump");
+    EXPECT_EQ(stale["error"], "stale") << stale.dump();
+    EXPECT_NE(stale["message"].get<std::string>().find("120 s old"), std::string::npos) << stale.dump();
+    client.publish("t/bench/relay/pump/set", R"({"state": "ON", "colour": "red"})");
+    json unknown = result_of(client, "pump");
+    EXPECT_EQ(unknown["error"], "bad_request") << unknown.dump();
+    EXPECT_NE(unknown["message"].get<std::string>().find("unknown key 'colour'"), std::string::npos) << unknown.dump();
+    client.publish("t/bench/relay/pump/set", R"({"state": "ON", "lease_ms": 10})");
+    EXPECT_EQ(result_of(client, "pump")["error"], "bad_request");
+    // A fresh one is carried out.
+    now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    client.publish("t/bench/relay/pump/set", json{{"state", "ON"}, {"time", now_ms}}.dump());
+    EXPECT_EQ(result_of(client, "pump")["state"], "ON");
+    // None of the refused ones switched anything: the first state after OFF is the fresh ON.
+    auto next = states.wait_topic("t/bench/relay/pump/state");
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->payload, "ON");
+}
+
+TEST_F(MqttUplinkTest, Mqtt5RequestsAreAnsweredOnTheirResponseTopicWithTheirCorrelationData) {
+    MqttClient client(broker.port(), "v5-controller", "", "", /*v5=*/true);
+    client.subscribe("answers/me");
+    client.subscribe("t/bench/relay/pump/result");
+    Daemon daemon(mqtt_map(broker.port()));
+    MqttClient watcher(broker.port(), "watcher");
+    watcher.subscribe("t/bench/status");
+    ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.payload == "online"; })) << daemon.log();
+    watcher.pump(200ms);
+    client.request("t/bench/relay/pump/set", "ON", "answers/me", std::string("req\0-7", 6));
+    auto answer = client.wait_topic("answers/me");
+    ASSERT_TRUE(answer) << daemon.log();
+    EXPECT_EQ(json::parse(answer->payload)["state"], "ON");
+    EXPECT_EQ(answer->correlation, std::string("req\0-7", 6));
+    // A response topic that is a command topic is refused (an answer must not become a command).
+    client.request("t/bench/relay/pump/set", "OFF", "t/bench/relay/heater/set", "x");
+    auto refused = client.wait_topic("t/bench/relay/pump/result");
+    ASSERT_TRUE(refused) << daemon.log();
+    EXPECT_EQ(json::parse(refused->payload)["error"], "bad_request");
+    EXPECT_EQ(refused->correlation, "x");
+}
+
+TEST_F(MqttUplinkTest, SensorClientsAreToldTheUplinksStateAndItsChanges) {
+    Daemon daemon(mqtt_map(broker.port()));
+    WsClient ws(daemon.port(), "sensor");
+    ASSERT_TRUE(ws.ok());
+    ASSERT_TRUE(ws.wait_type("hello"));
+    auto connected = ws.wait_for([](const json& m) { return m.value("type", "") == "uplink" && m.value("state", "") == "connected"; });
+    ASSERT_TRUE(connected) << daemon.log();
+    EXPECT_EQ((*connected)["name"], "mqtt");
+    EXPECT_EQ((*connected)["target"], "127.0.0.1:" + std::to_string(broker.port()));
+    EXPECT_GT((*connected)["since"].get<std::int64_t>(), 0);
+    broker.kill();
+    auto lost = ws.wait_for([](const json& m) { return m.value("type", "") == "uplink" && m.value("state", "") == "disconnected"; },
+                            10000ms);
+    ASSERT_TRUE(lost) << daemon.log();
+    EXPECT_FALSE((*lost)["detail"].get<std::string>().empty()) << lost->dump();
+    // A client that comes now learns it right after its hello.
+    WsClient late(daemon.port(), "sensor");
+    ASSERT_TRUE(late.wait_type("hello"));
+    auto told = late.wait_type("uplink");
+    ASSERT_TRUE(told);
+    EXPECT_EQ((*told)["state"], "disconnected");
+}
+
+TEST(MqttUplinkTls, TheBrokersCertificateIsCheckedAgainstTheCa) {
+    CertChain chain;
+    std::string dir = chain.root().substr(0, chain.root().rfind('/'));
+    std::string served = dir + "/served.pem";  // the broker sends its certificate and the intermediate
+    std::ofstream(served) << launch::read_file(chain.leaf()) << launch::read_file(chain.intermediate());
+    // mosquitto started as root reads its files as the user mosquitto (test files only).
+    ::chmod(dir.c_str(), 0755);
+    for (const auto& f : {served, chain.leaf_key()}) ::chmod(f.c_str(), 0644);
+    std::uint16_t plain = free_loopback_port();
+    Broker broker(0, "allow_anonymous true\ncertfile " + served + "\nkeyfile " + chain.leaf_key() + "\nlistener " +
+                         std::to_string(plain) + " 127.0.0.1\n");
+    // The plain listener may open a moment after the TLS one the broker's start waited for.
+    std::unique_ptr<MqttClient> client;
+    ASSERT_TRUE(eventually([&] {
+        try {
+            client = std::make_unique<MqttClient>(plain, "watcher");
+        } catch (const std::exception&) {
+        }
+        return client != nullptr;
+    })) << broker.log();
+    MqttClient& watcher = *client;
+    watcher.subscribe("t/bench/#");
+    {
+        Daemon daemon(mqtt_map(broker.port(), "", "  ca: " + chain.root() + "\n"));
+        ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "online"; }))
+            << daemon.log() << broker.log();
+        EXPECT_TRUE(watcher.wait_topic("t/bench/sensor/level"));
+        EXPECT_TRUE(log_has(daemon, "uplink to TLS 127.0.0.1")) << daemon.log();
+    }
+    ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "offline"; }));
+
+    // Another CA: the bridge refuses the broker and says so; it never publishes there.
+    SelfSignedCert stranger;
+    Daemon wary(mqtt_map(broker.port(), "", "  ca: " + stranger.cert() + "\n"));
+    ASSERT_TRUE(eventually([&] { return log_has(wary, "mqtt: 127.0.0.1:" + std::to_string(broker.port()) + ": "); }))
+        << wary.log();
+    EXPECT_FALSE(watcher.wait_for([](const Message& m) { return m.topic == "t/bench/status" && m.payload == "online"; },
+                                  1500ms))
+        << wary.log();
+    EXPECT_FALSE(log_has(wary, "mqtt: connected")) << wary.log();
+    EXPECT_TRUE(log_has(wary, "TLS handshake failed (")) << wary.log();  // with OpenSSL's reason
+    EXPECT_EQ(http_get(wary.port(), "/").status, 200);
 }
 
 TEST(MqttUplinkStart, TheDaemonStartsWithoutABrokerAndConnectsWhenOneComes) {

@@ -53,11 +53,11 @@ TEST(SensorHello, CarriesMetadataCurrentValuesAndStatus) {
     ASSERT_EQ(j["channels"].size(), 2u);
 
     const Json& t = j["channels"][0];
-    EXPECT_EQ(t, Json::parse(R"({"id":"temperature","label":"Temperature","device":"bench","unit":"°C","kind":"number",
+    EXPECT_EQ(t, Json::parse(R"({"id":"temperature","label":"Temperature","device":"bench","device_label":"bench","unit":"°C","kind":"number",
         "min":-10,"max":40,"precision":1,"online":true,"value":21.53,"time":1764129000123,"seq":2})"));
 
     const Json& d = j["channels"][1];
-    EXPECT_EQ(d, Json::parse(R"({"id":"door","label":"Door closed","device":"bench","unit":"","kind":"boolean",
+    EXPECT_EQ(d, Json::parse(R"({"id":"door","label":"Door closed","device":"bench","device_label":"bench","unit":"","kind":"boolean",
         "precision":0,"online":false,"reason":"port /dev/ttyUSB0 missing","value":null,"time":null,"seq":0})"));
 }
 
@@ -233,7 +233,7 @@ TEST(TextHello, CarriesLineLimitAndStatus) {
     const Json j = parse_output(text);
     EXPECT_EQ(j["protocol"], "text");
     EXPECT_EQ(j["version"], 1);
-    EXPECT_EQ(j["channels"], Json::parse(R"([{"id":"console","label":"Label of console","device":"bench","online":true,
+    EXPECT_EQ(j["channels"], Json::parse(R"([{"id":"console","label":"Label of console","device":"bench","device_label":"bench","online":true,
         "max_line_bytes":128}])"));
 }
 

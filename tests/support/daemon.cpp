@@ -40,9 +40,9 @@ RunResult run_hwbridge(const std::vector<std::string>& args) {
     return RunResult{launch::exit_code(status), launch::read_file(out.path()), launch::read_file(err.path())};
 }
 
-Daemon::Daemon(const std::string& map_yaml, std::vector<std::string> extra_args)
+Daemon::Daemon(const std::string& map_yaml, std::vector<std::string> extra_args, const std::string& listen)
     : map_(".yaml", map_yaml), log_path_(make_temp(".log")) {
-    std::vector<std::string> args = {map_.path(), "--listen", "127.0.0.1:0"};
+    std::vector<std::string> args = {map_.path(), "--listen", listen};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = launch::spawn(binary_path(), args, "/dev/null", log_path_);
     try {

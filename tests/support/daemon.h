@@ -37,7 +37,9 @@ RunResult run_hwbridge(const std::vector<std::string>& args);
 
 class Daemon {
 public:
-    explicit Daemon(const std::string& map_yaml, std::vector<std::string> extra_args = {});
+    // `listen`: a fixed address, to start a daemon again where clients reconnect to.
+    explicit Daemon(const std::string& map_yaml, std::vector<std::string> extra_args = {},
+                    const std::string& listen = "127.0.0.1:0");
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;

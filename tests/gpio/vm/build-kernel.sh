@@ -34,7 +34,7 @@ cd "$work"/linux-source-6.1
 make tinyconfig >/dev/null
 for o in $(cat "$here/kernel-options.txt"); do scripts/config --enable "$o"; done
 make olddefconfig >/dev/null
-for o in GPIO_SIM GPIO_CDEV CONFIGFS_FS; do
+for o in GPIO_SIM GPIO_CDEV CONFIGFS_FS IIO_SIMPLE_DUMMY; do
   grep -q "^CONFIG_$o=y" .config || { echo "build-kernel: CONFIG_$o did not stick" >&2; exit 1; }
 done
 make -j"$(nproc)" bzImage >/dev/null

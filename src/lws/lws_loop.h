@@ -1,5 +1,6 @@
-// EventLoop on top of a libwebsockets context: timers are lws_sul entries, watched fds are
-// adopted into the loop as raw file descriptors (a dup, since lws closes what it adopts).
+// EventLoop on top of a libwebsockets context, the server's or the client library's: timers are
+// lws_sul entries, watched fds are adopted into the loop as raw file descriptors (a dup, since lws
+// closes what it adopts).
 #pragma once
 
 #include <libwebsockets.h>
@@ -20,7 +21,7 @@ public:
     std::unique_ptr<TimerSlot> make_timer(std::function<void()> on_fire) override;
     std::unique_ptr<FdWatch> watch_fd(int fd, std::function<void(FdEvent)> on_event) override;
 
-    // The lws protocol entry that receives the adopted fds' callbacks; goes into the server's table.
+    // The lws protocol entry that receives the adopted fds' callbacks; goes into the context's table.
     static constexpr const char* raw_protocol_name = "hwb-raw-fd";
     static int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len);
 

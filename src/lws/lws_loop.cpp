@@ -1,4 +1,4 @@
-#include "server/lws_loop.h"
+#include "lws/lws_loop.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -115,7 +115,7 @@ std::unique_ptr<TimerSlot> LwsLoop::make_timer(std::function<void()> on_fire) {
 }
 
 std::unique_ptr<FdWatch> LwsLoop::watch_fd(int fd, std::function<void(FdEvent)> on_event) {
-    if (handle_->context == nullptr) throw std::logic_error("watch_fd after the server stopped");
+    if (handle_->context == nullptr) throw std::logic_error("watch_fd after the loop stopped");
     return std::make_unique<LwsFdWatch>(handle_, fd, std::move(on_event));
 }
 

@@ -12,9 +12,12 @@
 #include <string>
 
 #include "core/event_loop.h"
+#include "core/result.h"
 
 struct mosquitto;
 struct mosquitto_message;
+struct mqtt5__property;
+using mosquitto_property = struct mqtt5__property;
 
 namespace hwb::mqtt {
 
@@ -28,15 +31,40 @@ struct LinkSettings {
     std::string will_topic;     // retained last will
     std::string will_payload;
     int will_qos = 1;
+    int protocol = 5;           // 5 or 4 (3.1.1)
+    std::string ca;             // TLS when set: the broker's certificate and name are checked
+    std::string cert;           // optional client certificate and key
+    std::string key;
 };
+
+// A message from the broker.
+struct Incoming {
+    std::string topic;
+    std::string payload;
+    bool retained = false;          // delivered because it was retained on the broker
+    // MQTT 5 request/response: where the requester wants the answer, and its correlation data.
+    std::string response_topic;
+    std::string correlation;
+};
+
+// Where an answer goes: a topic, and with MQTT 5 the request's correlation data.
+struct Reply {
+    std::string topic;
+    std::string correlation;
+};
+
+// The first line of a password file, refused when anyone may read the file ("what" names the key
+// in messages, e.g. "mqtt.password_file").
+Result<std::string> read_password_file(const std::string& path, const std::string& what);
 
 class MqttLink {
 public:
     struct Handlers {
         std::function<void()> connected;
         std::function<void()> disconnected;
-        // topic, payload, retained (delivered because retained on the broker)
-        std::function<void(const std::string&, const std::string&, bool)> message;
+        std::function<void(const Incoming&)> message;
+        // An attempt failed or the connection was lost (last_error() says why); also before `disconnected`.
+        std::function<void()> failed;
     };
 
     MqttLink(EventLoop& loop, LinkSettings settings, Handlers handlers);
@@ -51,14 +79,22 @@ public:
     bool backed_up() const;
     // False when not connected or libmosquitto refused it (counted by the caller).
     bool publish(const std::string& topic, const std::string& payload, int qos, bool retain);
+    // An answer: with MQTT 5 it carries the request's correlation data.
+    bool publish_reply(const Reply& reply, const std::string& payload, int qos);
+    // A request (MQTT 5): the receiver answers on `response_topic` with `correlation`.
+    bool publish_request(const std::string& topic, const std::string& payload, int qos, const std::string& response_topic,
+                         const std::string& correlation);
     bool subscribe(const std::string& pattern, int qos);
+    // Why the link is not connected (empty when it is or never tried): for the page and metrics.
+    const std::string& last_error() const { return last_error_; }
     // Publishes `payload` on `topic` and disconnects cleanly, waiting at most `wait` (shutdown).
     void close(const std::string& topic, const std::string& payload, int qos, std::chrono::milliseconds wait);
 
 private:
     static void on_connect_c(mosquitto* m, void* self, int rc);
     static void on_disconnect_c(mosquitto* m, void* self, int rc);
-    static void on_message_c(mosquitto* m, void* self, const mosquitto_message* message);
+    static void on_log_c(mosquitto* m, void* self, int level, const char* text);
+    static void on_message_c(mosquitto* m, void* self, const mosquitto_message* message, const mosquitto_property* props);
 
     void connect();
     void lost(const std::string& why);
@@ -84,6 +120,9 @@ private:
     int connect_rc_ = 0;
     bool disconnect_event_ = false;
     int disconnect_rc_ = 0;
+    bool failed_event_ = false;
+    int failed_rc_ = 0;
+    std::string library_error_;  // libmosquitto's errors since the last failure (bounded)
     std::string last_error_;
 };
 

@@ -1,0 +1,124 @@
+// A hub's page switching a relay of another real hwbridge through a real mosquitto broker (the
+// remote's uplink, the hub's mqtt driver): pending until the remote confirms, then on; the
+// remote's interlock refusal shows on the hub's page with its reason.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, connect as netConnect } from 'node:net';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchBrowser, openPage, relaySwitch, startDaemon, waitLive } from './helpers.js';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startBroker(dir, port) {
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const exit = new Promise((resolve) => child.on('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const attempt = () => {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.on('connect', () => { socket.destroy(); resolve({ stop: async () => { child.kill('SIGKILL'); await exit; } }); });
+      socket.on('error', () => {
+        if (Date.now() - started > 10000) reject(new Error('mosquitto did not start'));
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}
+
+test('a relay of a remote bridge is switched from the hub page and refused by its interlock', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hwb-e2e-hub-'));
+  const port = await freePort();
+  const broker = await startBroker(dir, port);
+  writeFileSync(join(dir, 'remote.yaml'), `bridge:
+  name: Greenhouse 2
+devices:
+  - id: bench
+    driver: sim
+relays:
+  - id: forward
+    device: bench
+    interlock: motor
+    latency: 300ms
+  - id: reverse
+    device: bench
+    interlock: motor
+    latency: 0ms
+mqtt:
+  port: ${port}
+  prefix: gh2
+  discovery: false
+`);
+  let hub = `bridge:
+  name: Hub
+devices:
+  - id: gh2
+    label: Greenhouse 2
+    driver: mqtt
+    port: ${port}
+    availability_topic: gh2/status
+relays:
+`;
+  for (const id of ['forward', 'reverse']) {
+    hub += `  - id: gh2_${id}
+    label: Motor ${id}
+    device: gh2
+    command_topic: gh2/relay/${id}/set
+    state_topic: gh2/relay/${id}/state
+    availability_topic: gh2/relay/${id}/availability
+    results: true
+`;
+  }
+  writeFileSync(join(dir, 'hub.yaml'), hub);
+  const remote = await startDaemon({ config: join(dir, 'remote.yaml'), name: 'hub-remote' });
+  const hubDaemon = await startDaemon({ config: join(dir, 'hub.yaml'), name: 'hub' });
+  try {
+    const page = await openPage(browser, hubDaemon.url);
+    await waitLive(page);
+    const forward = relaySwitch(page, 'gh2_forward');
+    // Online and off once the remote's retained state and availability arrived.
+    await page.waitForFunction(() => {
+      const s = document.querySelector('[data-relay="gh2_forward"] [role="switch"]');
+      return s && s.getAttribute('aria-checked') === 'false' && s.getAttribute('aria-disabled') !== 'true';
+    }, null, { timeout: 15000 });
+    assert.match(await page.locator('[data-relay="gh2_forward"] .card-device').textContent(), /Greenhouse 2/);
+
+    await forward.click();
+    // Pending while the remote switches (its relay takes 300 ms), then on.
+    await page.waitForFunction(() => document.querySelector('[data-relay="gh2_forward"] [role="switch"]')
+      .getAttribute('aria-busy') === 'true', null, { timeout: 5000 });
+    await page.waitForFunction(() => {
+      const s = document.querySelector('[data-relay="gh2_forward"] [role="switch"]');
+      return s.getAttribute('aria-checked') === 'true' && s.getAttribute('aria-busy') === 'false';
+    }, null, { timeout: 10000 });
+
+    // The other direction: the remote's interlock refuses, and the hub's page says so.
+    await relaySwitch(page, 'gh2_reverse').click();
+    const error = page.locator('[data-relay="gh2_reverse"] .relay-error');
+    await error.waitFor({ state: 'visible', timeout: 10000 });
+    assert.match(await error.textContent(), /interlock|forward/i);
+    assert.equal(await relaySwitch(page, 'gh2_reverse').getAttribute('aria-checked'), 'false');
+  } finally {
+    await hubDaemon.stop();
+    await remote.stop();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
