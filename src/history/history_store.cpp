@@ -410,8 +410,10 @@ Result<HistoryAnswer> HistoryStore::points(const HistoryQuery& query, std::int64
     select.bind(1, key).bind(2, answer.from_ms).bind(3, query.to_ms).bind(4, step).bind(5, hour_until).bind(6, minute_until);
     int rc;
     while ((rc = select.step()) == SQLITE_ROW) {
+        // The average of equal values can come out an ulp beside them: kept within min..max.
+        const double min = select.real(1), max = select.real(3);
         answer.points.push_back(
-            HistoryPoint{select.integer(0), select.real(1), select.real(2), select.real(3), select.integer(4)});
+            HistoryPoint{select.integer(0), min, std::clamp(select.real(2), min, max), max, select.integer(4)});
     }
     if (rc != SQLITE_DONE) return error("cannot read history");
     return answer;

@@ -54,12 +54,14 @@ history:
   path: )" + db + "\n  flush: " + flush + "\n  spacing: 100ms\n";
 }
 
+// Polls at most about 7 times a second: each HTTP poll is a new connection, and the bridge refuses
+// more than 10 a second from one address after a burst (bridge.limits.connection_rate).
 template <class F>
 bool eventually(F f, std::chrono::milliseconds timeout = 8000ms) {
     auto until = std::chrono::steady_clock::now() + timeout;
     while (!f()) {
         if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(20ms);
+        std::this_thread::sleep_for(150ms);
     }
     return true;
 }

@@ -50,7 +50,7 @@ bool eventually(F f, std::chrono::milliseconds timeout = 8000ms) {
     auto until = std::chrono::steady_clock::now() + timeout;
     while (!f()) {
         if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(50ms);
+        std::this_thread::sleep_for(150ms);  // within the bridge's connection rate
     }
     return true;
 }
