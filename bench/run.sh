@@ -73,6 +73,8 @@ run relay --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
 run relay-w1 --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
 # The same relay beside a Modbus bus whose every request times out (docs/modbus.md).
 run relay-modbus --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)"
+# The same round trip while 20 sensors go to the history store, a batch a second (docs/history.md).
+[ $smoke = 1 ] || run relay-history --rate 1000
 run storm --count "$storm" --concurrency 50
 # The MQTT uplink beside the WebSocket path (fanout --clients 1 at the same rate): QoS 0 and 1.
 for q in 0 1; do run mqtt --rate "$([ $smoke = 1 ] && echo 100 || echo 1000)" --qos "$q"; done

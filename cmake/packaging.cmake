@@ -69,7 +69,7 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.1.gz ${PROJECT_BINARY_DIR
 install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB_SYSTEM_LIB_DIR}/systemd/system)
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
 install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md docs/modbus.md
-              docs/client.md docs/clients.md
+              docs/client.md docs/clients.md docs/history.md docs/metrics.md
               docs/automations.md
               packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${HWB_DOC_DIR})

@@ -305,6 +305,13 @@ function setLayout(layout) {
   if (layout === 'cards') for (const card of panels.sensor.cards.values()) card.redraw();
 }
 $('layout-cards').addEventListener('click', () => setLayout('cards'));
+// Chart range: the live trend, or stored history of the last 1 h ... 30 d (docs/history.md).
+for (const button of $('sensor-range').querySelectorAll('button')) {
+  button.addEventListener('click', () => {
+    for (const other of $('sensor-range').querySelectorAll('button')) other.setAttribute('aria-pressed', String(other === button));
+    panels.sensor.setRange(button.dataset.range === 'live' ? null : Number(button.dataset.range));
+  });
+}
 $('layout-rows').addEventListener('click', () => setLayout('rows'));
 try {
   if (localStorage.getItem(LAYOUT_KEY) === 'rows') setLayout('rows');

@@ -112,15 +112,78 @@ export class Trend {
     // One polyline per unbroken stretch of readings (usually one; offline periods break the line).
     this.lines = svg('g', { class: 'trend-lines' });
     this.area = svg('polygon', { class: 'trend-area', points: '' });
+    // Stored history (docs/history.md): the band between each bucket's min and max.
+    this.band = svg('g', { class: 'trend-bands' });
     this.node = svg('svg', { class: 'trend', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', 'aria-hidden': 'true' },
       svg('line', { class: 'trend-grid', x1: 0, x2: W, y1: H / 2, y2: H / 2, 'vector-effect': 'non-scaling-stroke' }),
-      this.area, this.lines);
+      this.band, this.area, this.lines);
     this.low = NaN;
     this.high = NaN;
   }
 
+  // Stored history over [from, to]: points [time, min, avg, max, count], one per bucket of `step`,
+  // at most about one per pixel column (the bridge buckets them). The avg as the line, min..max
+  // as a band where readings were downsampled; a missing bucket breaks the line.
+  drawStored(points, from, to, step) {
+    setAttr(this.area, 'points', '');
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of points) {
+      if (p[1] < lo) lo = p[1];
+      if (p[3] > hi) hi = p[3];
+    }
+    if (this.boolean) {
+      lo = 0;
+      hi = 1;
+    } else if (lo <= hi) {
+      const span = Math.max(hi - lo, this.minSpan);
+      const mid = (hi + lo) / 2;
+      lo = mid - span / 2 - span * 0.08;
+      hi = mid + span / 2 + span * 0.08;
+    }
+    this.low = lo;
+    this.high = hi;
+    const r = (n) => Math.round(n * 10) / 10;
+    const x = (t) => r(((t + step / 2 - from) / (to - from)) * W);
+    const y = (v) => r(hi > lo ? H - ((v - lo) / (hi - lo)) * H : H / 2);
+    const segments = [];
+    const bands = [];
+    let line = [];
+    let upper = [];
+    let lower = [];
+    let previous = -Infinity;
+    const close = () => {
+      if (line.length) segments.push(line);
+      if (upper.length) bands.push(upper.concat(lower.reverse()));
+      line = [];
+      upper = [];
+      lower = [];
+    };
+    for (const [t, min, avg, max] of points) {
+      if (t < from - step || t > to) continue;
+      if (t - previous > 2 * step) close();
+      previous = t;
+      line.push(`${x(t)},${y(avg)}`);
+      upper.push(`${x(t)},${y(max)}`);
+      lower.push(`${x(t)},${y(min)}`);
+    }
+    close();
+    const wanted = Math.max(1, segments.length);
+    while (this.lines.childElementCount < wanted) {
+      this.lines.append(svg('polyline', { class: 'trend-line', points: '', 'vector-effect': 'non-scaling-stroke' }));
+    }
+    while (this.lines.childElementCount > wanted) this.lines.lastElementChild.remove();
+    [...this.lines.children].forEach((l, i) => setAttr(l, 'points', segments[i]?.join(' ') ?? ''));
+    while (this.band.childElementCount < bands.length) this.band.append(svg('polygon', { class: 'trend-band', points: '' }));
+    while (this.band.childElementCount > bands.length) this.band.lastElementChild.remove();
+    [...this.band.children].forEach((b, i) => setAttr(b, 'points', bands[i].join(' ')));
+    this.count = segments.reduce((n, s) => n + s.length, 0);
+    return { low: lo, high: hi };
+  }
+
   // Draws series over [now - span, now]; returns {low, high} of the vertical scale.
   draw(series, now, span = WINDOW_MS) {
+    this.band.replaceChildren();
     const from = now - span;
     // Merge k stored columns into one drawn column: at most MAX_COLUMNS, i.e. 2 points per ~2 px.
     const k = Math.max(1, Math.ceil(span / COLUMN_MS / MAX_COLUMNS));

@@ -154,6 +154,12 @@ class SensorCard {
     this.dirty();
   }
 
+  // Stored history for the chosen range (SensorPanel.setRange): drawn instead of the live trend.
+  setStored(answer) {
+    this.stored = answer;
+    this.redraw();
+  }
+
   render(now) {
     const meta = this.meta;
     this.node.classList.toggle('offline', !this.online);
@@ -180,9 +186,19 @@ class SensorCard {
     if (this.visible && now - (this.drawnAt ?? -Infinity) >= CHART_INTERVAL_MS) {
       this.drawnAt = now;
       this.series.dropBefore(now - WINDOW_MS);
-      const span = trendSpan(this.series, now);
-      setText(this.spanNode, `${span / 60000} min`);
-      const { low, high } = this.trend.draw(this.series, now, span);
+      const range = this.panel.range;
+      let scale;
+      if (range) {
+        setText(this.spanNode, this.stored ? `${rangeLabel(range)} · ${this.stored.tier}` : `${rangeLabel(range)} · loading`);
+        this.node.classList.toggle('stored', true);
+        scale = this.trend.drawStored(this.stored?.points || [], now - range, now, this.stored?.step || 1);
+      } else {
+        this.node.classList.toggle('stored', false);
+        const span = trendSpan(this.series, now);
+        setText(this.spanNode, `${span / 60000} min`);
+        scale = this.trend.draw(this.series, now, span);
+      }
+      const { low, high } = scale;
       if (this.kind === 'boolean') {
         setText(this.scaleHigh, 'on');
         setText(this.scaleLow, 'off');
@@ -196,6 +212,13 @@ class SensorCard {
     }
   }
 }
+
+function rangeLabel(ms) {
+  return ms >= 86400000 ? `${ms / 86400000} d` : `${ms / 3600000} h`;
+}
+
+// Buckets per chart: about one per pixel column of a phone-sized card (the view box is 300 wide).
+const STORED_POINTS = 300;
 
 function cssId(id) {
   return String(id).replace(/[^A-Za-z0-9_-]/g, '_');
@@ -229,7 +252,37 @@ export class SensorPanel {
     this.observer.observe(card.node);
   }
 
+  // The chart range: null for the live trend, else milliseconds of stored history to show
+  // (docs/history.md), asked of the bridge now and every minute while chosen.
+  setRange(range) {
+    this.range = range;
+    clearInterval(this.rangeTimer);
+    for (const card of this.cards.values()) {
+      card.stored = null;
+      card.redraw();
+    }
+    if (!range) return;
+    this.loadStored();
+    this.rangeTimer = setInterval(() => this.loadStored(), 60000);
+  }
+
+  loadStored() {
+    const range = this.range;
+    if (!range || !this.connection) return;
+    const to = bridgeNow();
+    const step = Math.max(1000, Math.ceil(range / STORED_POINTS));
+    for (const card of this.cards.values()) {
+      this.connection.request({ type: 'history', channel: card.id, from: Math.floor(to - range), to: Math.ceil(to), step }).then(
+        (ack) => { if (this.range === range) this.cards.get(card.id)?.setStored(ack); },
+        (error) => {
+          if (this.range !== range) return;
+          this.cards.get(card.id)?.setStored({ points: [], tier: error?.code === 'unavailable' ? 'no history on this bridge' : 'not available' });
+        });
+    }
+  }
+
   hello(message, connection) {
+    this.connection = connection;
     reconcile(this.container, this.cards, message.channels || [], (channel) => new SensorCard(channel, this));
     // Trend charts start with the bridge's recent readings instead of empty.
     for (const channel of message.channels || []) {

@@ -2,7 +2,7 @@
 //   hwb-loadgen SCENARIO [--binary B] [--maps DIR] [--out DIR] [--duration S] [--clients N]
 //               [--rate R] [--kind sensor|text] [--count N] [--concurrency N]
 //               [--daemon-cpu C] [--generator-cpu C]
-//   SCENARIO: fanout, ws-to-serial, relay, relay-w1, relay-modbus, storm, idle, floor-pty, floor-tcp, floor-fanout
+//   SCENARIO: fanout, ws-to-serial, relay, relay-w1, relay-modbus, relay-history, storm, idle, floor-pty, floor-tcp, floor-fanout
 //   hwb-loadgen summary DIR
 #include <sys/resource.h>
 
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         if (scenario == "relay") return run_relay(o);
         if (scenario == "relay-w1") return run_relay_slow_sensors(o);
         if (scenario == "relay-modbus") return run_relay_modbus(o);
+        if (scenario == "relay-history") return run_relay_history(o);
         if (scenario == "storm") return run_storm(o);
         if (scenario == "idle") return run_idle(o);
         if (scenario == "floor-pty") return run_floor_pty(o);

@@ -466,6 +466,28 @@ int run_relay(const Options& o) {
     return relay_round_trip(o, name, "relay-rtt", daemon, [] { return json::object(); });
 }
 
+// /proc/PID/io write_bytes: what the daemon sent towards the disk (the history store's batches).
+std::uint64_t write_bytes(pid_t pid) {
+    std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value)
+        if (key == "write_bytes:") return value;
+    return 0;
+}
+
+// The same round trip while 20 sensors at 1/s go to the history store, whose writer thread writes
+// a batch every second, and every switch is stored as an event (docs/history.md).
+int run_relay_history(const Options& o) {
+    const std::string name = "relay-history-r" + std::to_string(o.rate);
+    const std::string db = std::filesystem::absolute(o.out + "/" + name + ".history.db").string();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+    DaemonProcess daemon(o.binary, map_for(o, "sim-relay-history.yaml", db), log_path(o, name), o.daemon_cpu);
+    const std::uint64_t before = write_bytes(daemon.pid());
+    return relay_round_trip(o, name, "relay-rtt-history", daemon,
+                            [&] { return json{{"history_write_bytes", write_bytes(daemon.pid()) - before}}; });
+}
+
 // Ten DS18B20-like thermometers, each read in 750 ms: their w1_slave files are pipes that a feeder
 // thread answers 750 ms after the daemon opens them, so ten reads are in the kernel at once, as on
 // a 1-Wire bus. The relay's round trip must not notice (the reads run off the daemon's loop).

@@ -28,6 +28,7 @@ int run_text_to_serial(const Options& o); // one WebSocket client -> serial (pty
 int run_relay(const Options& o);          // relay set -> ack round trip (sim relay)
 int run_relay_slow_sensors(const Options& o);  // the same while ten 750 ms 1-Wire reads are in flight
 int run_relay_modbus(const Options& o);   // the same, beside a Modbus TCP bus whose every request times out
+int run_relay_history(const Options& o);  // the same while the history store writes (docs/history.md)
 int run_storm(const Options& o);          // connects/disconnects
 int run_idle(const Options& o);           // resident memory with no clients
 int run_floor_pty(const Options& o);      // the pty pair alone

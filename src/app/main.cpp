@@ -15,6 +15,7 @@
 #include "app/bridge.h"
 #include "app/logging.h"
 #include "app/map_file.h"
+#include "app/metrics_sources.h"
 #include "app/shutdown.h"
 #include "app/systemd.h"
 #include "app/token_command.h"
@@ -24,6 +25,7 @@
 #include "devicemap/json_schema.h"
 #include "devicemap/loader.h"
 #include "gpio/gpio_driver.h"
+#include "history/history_front.h"
 #include "ksensors/ksensor_driver.h"
 #include "modbus/modbus_driver.h"
 #include "mqtt/mqtt_front.h"
@@ -201,9 +203,21 @@ int run(const Options& options) {
     // Automations (docs/automations.md): one more front, its requests through the same door.
     auto automations = std::make_unique<hwb::automation::AutomationFront>(server->loop(), server->door());
     automations->apply(bridge->map(), bridge->channels());
+    // The history store (docs/history.md): another observer; its database is written off the loop.
+    auto history = std::make_unique<hwb::history::HistoryFront>(server->loop());
+    history->apply(bridge->map(), bridge->channels());
+    server->set_history(history.get());
+    server->door().set_audit_listener([&](const std::string& line) { history->record_audit("", line); });
+    // GET /metrics (docs/metrics.md).
+    auto metrics = std::make_unique<hwb::metrics::MetricsFront>(server->loop(), version);
+    metrics->attach(bridge->channels());
+    hwb::app::add_metrics_sources(*metrics, *server, server->door(), *mqtt, *history);
+    server->set_metrics([&] { return metrics->render(); });
     bridge->on_reloaded([&] {
         mqtt->apply(bridge->map(), bridge->channels());
         automations->apply(bridge->map(), bridge->channels());
+        history->apply(bridge->map(), bridge->channels());
+        metrics->attach(bridge->channels());
     });
 
     hwb::app::Systemd systemd(server->loop());
@@ -230,9 +244,15 @@ int run(const Options& options) {
     server->run();
 
     mqtt->stop();  // offline on the status topic, clean disconnect
+    history->stop();  // the last batch is written
     bridge->on_reloaded({});
+    server->set_metrics({});
+    metrics.reset();
     mqtt.reset();
     automations.reset();
+    server->set_history(nullptr);
+    server->door().set_audit_listener({});
+    history.reset();
     watch.reset();
     bridge->close_devices();
     server.reset();  // clients see close 1001

@@ -34,6 +34,7 @@ int exit_status_for(const std::string& code) {
         {"busy", exit_status::busy},
         {"rate_limited", exit_status::rate_limited},
         {"offline", exit_status::offline},
+        {"unavailable", exit_status::offline},  // stored history off or failed (docs/history.md)
         {"hardware", exit_status::hardware},
         {"timeout", exit_status::timeout},
         {"unknown_state", exit_status::unknown_state},
@@ -64,7 +65,7 @@ const char* exit_status_help() {
            "   8  too_soon (min_on / min_off)\n"
            "   9  busy\n"
            "  10  rate_limited\n"
-           "  11  offline\n"
+           "  11  offline, unavailable (stored history off)\n"
            "  12  hardware\n"
            "  13  timeout (the hardware did not confirm)\n"
            "  14  unknown_state (toggle of a relay in an unknown state)\n"

@@ -10,6 +10,7 @@
 #include "core/auth_config.h"
 #include "core/automation_config.h"
 #include "core/channel_info.h"
+#include "core/history_config.h"
 #include "core/mqtt_config.h"
 #include "core/options.h"
 #include "core/rate_limit.h"
@@ -96,6 +97,7 @@ struct DeviceMap {
     BridgeConfig bridge;
     AuthConfig auth;  // `auth:` and the channels' `control:` (core/auth_config.h)
     MqttConfig mqtt;  // `mqtt:` (core/mqtt_config.h)
+    HistoryConfig history;  // `history:` (core/history_config.h)
     std::vector<DeviceConfig> devices;
     std::vector<AutomationConfig> automations;  // `automations:` (core/automation_config.h)
 };

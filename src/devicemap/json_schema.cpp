@@ -27,7 +27,7 @@ Json any_scalar_type() { return Json::array({"string", "number", "boolean"}); }
 
 // Durations as parse_duration accepts them; the bounds are in the description (a pattern cannot
 // compare values).
-constexpr const char* duration_pattern = "^([0-9]+\\.?[0-9]*|\\.[0-9]+)(ms|s|m|h)$";
+constexpr const char* duration_pattern = "^([0-9]+\\.?[0-9]*|\\.[0-9]+)(ms|s|m|h|d)$";
 
 // The same text rules as address.cpp (is_host_name, is_ipv6_literal, parse_port).
 constexpr const char* host_pattern = "([A-Za-z0-9][A-Za-z0-9.-]*|\\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\\])";
@@ -307,6 +307,14 @@ std::string json_schema(const DriverRegistry& drivers) {
         {"auth", [](const std::string& d) { return auth_schema(d); }},
         {"mqtt", [](const std::string& d) { return mqtt_schema(d); }},
         {"automations", [](const std::string& d) { return automations_schema(d); }},
+        {"history",
+         [](const std::string& d) {
+             Json history = closed_object(d, schema::history());
+             history["type"] = Json::array({"object", "null"});
+             history["properties"]["path"]["type"] = "string";
+             history["properties"]["path"]["pattern"] = "^/.*[^/]$";
+             return history;
+         }},
         {"devices",
          [&](const std::string& d) {
              Json list = {{"description", d}, {"type", "array"}, {"minItems", 1}, {"items", device_schema(drivers)}};

@@ -53,7 +53,7 @@ DurationParse parse_duration(std::string_view text) {
         double ms;
     };
     // "ms" before "m" and "s", so "250ms" is not read as 250 minutes.
-    constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    constexpr Unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
     for (const auto& unit : units) {
         if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
         std::string_view digits = text.substr(0, text.size() - unit.suffix.size());

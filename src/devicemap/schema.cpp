@@ -14,6 +14,7 @@ std::vector<OptionSpec> top_level() {
         {.key = "texts", .help = "line-based text consoles"},
         {.key = "mqtt", .help = "publish the channels to an MQTT broker and take commands from it (docs/mqtt.md)"},
         {.key = "automations", .help = "thermostats, schedules and rules run by the bridge (docs/automations.md)"},
+        {.key = "history", .help = "sensor history and relay events in a database on this machine (docs/history.md)"},
     };
 }
 

@@ -38,6 +38,8 @@ std::vector<OptionSpec> rule();
 std::vector<OptionSpec> trigger();
 std::vector<OptionSpec> condition();
 std::vector<OptionSpec> action();
+// `history:` (schema_history.cpp, history_section.cpp).
+std::vector<OptionSpec> history();
 
 // Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
 inline constexpr std::size_t max_id_length = 64;

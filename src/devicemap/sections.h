@@ -62,6 +62,8 @@ MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, 
 // `automations:` (automation_section.cpp), after all channels: they refer to sensors, relays,
 // texts and devices by id.
 std::vector<AutomationConfig> read_automations(const YAML::Node& section, LoadContext& context);
+// `history:` (history_section.cpp).
+HistoryConfig read_history(const YAML::Node& section, LoadContext& context);
 
 // `devices:`, one DeviceConfig per entry into context.devices.
 void read_devices(const YAML::Node& section, LoadContext& context);

@@ -103,6 +103,8 @@ void Door::audit_as(const std::string& subject, const Requester& who, bool done,
 
 void Door::audit(const Requester& who, bool done, const std::string& action, const std::string& result) const {
     audit_as(who.identity.subject, who, done, action, result);
+    if (audit_listener_)
+        audit_listener_(action + " by " + who.identity.subject + " from " + who.source() + " (" + who.client() + "): " + result);
 }
 
 RequestLimiter& Door::limiter(Requester& who, ChannelKind kind) {
@@ -181,7 +183,11 @@ std::optional<Error> Door::rate(Requester& who, ChannelKind kind, const std::str
     return std::nullopt;
 }
 
-void Door::relay(Requester& who, const RelayCommand& command, std::function<void(Result<RelayState>)> reply) {
+void Door::relay(Requester& who, const RelayCommand& command, std::function<void(Result<RelayState>)> caller_reply) {
+    auto reply = [outcomes = relay_outcomes_, caller_reply = std::move(caller_reply)](Result<RelayState> result) {
+        ++(*outcomes)[result.ok() ? "ok" : result.error().code];
+        caller_reply(std::move(result));
+    };
     Relay* relay = channels_ != nullptr ? channels_->relay(command.channel) : nullptr;
     if (relay == nullptr) {
         // Unknown channels cost a request like any other.
@@ -227,7 +233,11 @@ Result<Lease> Door::renew_lease(Requester& who, const std::string& channel, Mill
 }
 
 void Door::text_send(Requester& who, const std::string& channel, const std::string& line, const std::string& name,
-                     std::function<void(Status)> reply) {
+                     std::function<void(Status)> caller_reply) {
+    auto reply = [outcomes = text_outcomes_, caller_reply = std::move(caller_reply)](Status status) {
+        ++(*outcomes)[status.ok() ? "ok" : status.error().code];
+        caller_reply(std::move(status));
+    };
     TextChannel* text = channels_ != nullptr ? channels_->text(channel) : nullptr;
     if (text == nullptr) {
         if (auto limited = admit(who, ChannelKind::text); !limited.ok()) return reply(limited.error());

@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -133,6 +135,13 @@ public:
     void audit(const Requester& who, bool done, const std::string& action, const std::string& result) const;
     static void audit_as(const std::string& subject, const Requester& who, bool done, const std::string& action,
                          const std::string& result);
+    // Every line of audit() above (map apply and save, sign-in, authentication) also goes here: the
+    // history store keeps them as events (docs/history.md). Empty: none.
+    void set_audit_listener(std::function<void(const std::string& line)> listener) { audit_listener_ = std::move(listener); }
+    // Relay and text requests by their answer: "ok" or the error code (metrics, docs/metrics.md).
+    using Outcomes = std::map<std::string, std::uint64_t>;
+    const Outcomes& relay_outcomes() const { return *relay_outcomes_; }
+    const Outcomes& text_outcomes() const { return *text_outcomes_; }
 
     // Automations (docs/automations.md): the automation front registers its panel (nullptr when it
     // goes) and tells every change of an automation's state; a front that shows them listens.
@@ -166,6 +175,10 @@ private:
     mutable LogThrottle refusal_log_;  // refusals by requesters over their rate
     AutomationPanel* automation_panel_ = nullptr;
     std::function<void(const AutomationStatus&)> automation_listener_;
+    // Shared with the replies in flight, which may outlive a request's call.
+    std::shared_ptr<Outcomes> relay_outcomes_ = std::make_shared<Outcomes>();
+    std::shared_ptr<Outcomes> text_outcomes_ = std::make_shared<Outcomes>();
+    std::function<void(const std::string&)> audit_listener_;
 };
 
 }  // namespace hwb

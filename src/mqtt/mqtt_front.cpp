@@ -199,6 +199,8 @@ void MqttFront::report_state() {
     channels_->set_uplink(status);
 }
 
+bool MqttFront::broker_connected() const { return link_ && link_->connected(); }
+
 void MqttFront::stop() {
     flush_.cancel();
     if (!link_) return;

@@ -48,6 +48,8 @@ public:
         std::uint64_t ignored = 0;               // retained, oversized or unreadable commands
     };
     const Counters& counters() const { return counters_; }
+    // The map has `mqtt:` and the broker is connected now.
+    bool broker_connected() const;
 
 private:
     void on_reading(const Sensor& sensor) override;

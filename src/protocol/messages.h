@@ -14,6 +14,7 @@
 
 #include "core/cause.h"
 #include "core/channels.h"
+#include "core/history.h"
 #include "core/result.h"
 
 namespace hwb::protocol {
@@ -36,6 +37,10 @@ struct Subscribe {
 struct History {
     Json id;
     std::string channel;
+    // Stored history (docs/history.md) when `from` is given; else the recent readings in memory.
+    std::optional<std::int64_t> from_ms;
+    std::optional<std::int64_t> to_ms;    // default: now
+    std::optional<std::int64_t> step_ms;  // default: the range over about 1000 points
 };
 using SensorRequest = std::variant<Subscribe, History>;
 
@@ -129,6 +134,12 @@ std::string subscribe_ack(const Json& id, const std::optional<std::vector<std::s
                           std::optional<double> max_rate_hz);
 // The sensor's recent readings as [[time, value], ...], oldest first.
 std::string history_ack(const Json& id, const Sensor& sensor);
+// Stored history (history_messages.cpp): points as [[time, min, avg, max, count], ...], relay events
+// as [[time, state, cause], ...]; the same fields without type and id for GET /api/history, and
+// CSV with a header line.
+std::string stored_history_ack(const Json& id, const HistoryAnswer& answer);
+std::string history_json(const HistoryAnswer& answer);
+std::string history_csv(const HistoryAnswer& answer);
 std::string lease_ack(const Json& id, const std::string& channel, const Lease& lease);
 std::string relay_ack(const Json& id, const std::string& channel, RelayState state);
 std::string text_open_ack(const Json& id, const TextChannel& channel);

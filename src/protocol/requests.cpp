@@ -186,6 +186,8 @@ Parsed<Request> guarded(Parsed<Request> (*parse)(std::string_view), std::string_
 
 // ---- sensor ----
 
+std::optional<std::int64_t> whole_ms(const Json* d, std::int64_t min, std::int64_t max);
+
 Parsed<SensorRequest> parse_sensor(std::string_view frame) {
     auto opened = open_envelope(frame, "sensor", {"subscribe", "history"});
     if (auto* bad = std::get_if<BadRequest>(&opened)) return std::move(*bad);
@@ -194,7 +196,22 @@ Parsed<SensorRequest> parse_sensor(std::string_view frame) {
     if (env.type == 1) {
         std::string channel;
         if (auto bad = f.channel(channel)) return std::move(*bad);
-        return SensorRequest{History{f.id(), std::move(channel)}};
+        History history{f.id(), std::move(channel), {}, {}, {}};
+        // Milliseconds since the Unix epoch, whole and not before 1970 (a year 9999 bound keeps
+        // arithmetic on them far from overflow).
+        constexpr std::int64_t max_time_ms = 253402300799999;
+        for (auto [name, into] : {std::pair{"from", &history.from_ms}, std::pair{"to", &history.to_ms},
+                                  std::pair{"step", &history.step_ms}}) {
+            const Json* v = f.find(name);
+            if (v == nullptr) continue;
+            auto ms = whole_ms(v, 0, max_time_ms);
+            if (!ms) return f.bad(std::string("'") + name + "' must be a whole number of milliseconds from 0 to " +
+                                  std::to_string(max_time_ms) + ", or null");
+            *into = *ms;
+        }
+        if (!history.from_ms && (history.to_ms || history.step_ms))
+            return f.bad("'to' and 'step' need 'from' (stored history)");
+        return SensorRequest{std::move(history)};
     }
 
     Subscribe sub;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,7 @@ struct HttpRouter::Request {
     std::size_t sent = 0;
     std::optional<std::string> in;  // a POST body being collected
     std::uint64_t waiting = 0;    // id in waiting_ while an apply/save/sign-in waits for its result
+    std::string mime;             // of a deferred answer; empty: JSON
     unsigned status = 0;          // of a deferred answer (headers written in WRITEABLE)
     map_api::Action action = map_api::Action::none;
     bool headers_pending = false;
@@ -151,7 +153,8 @@ int write_deferred_headers(lws* wsi, HttpRouter::Request& request) {
     unsigned char* start = buffer + LWS_PRE;
     unsigned char* p = start;
     unsigned char* end = buffer + sizeof(buffer) - 1;
-    if (lws_add_http_common_headers(wsi, request.status, "application/json", request.data.size(), &p, end)) return -1;
+    const char* mime = request.mime.empty() ? "application/json" : request.mime.c_str();
+    if (lws_add_http_common_headers(wsi, request.status, mime, request.data.size(), &p, end)) return -1;
     if (request.status == HTTP_STATUS_METHOD_NOT_ALLOWED && add_header(wsi, "allow:", "GET, POST", &p, end)) return -1;
     if (request.close_after && add_header(wsi, "connection:", "close", &p, end)) return -1;
     if (add_security_headers(wsi, &p, end)) return -1;
@@ -413,7 +416,7 @@ std::uint64_t HttpRouter::await(lws* wsi, Request& request) {
     return id;
 }
 
-void HttpRouter::answer_later(std::uint64_t id, unsigned status, std::string body) {
+void HttpRouter::answer_later(std::uint64_t id, unsigned status, std::string body, std::string mime) {
     auto it = waiting_.find(id);
     if (it == waiting_.end()) {
         spdlog::info("an answer for a request whose connection is gone; dropped");
@@ -425,6 +428,7 @@ void HttpRouter::answer_later(std::uint64_t id, unsigned status, std::string bod
     if (request == nullptr) return;
     request->waiting = 0;
     defer_json(wsi, *request, status, std::move(body));
+    request->mime = std::move(mime);
 }
 
 int HttpRouter::route(lws* wsi, Request& request, std::string path) {
@@ -465,6 +469,17 @@ int HttpRouter::route(lws* wsi, Request& request, std::string path) {
         request.data = request.out;
         return begin_response(wsi, request, HTTP_STATUS_OK, "application/json");
     }
+    if (path == "/api/history") return history_request(wsi, request);
+    if (path == "/metrics") {
+        if (!metrics_) {
+            lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "not found");
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
+        if (!may_read(wsi, request)) return 0;
+        request.out = metrics_();
+        request.data = request.out;
+        return begin_response(wsi, request, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8");
+    }
     if (path == "/api/channels") {
         if (!may_read(wsi, request)) return 0;
         request.out = channels_ != nullptr ? protocol::channels_document(config_.name, *channels_) : "{}";
@@ -477,6 +492,108 @@ int HttpRouter::route(lws* wsi, Request& request, std::string path) {
     }
     lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "not found");
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+// ---- GET /api/history (docs/history.md): the query string, the answer from the history store. ----
+
+namespace {
+
+// name=value pairs of the query string (lws has decoded %xx); at most 16, each at most 256 bytes.
+std::map<std::string, std::string> query_arguments(lws* wsi) {
+    std::map<std::string, std::string> out;
+    char buffer[256];
+    for (int n = 0; n < 16; ++n) {
+        int length = lws_hdr_copy_fragment(wsi, buffer, sizeof buffer, WSI_TOKEN_HTTP_URI_ARGS, n);
+        if (length < 0) break;
+        std::string_view item(buffer, static_cast<std::size_t>(length));
+        auto eq = item.find('=');
+        out.emplace(std::string(item.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1)));
+    }
+    return out;
+}
+
+// Milliseconds since the Unix epoch, or relative to now as "-24h", "-30d", "-90m", "-10s", or "now".
+std::optional<std::int64_t> time_argument(const std::string& text, std::int64_t now) {
+    if (text == "now") return now;
+    if (text.empty() || text.size() > 20) return std::nullopt;
+    if (text[0] == '-') {
+        const char unit = text.back();
+        const std::int64_t scale = unit == 's' ? 1000 : unit == 'm' ? 60000 : unit == 'h' ? 3600000 : unit == 'd' ? 86400000 : 0;
+        std::string digits = text.substr(1, text.size() - 2);
+        if (scale == 0 || digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
+        return now - std::stoll(digits) * scale;
+    }
+    if (text.size() > 15 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoll(text);
+}
+
+// A step as milliseconds or with a unit: "60000", "1m", "5s", "1h", "1d".
+std::optional<std::int64_t> step_argument(const std::string& text) {
+    if (text.empty() || text.size() > 12) return std::nullopt;
+    std::int64_t scale = 1;
+    std::string digits = text;
+    if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+        digits = text.substr(0, text.size() - 2);
+    } else if (char unit = text.back(); unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
+        scale = unit == 's' ? 1000 : unit == 'm' ? 60000 : unit == 'h' ? 3600000 : 86400000;
+        digits = text.substr(0, text.size() - 1);
+    }
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoll(digits) * scale;
+}
+
+unsigned history_status(const std::string& code) {
+    if (code == "unknown_channel") return HTTP_STATUS_NOT_FOUND;
+    if (code == "bad_request") return HTTP_STATUS_BAD_REQUEST;
+    if (code == "busy") return 429;
+    return HTTP_STATUS_SERVICE_UNAVAILABLE;
+}
+
+}  // namespace
+
+int HttpRouter::history_request(lws* wsi, Request& request) {
+    if (!may_read(wsi, request)) return 0;
+    auto args = query_arguments(wsi);
+    const std::int64_t now = wall_clock_ms();
+    auto bad = [&](const std::string& message) {
+        defer_json(wsi, request, HTTP_STATUS_BAD_REQUEST, map_api::error_body("bad_request", message));
+        return 0;
+    };
+    const std::string format = args.count("format") ? args["format"] : "json";
+    if (format != "json" && format != "csv") return bad("'format' is json or csv");
+    if (args["channel"].empty()) return bad("name the channel: /api/history?channel=ID&from=-24h");
+    HistoryQuery query;
+    query.channel = args["channel"];
+    auto from = time_argument(args.count("from") ? args["from"] : "-1h", now);
+    auto to = time_argument(args.count("to") ? args["to"] : "now", now);
+    if (!from || !to) return bad("'from' and 'to' are milliseconds since the Unix epoch, 'now', or relative as -90s, -30m, -24h, -7d");
+    query.from_ms = *from;
+    query.to_ms = *to;
+    if (args.count("step")) {
+        auto step = step_argument(args["step"]);
+        if (!step) return bad("'step' is milliseconds, or with a unit as 10s, 1m, 1h, 1d");
+        query.step_ms = *step;
+    }
+    if (history_ == nullptr) {
+        defer_json(wsi, request, HTTP_STATUS_SERVICE_UNAVAILABLE,
+                   map_api::error_body("unavailable", "history is off on this bridge (docs/history.md)"));
+        return 0;
+    }
+    std::uint64_t id = await(wsi, request);
+    std::weak_ptr<bool> alive = alive_;
+    history_->query(std::move(query), [this, alive, id, csv = format == "csv"](Result<HistoryAnswer> answer) {
+        auto router_alive = alive.lock();
+        if (!router_alive || !*router_alive) return;
+        if (!answer.ok()) {
+            answer_later(id, history_status(answer.error().code),
+                         map_api::error_body(answer.error().code, answer.error().message));
+            return;
+        }
+        std::string body = csv ? protocol::history_csv(answer.value()) : protocol::history_json(answer.value());
+        answer_later(id, HTTP_STATUS_OK, std::move(body), csv ? "text/csv; charset=utf-8" : "");
+    });
+    return 0;
 }
 
 int HttpRouter::writeable(lws* wsi, Request& request) {

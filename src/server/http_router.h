@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "core/event_loop.h"
+#include "core/history.h"
 #include "door/door.h"
 #include "server/host_names.h"
 #include "server/limits.h"
@@ -38,6 +40,8 @@ public:
     void attach(Channels& channels) { channels_ = &channels; }
     // Serves /api/map (read, validate, apply, save); without one those answer 404.
     void set_map_admin(MapAdmin* admin) { map_admin_ = admin; }
+    void set_history(HistorySource* history) { history_ = history; }
+    void set_metrics(std::function<std::string()> metrics) { metrics_ = std::move(metrics); }
     // Map reload: new limits and allowed hosts.
     void configure();
     Gatekeeper& gate() { return gate_; }
@@ -72,12 +76,14 @@ private:
     bool may_read(lws* wsi, Request& request);
     // Map apply/save: admins with authentication, local clients without (map_api::admin_check).
     map_api::AdminCheck admin_check(lws* wsi, const Result<Identity>& who) const;
+    // GET /api/history?channel=&from=&to=&step=&format=json|csv (history_api.cpp).
+    int history_request(lws* wsi, Request& request);
     int login_request(lws* wsi, Request& request);
     int login_post(lws* wsi, Request& request);
     // An answer that arrives after the request callback returned (apply, save, sign-in): written
     // if the connection is still there, dropped otherwise.
     std::uint64_t await(lws* wsi, Request& request);
-    void answer_later(std::uint64_t id, unsigned status, std::string body);
+    void answer_later(std::uint64_t id, unsigned status, std::string body, std::string mime = {});
     int writeable(lws* wsi, Request& request);
 
     EventLoop& loop_;
@@ -88,6 +94,8 @@ private:
     HostNames host_names_;
     Channels* channels_ = nullptr;
     MapAdmin* map_admin_ = nullptr;
+    HistorySource* history_ = nullptr;
+    std::function<std::string()> metrics_;
     std::unique_ptr<LoginChecks> login_;  // created with the first pass-phrase sign-in
     Clock::time_point started_ = Clock::now();
     std::unordered_map<lws*, std::unique_ptr<Request>> requests_;

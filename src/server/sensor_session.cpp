@@ -104,6 +104,8 @@ void SensorSession::handle_message(std::string_view message) {
         if (sensor == nullptr) {
             send(protocol::error(history->id, history->channel,
                                  Error{"unknown_channel", "no sensor '" + history->channel + "'"}));
+        } else if (history->from_ms) {
+            stored_history(*history);
         } else {
             send(protocol::history_ack(history->id, *sensor));
         }
@@ -138,6 +140,24 @@ void SensorSession::handle_message(std::string_view message) {
         rate_timer_.cancel();
     }
     send(protocol::subscribe_ack(request.id, request.channels, request.max_rate_hz));
+}
+
+// Stored history (docs/history.md): asked of the history store, answered when it replies (the
+// connection may be gone by then).
+void SensorSession::stored_history(const protocol::History& request) {
+    HistorySource* source = host_.history();
+    if (source == nullptr) {
+        send(protocol::error(request.id, request.channel,
+                             Error{"unavailable", "history is off on this bridge (docs/history.md)"}));
+        return;
+    }
+    HistoryQuery query{request.channel, *request.from_ms, request.to_ms.value_or(wall_clock_ms()), request.step_ms.value_or(0)};
+    std::weak_ptr<Session> weak = weak_from_this();
+    source->query(std::move(query), [weak, id = request.id, channel = request.channel](Result<HistoryAnswer> answer) {
+        auto self = weak.lock();
+        if (!self || self->closing()) return;
+        self->send(answer.ok() ? protocol::stored_history_ack(id, answer.value()) : protocol::error(id, channel, answer.error()));
+    });
 }
 
 }  // namespace hwb

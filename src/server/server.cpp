@@ -64,6 +64,12 @@ EventLoop& Server::loop() { return lws_->loop(); }
 std::uint16_t Server::port() const { return lws_->port(); }
 std::size_t Server::client_count() const { return sessions_->size(); }
 void Server::set_map_admin(MapAdmin* admin) { http_->set_map_admin(admin); }
+void Server::set_history(HistorySource* history) {
+    sessions_->set_history(history);
+    http_->set_history(history);
+}
+void Server::set_metrics(std::function<std::string()> metrics) { http_->set_metrics(std::move(metrics)); }
+std::size_t Server::client_count(ChannelKind kind) const { return sessions_->count(kind); }
 
 void Server::attach(Channels& channels) {
     sessions_->attach(channels);

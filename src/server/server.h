@@ -9,12 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/channels.h"
 #include "core/device_map.h"
 #include "core/event_loop.h"
+#include "core/history.h"
 #include "door/door.h"
 #include "server/map_admin.h"
 
@@ -55,6 +57,14 @@ public:
     Door& door() { return *door_; }
     // Serves /api/map (read, validate, apply, save); without one those answer 404.
     void set_map_admin(MapAdmin* admin);
+    // Serves the sensor subprotocol's stored history and GET /api/history (docs/history.md);
+    // without one those answer `unavailable`. Must outlive the server's run().
+    void set_history(HistorySource* history);
+    // Serves GET /metrics (docs/metrics.md): the text the function returns, in the Prometheus text
+    // format; without one /metrics answers 404.
+    void set_metrics(std::function<std::string()> metrics);
+    // Connected WebSocket clients of one subprotocol.
+    std::size_t client_count(ChannelKind kind) const;
 
     void run();   // services the loop until stop()
     void stop();  // callable from any loop callback

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/channel_info.h"
+#include "core/history.h"
 #include "core/event_loop.h"
 #include "protocol/auth.h"
 #include "door/door.h"
@@ -34,6 +35,8 @@ public:
     virtual EventLoop& loop() = 0;
     virtual Door& door() = 0;
     virtual Channels& channels() = 0;
+    // The history store (docs/history.md), or nullptr when the bridge has none.
+    virtual HistorySource* history() = 0;
     virtual const std::string& bridge_name() const = 0;
     virtual std::size_t max_message_bytes() const = 0;
     // The encoded last reading of sensor `index`, shared by all sensor sessions.

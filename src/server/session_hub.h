@@ -55,6 +55,14 @@ public:
     EventLoop& loop() override { return loop_; }
     Door& door() override { return door_; }
     Channels& channels() override { return *channels_; }
+    HistorySource* history() override { return history_; }
+    void set_history(HistorySource* history) { history_ = history; }
+    // Connected clients of one subprotocol (metrics).
+    std::size_t count(ChannelKind kind) const {
+        return kind == ChannelKind::sensor ? sensor_sessions_.size()
+               : kind == ChannelKind::relay ? relay_sessions_.size()
+                                            : text_sessions_.size();
+    }
     const std::string& bridge_name() const override { return config_.name; }
     std::size_t max_message_bytes() const override { return config_.max_message_bytes; }
     const Message& encoded_reading(std::size_t index) override;
@@ -78,6 +86,7 @@ private:
     Door& door_;
     const BridgeConfig& config_;
     Channels* channels_ = nullptr;
+    HistorySource* history_ = nullptr;
     std::uint64_t next_client_ = 1;
 
     std::size_t queued_total_ = 0;  // before sessions_: sessions give their bytes back when destroyed

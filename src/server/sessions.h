@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/event_loop.h"
+#include "protocol/messages.h"
 #include "server/session.h"
 
 namespace hwb {
@@ -27,6 +28,7 @@ private:
     bool has_output() const override;
 
     void size_for_sensors();
+    void stored_history(const protocol::History& request);
 
     std::vector<bool> subscribed_;
     bool subscribed_all_ = true;         // no channel list: sensors added by a reload are followed too

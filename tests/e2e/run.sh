@@ -34,7 +34,9 @@ mkdir -p "$out"
 log="$out/hwbridge.log"
 : > "$log"
 
-"$binary" "$config" --listen 127.0.0.1:0 > "$log" 2>&1 &
+# The demo keeps history (docs/history.md) the way it does under systemd: in $STATE_DIRECTORY.
+state_dir="$(mktemp -d)"
+STATE_DIRECTORY="$state_dir" "$binary" "$config" --listen 127.0.0.1:0 > "$log" 2>&1 &
 daemon=$!
 cleanup() {
   if kill -0 "$daemon" 2>/dev/null; then
@@ -43,6 +45,7 @@ cleanup() {
     kill -KILL "$daemon" 2>/dev/null
   fi
   wait "$daemon" 2>/dev/null
+  rm -rf "$state_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

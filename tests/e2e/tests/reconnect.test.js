@@ -45,7 +45,9 @@ test('after a daemon restart the page reconnects and shows the restarted relays 
     await waitLive(page, 30000);
     await waitChecked(page, 'pump', 'false');
     await waitChecked(page, 'flaky', 'false');
-    assert.equal(await relaySwitch(page, 'flaky').getAttribute('aria-disabled'), 'false');
+    // Controls come back with the relay connection's hello (the three sockets reconnect one by one).
+    await page.waitForFunction(() => document.querySelector('[data-relay="flaky"] [role="switch"]')
+      .getAttribute('aria-disabled') === 'false', null, { timeout: 10000 });
     assert.ok(await page.evaluate(() => Object.values(window.hwbridge.connections)
       .every((c, i) => c.hello && c.hello !== window.__oldHellos[i])), 'every socket got a new hello');
     // Rebuilt in place: one card per channel, the console's scrollback is the new daemon's history.
@@ -53,7 +55,7 @@ test('after a daemon restart the page reconnects and shows the restarted relays 
     assert.equal(await page.locator('[data-relay]').count(), 4);
     assert.equal(await page.locator('[data-console]').count(), 2);
     assert.equal(await page.locator('[data-console="console"] .console-text', { hasText: 'before restart' }).count(), 0);
-    assert.equal(await page.locator('#relays').getAttribute('class'), 'panel');
+    await page.waitForFunction(() => document.getElementById('relays').className === 'panel', null, { timeout: 10000 });
     // The relay works on the new daemon.
     await relaySwitch(page, 'pump').click();
     await waitChecked(page, 'pump', 'true');

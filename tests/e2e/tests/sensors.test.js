@@ -145,3 +145,30 @@ test('20 sensors at 10 readings/s with 5 minutes of history render in short fram
   page.hwb.check();
   await page.hwb.context.close();
 });
+
+test('a time range shows stored history with a min/max band', async () => {
+  // The demo's history is written every 5 s: wait for a first batch on the bridge.
+  for (let i = 0; i < 100; i += 1) {
+    const answer = await fetch(new URL('/api/history?channel=temperature&from=-10m&step=1s', baseUrl()));
+    if (answer.ok && (await answer.json()).points.length > 2) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const page = await openPage(browser, baseUrl());
+  await waitLive(page);
+  await page.click('#sensor-range button[data-range="3600000"]');
+  assert.equal(await page.getAttribute('#sensor-range button[data-range="3600000"]', 'aria-pressed'), 'true');
+  await page.waitForFunction(() => {
+    const card = document.querySelector('[data-sensor="temperature"]');
+    const band = card.querySelector('.trend-band');
+    return card.classList.contains('stored') && band && band.getAttribute('points').split(' ').length >= 4 &&
+      /1 h · (raw|minute)/.test(card.querySelector('.window').textContent);
+  }, null, { timeout: 10000 });
+  // Back to live: the band goes, the live trend returns.
+  await page.click('#sensor-range button[data-range="live"]');
+  await page.waitForFunction(() => {
+    const card = document.querySelector('[data-sensor="temperature"]');
+    return !card.classList.contains('stored') && !card.querySelector('.trend-band') && /min$/.test(card.querySelector('.window').textContent);
+  }, null, { timeout: 5000 });
+  page.hwb.check();
+  await page.hwb.context.close();
+});
