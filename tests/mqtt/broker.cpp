@@ -100,8 +100,10 @@ MqttClient::MqttClient(std::uint16_t port, const std::string& client_id, const s
     if (v5) mosquitto_int_option(m_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
     if (!username.empty()) mosquitto_username_pw_set(m_, username.c_str(), password.c_str());
     mosquitto_message_v5_callback_set(m_, &MqttClient::on_message);
-    if (mosquitto_connect(m_, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS)
+    if (mosquitto_connect(m_, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) {
+        mosquitto_destroy(m_);  // the destructor does not run for a constructor that throws
         throw std::runtime_error("test client cannot connect to the broker");
+    }
     pump(50ms);
 }
 
