@@ -63,6 +63,7 @@ Json sensor_json(const Sensor& sensor) {
               {"precision", info.precision}};
     if (info.min) j["min"] = *info.min;
     if (info.max) j["max"] = *info.max;
+    if (!info.origin.empty()) j["origin"] = info.origin;
     add_status(j, sensor.status());
     if (const auto& last = sensor.last()) {
         j["value"] = sensor_value(sensor, last->value);
@@ -90,6 +91,7 @@ Json relay_json(const Relay& relay) {
     if (info.min_on_ms > 0) j["min_on_ms"] = info.min_on_ms;
     if (info.min_off_ms > 0) j["min_off_ms"] = info.min_off_ms;
     if (!info.interlock.empty()) j["interlock"] = info.interlock;
+    if (!info.origin.empty()) j["origin"] = info.origin;
     j["lease"] = relay.lease() ? Json{{"client", relay.lease()->owner}, {"expires", relay.lease()->expires_ms}}
                                : Json(nullptr);
     j["auto_off"] = relay.auto_off_ms() ? Json(*relay.auto_off_ms()) : Json(nullptr);
@@ -109,6 +111,7 @@ Json text_json(const TextChannel& channel) {
     add_status(j, channel.status());
     j["max_line_bytes"] = info.max_line_bytes;
     if (!channel.accepts_lines()) j["input"] = false;
+    if (!info.origin.empty()) j["origin"] = info.origin;
     return j;
 }
 
