@@ -304,10 +304,14 @@ export class MapEditor {
     if (top < this.text.scrollTop || top > this.text.scrollTop + this.text.clientHeight - 3 * lineHeight) {
       this.text.scrollTop = Math.max(0, top - this.text.clientHeight / 3);
     }
-    // On a phone the page scrolls, not only the textarea: bring the line and its message in view.
+    // On a phone the page scrolls, not only the textarea: bring the line and its message in view,
+    // below the sticky header.
     const box = this.areaNode.getBoundingClientRect();
     const y = box.top + PAD_TOP + top - this.text.scrollTop;
-    if (y < 0 || y + 3 * lineHeight > window.innerHeight) window.scrollBy(0, y - window.innerHeight / 3);
+    const covered = Math.max(0, document.querySelector('header.top')?.getBoundingClientRect().bottom || 0);
+    if (y < covered + 4 || y + 4 * lineHeight > window.innerHeight) {
+      window.scrollBy(0, y - covered - (window.innerHeight - covered) / 3);
+    }
     this.renderHighlight();
     this.renderCallout();
   }

@@ -149,7 +149,6 @@ test('phone 390x844: a problem is underlined at its line and column and its mess
   const u = await underline.boundingBox();
   assert.ok(c.x >= 0 && c.x + c.width <= viewport.width, `callout inside the screen's width: ${JSON.stringify(c)}`);
   assert.ok(c.y >= u.y + u.height - 1 && c.y - (u.y + u.height) < 12, `callout right under the underline: ${c.y} vs ${u.y + u.height}`);
-  await page.screenshot({ path: join(OUTPUT_DIR, 'editor-problem-phone.png') }); // for docs/web-page.md
 
   // Elsewhere the callout goes; tapping the problem in the list brings the caret (and it) back.
   await caretTo(page, 2, 1);
@@ -158,7 +157,12 @@ test('phone 390x844: a problem is underlined at its line and column and its mess
   assert.deepEqual(await caretLine(page), { line, text: '    precixsion: 1' });
   await callout.waitFor();
   const again = await callout.boundingBox();
-  assert.ok(again.y >= 0 && again.y + again.height <= viewport.height, 'the message is on the screen after the tap');
+  const header = await page.locator('header.top').boundingBox();
+  assert.ok(again.y >= header.y + header.height && again.y + again.height <= viewport.height,
+    `the message is on the screen after the tap, below the header: ${JSON.stringify(again)}`);
+  const under = await underline.boundingBox();
+  assert.ok(under.y >= header.y + header.height, 'the underlined key is not under the header');
+  await page.screenshot({ path: join(OUTPUT_DIR, 'editor-problem-phone.png') }); // for docs/web-page.md
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -187,6 +191,7 @@ test('completion in a modbus device offers the modbus keys with their docs; arro
   for (const k of ['id', 'driver', 'seed', 'chip']) assert.ok(!keys.includes(k), `${k} not in ${keys}`);
   // Each with its one-line doc.
   assert.match(await page.locator('#map-complete [data-label="tcp_port"] .complete-doc').textContent(), /Modbus TCP: port/);
+  await page.screenshot({ path: join(OUTPUT_DIR, 'editor-completion.png') }); // for docs/web-page.md
   // Typing filters; arrows move; Enter takes the selected one.
   await page.keyboard.type('t');
   await page.waitForFunction(() => document.querySelector('#map-complete [role=option]')?.dataset.label === 'tcp_port');
@@ -210,7 +215,6 @@ test('completion in a modbus device offers the modbus keys with their docs; arro
   await page.keyboard.type('/dev/ttyUSB0');
   await page.waitForFunction(() => /No problems/.test(document.getElementById('map-problems-title').textContent) &&
     document.getElementById('map-text').value.includes('port: /dev/ttyUSB0'), null, { timeout: 5000 });
-  await page.screenshot({ path: join(OUTPUT_DIR, 'editor-completion.png') });
   page.hwb.check();
   await page.hwb.context.close();
 });
@@ -238,6 +242,7 @@ test('a sensor on the modbus device gets the modbus channel keys and, after `tab
   assert.equal((await caretLine(page)).text, '    table: ');
   await page.waitForFunction(() => [...document.querySelectorAll('#map-complete [role=option]')].map((o) => o.dataset.label).join() ===
     'input,holding,coil,discrete');
+  await page.screenshot({ path: join(OUTPUT_DIR, 'editor-values-phone.png') }); // for docs/web-page.md
   // A tap keeps the focus in the editor (and the phone's keyboard up).
   await page.locator('#map-complete [data-label="holding"]').tap();
   assert.equal((await caretLine(page)).text, '    table: holding');
