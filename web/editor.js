@@ -10,8 +10,21 @@
 import { el, setText } from './dom.js';
 import { authHeaders } from './auth.js';
 import { diffLines, hunks } from './diff.js';
-import { blockLines, escapeHtml, lineHtml, lineTokens, problemRange } from './yaml.js';
-import { Completion } from './complete.js';
+
+// Colouring and completion (yaml.js, complete.js) load with the editor's first showing: a visit
+// of the dashboard does not pay for them (docs/web-page.md, "Delivery"). Until then the textarea
+// shows its own, plain text.
+let yaml = null;
+let helpers = null;
+const loadHelpers = () => {
+  helpers ??= Promise.all([import('./yaml.js'), import('./complete.js')]).then(([y, c]) => {
+    yaml = y;
+    return c;
+  });
+  return helpers;
+};
+// What stands for the completion until complete.js is there.
+const NO_COMPLETION = { open: false, current: null, update() {}, place() {}, close() {}, keydown: () => false };
 
 const VALIDATE_DELAY_MS = 400;
 // The textarea's padding (style.css .map-text), where the first line and column start.
@@ -53,7 +66,7 @@ export class MapEditor {
     this.schema = null; // the device map's JSON Schema (GET /api/map/schema), for completion
     this.schemaState = 'none'; // none, loading, loaded
     this.hl = { text: null, lines: [], block: null, html: '', from: -1, to: -1, problems: null };
-    this.complete = new Completion(this, this.areaNode, $('map-complete'));
+    this.complete = NO_COMPLETION;
 
     this.text.addEventListener('input', (e) => {
       this.edited();
@@ -122,6 +135,17 @@ export class MapEditor {
 
   // Called when the view is shown: loads the running map the first time.
   async show() {
+    if (this.complete === NO_COMPLETION && !this.helpersLoading) {
+      this.helpersLoading = true;
+      loadHelpers().then(({ Completion }) => {
+        this.complete = new Completion(this, this.areaNode, $('map-complete'));
+        this.areaNode.classList.add('coloured');
+        this.renderHighlight(true);
+      }).catch((e) => {
+        this.helpersLoading = false; // plain text stays; tried again next time
+        console.warn('editor helpers did not load', e);
+      });
+    }
     if (this.loaded || this.loading) return;
     this.loading = true;
     try {
@@ -353,6 +377,8 @@ export class MapEditor {
   // position. Cheap on every input: one split and one pass for block scalars over the whole
   // text, colouring only the ~40 lines shown.
   renderHighlight(force = false) {
+    if (!yaml) return;
+    const { blockLines, escapeHtml, lineHtml, lineTokens, problemRange } = yaml;
     const hl = this.hl;
     const value = this.text.value;
     if (value !== hl.text) {
