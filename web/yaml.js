@@ -232,7 +232,7 @@ export function mappingAt(infos, at, col, own) {
         break;
       }
       if (info.indent < col) { parent = j; break; }
-      if (info.indent === col && info.key !== null) siblings.set(info.key, info.value);
+      if (info.indent === col && info.key !== null && info.lastDash < 0) siblings.set(info.key, info.value);
     }
   }
   for (let j = at + 1; j < infos.length; j += 1) {
