@@ -143,8 +143,7 @@ export function blockLines(lines) {
       if (!line.trim() || indent > parent) { inside[i] = 1; continue; }
       parent = -1;
     }
-    const bar = line.lastIndexOf('|') >= 0 ? line.lastIndexOf('|') : line.lastIndexOf('>');
-    if (bar > 0 && /(?::|^\s*-)\s+[|>][-+0-9]*\s*(?:#.*)?$/.test(line)) {
+    if (/(?::|^\s*-)\s+[|>][-+0-9]*\s*(?:#.*)?$/.test(line)) {
       parent = line.length - line.trimStart().length;
       const dashes = /^ *((?:- +)*)/.exec(line)[1].length;
       parent += dashes; // `- key: |`: deeper than the key's column, not the dash's
@@ -158,7 +157,6 @@ export function blockLines(lines) {
 // underlined <span class="y-err">; an empty range at the end of the line underlines a space.
 export function lineHtml(line, tokens, err = null) {
   let html = '';
-  let at = 0;
   const cuts = new Set([0, line.length]);
   for (const [s, e] of tokens) { cuts.add(s); cuts.add(e); }
   if (err) { cuts.add(Math.min(err[0], line.length)); cuts.add(Math.min(err[1], line.length)); }
@@ -175,10 +173,9 @@ export function lineHtml(line, tokens, err = null) {
     if (cls) piece = `<span class="${cls}">${piece}</span>`;
     if (inErr) piece = `<span class="y-err">${piece}</span>`;
     html += piece;
-    at = e;
   }
   if (err && err[0] >= line.length) html += '<span class="y-err y-err-end"> </span>';
-  return html || (at === 0 ? '' : html);
+  return html;
 }
 
 // Where a problem reported at column `column` (1-based) is underlined: the key or the word there.

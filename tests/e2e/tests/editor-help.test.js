@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { baseUrl, DEMO_CONFIG, launchBrowser, openPage, OUTPUT_DIR, waitLive } from './helpers.js';
 
 const demo = readFileSync(DEMO_CONFIG, 'utf8');
@@ -15,6 +16,19 @@ const PHONE = { viewport: { width: 390, height: 844 } };
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
+
+// Bytes on the wire of a GET with gzip accepted (not decompressed).
+function gzipBytes(url) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk) => { bytes += chunk.length; });
+      res.on('end', () => resolve({ bytes, encoding: res.headers['content-encoding'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 async function openEditor(options = {}) {
   const page = await openPage(browser, `${baseUrl()}/#map`, options);
@@ -69,6 +83,13 @@ test('the dashboard does not load the editor\'s colouring and completion; the de
   await page.locator('#nav-map').click();
   await page.locator('#map-highlight .y-key').first().waitFor();
   assert.equal(fetched('/api/map/schema'), 1);
+  // What opening the editor adds (docs/web-page.md, "Delivery"): about 8 KB of code, 10 KB of schema.
+  const code = (await gzipBytes(`${baseUrl()}/yaml.js`)).bytes + (await gzipBytes(`${baseUrl()}/complete.js`)).bytes;
+  const schema = await gzipBytes(`${baseUrl()}/api/map/schema`);
+  console.log(`the editor adds ${code} bytes of code and ${schema.bytes} bytes of schema (gzip)`);
+  assert.equal(schema.encoding, 'gzip');
+  assert.ok(code <= 12 * 1024, `${code} bytes`);
+  assert.ok(schema.bytes <= 16 * 1024, `${schema.bytes} bytes`);
   page.hwb.check();
   await page.hwb.context.close();
 });
@@ -95,6 +116,20 @@ test('YAML colouring: keys, strings, numbers, comments and dashes, aligned with 
     return { dx: r.left - box.left - x, dy: r.top - box.top - y };
   });
   assert.ok(Math.abs(at.dx) < 1 && Math.abs(at.dy) < 3, `key drawn off its place by ${at.dx},${at.dy}`);
+
+  // Booleans, null, anchors and aliases, tags, quoted strings, block scalars, flow mappings.
+  const classes = await page.evaluate(() => {
+    const editor = window.hwbridge.editor;
+    editor.setDraft('x: &base\n  on: true # yes\n  off: ~\ny: *base\nz: !tag "q" \nnote: |\n  a: b\nf: {k: 1.5e3}\n');
+    const of = (text) => [...document.querySelectorAll('#map-highlight span')].filter((s) => s.textContent === text)
+      .map((s) => s.className).join(' ');
+    const result = { true: of('true'), null: of('~'), anchor: of('&base'), alias: of('*base'), tag: of('!tag'),
+      quoted: of('"q"'), block: of('  a: b'), flowKey: of('k'), float: of('1.5e3'), comment: of('# yes') };
+    editor.setDraft(editor.base.text);
+    return result;
+  });
+  assert.deepEqual(classes, { true: 'y-bool', null: 'y-null', anchor: 'y-anchor', alias: 'y-alias', tag: 'y-tag',
+    quoted: 'y-string', block: 'y-string y-block', flowKey: 'y-key', float: 'y-number', comment: 'y-comment' });
 
   // A map of 3,000 lines: replacing the text and colouring what is in view, scrolling to the
   // middle, and (for comparison) colouring every line.
