@@ -86,6 +86,14 @@ export class MapEditor {
     });
     this.text.addEventListener('blur', () => { this.complete.close(); });
     new ResizeObserver(() => { this.renderHighlight(true); this.complete.place(); }).observe(this.areaNode);
+    // On a phone Apply / Save stick to the top of the screen (style.css): below the sticky header,
+    // whose height depends on the width, not behind it.
+    const header = document.querySelector('header.top');
+    if (header) {
+      new ResizeObserver(() => {
+        document.documentElement.style.setProperty('--header-height', `${header.offsetHeight}px`);
+      }).observe(header);
+    }
     this.text.addEventListener('keydown', (e) => {
       if (this.complete.keydown(e)) return;
       // Tab indents (YAML needs spaces); Escape then Tab leaves the editor, as in most code editors.
@@ -332,7 +340,9 @@ export class MapEditor {
     // below the sticky header.
     const box = this.areaNode.getBoundingClientRect();
     const y = box.top + PAD_TOP + top - this.text.scrollTop;
-    const covered = Math.max(0, document.querySelector('header.top')?.getBoundingClientRect().bottom || 0);
+    const actions = document.querySelector('.map-actions');
+    const covered = Math.max(0, document.querySelector('header.top')?.getBoundingClientRect().bottom || 0) +
+      (actions && getComputedStyle(actions).position === 'sticky' ? actions.offsetHeight : 0);
     if (y < covered + 4 || y + 4 * lineHeight > window.innerHeight) {
       window.scrollBy(0, y - covered - (window.innerHeight - covered) / 3);
     }

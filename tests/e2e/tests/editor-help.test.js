@@ -235,6 +235,14 @@ test('phone 390x844: a problem is underlined at its line and column and its mess
     `the message is on the screen after the tap, below the header: ${JSON.stringify(again)}`);
   const under = await underline.boundingBox();
   assert.ok(under.y >= header.y + header.height, 'the underlined key is not under the header');
+  // Apply stays reachable while fixing: stuck below the header, not hidden behind it.
+  const apply = await page.locator('#map-apply').boundingBox();
+  assert.ok(apply.y >= header.y + header.height - 1, `Apply below the header: ${apply.y} vs ${header.y + header.height}`);
+  assert.ok(under.y >= apply.y + apply.height, 'the underlined key is not under the Apply row');
+  assert.equal(await page.evaluate(() => {
+    const r = document.getElementById('map-apply').getBoundingClientRect();
+    return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)?.id;
+  }), 'map-apply', 'Apply is what a tap there hits');
   await page.screenshot({ path: join(OUTPUT_DIR, 'editor-problem-phone.png') }); // for docs/web-page.md
   assert.deepEqual(errors, []);
   await context.close();
