@@ -141,44 +141,58 @@ test('YAML colouring: keys, strings, numbers, comments and dashes, aligned with 
     for (let i = 0; text.split('\n').length < 3000; i += 1) text += entry(i);
     const lines = text.split('\n').length;
     // The textarea's own layout of the new text is the browser's, not the colouring's: first.
-    let t = performance.now();
+    const t = performance.now();
     area.value = text;
     void area.scrollHeight;
     const layout = performance.now() - t;
-    t = performance.now();
-    editor.renderHighlight(true);
-    const replace = performance.now() - t;
-    // A keystroke in the middle: what the colouring does on every input (split, block scalars,
-    // the lines in view), best of five.
-    let key = Infinity;
-    for (let i = 0; i < 5; i += 1) {
+    // Best of five each (the machine may be busy with other tests): colouring the new text from
+    // scratch (split, block scalars, the lines in view), a keystroke in the middle, a jump.
+    const best = (run) => {
+      let least = Infinity;
+      for (let i = 0; i < 5; i += 1) least = Math.min(least, run(i));
+      return least;
+    };
+    const replace = best(() => {
+      editor.hl.text = null; // as if the text were new
+      const t0 = performance.now();
+      editor.renderHighlight(true);
+      return performance.now() - t0;
+    });
+    const key = best(() => {
       area.setRangeText('x', text.length / 2, text.length / 2);
       void area.scrollHeight;
-      t = performance.now();
+      const t0 = performance.now();
       editor.renderHighlight();
-      key = Math.min(key, performance.now() - t);
-    }
-    t = performance.now();
-    area.scrollTop = area.scrollHeight / 2;
-    editor.renderHighlight();
-    const scroll = performance.now() - t;
+      return performance.now() - t0;
+    });
+    const scroll = best((i) => {
+      area.scrollTop = (area.scrollHeight * (i + 1)) / 7;
+      void area.scrollHeight;
+      const t0 = performance.now();
+      editor.renderHighlight();
+      return performance.now() - t0;
+    });
     const { lineTokens, lineHtml, blockLines } = await import('./yaml.js');
-    t = performance.now();
-    const all = text.split('\n');
-    const block = blockLines(all);
     let html = '';
-    for (let i = 0; i < all.length; i += 1) html += `${lineHtml(all[i], lineTokens(all[i], block[i] === 1))}\n`;
-    const full = performance.now() - t;
+    const full = best(() => {
+      const t0 = performance.now();
+      const all = text.split('\n');
+      const block = blockLines(all);
+      html = '';
+      for (let i = 0; i < all.length; i += 1) html += `${lineHtml(all[i], lineTokens(all[i], block[i] === 1))}\n`;
+      return performance.now() - t0;
+    });
     const middle = document.querySelector('#map-highlight .y-string')?.textContent;
     editor.setDraft(editor.base.text);
     return { lines, layout, replace, key, scroll, full, bytes: html.length, middle };
   });
   console.log(`highlight of ${timing.lines} lines: ${timing.replace.toFixed(1)} ms after replacing the text ` +
     `(the textarea's own layout: ${timing.layout.toFixed(1)} ms), ${timing.key.toFixed(1)} ms per keystroke, ` +
-    `${timing.scroll.toFixed(1)} ms after scrolling to the middle, ${timing.full.toFixed(1)} ms to colour every line`);
+    `${timing.scroll.toFixed(1)} ms after a jump, ${timing.full.toFixed(1)} ms to colour every line (best of five each)`);
   assert.ok(timing.lines >= 3000);
   assert.ok(timing.replace < 60, `${timing.replace} ms`);
   assert.ok(timing.key < 60, `${timing.key} ms`);
+  assert.ok(timing.scroll < 60, `${timing.scroll} ms`);
   assert.ok(timing.full < 500, `${timing.full} ms`);
   assert.ok(timing.middle, 'lines in the middle coloured after scrolling');
   page.hwb.check();
