@@ -136,7 +136,8 @@ export function suggestions(schema, text, caret, { force = false } = {}) {
   options = [...starts, ...within].slice(0, MAX_ITEMS);
   if (!options.length) return null;
   if (options.length === 1 && options[0].label === word + tail && kind === 'value') return null; // already there
-  return { kind, key, word, from: caret - word.length, to: caret + tail.length, options };
+  const about = kind === 'value' ? keys.get(key)?.description || '' : '';
+  return { kind, key, about, word, from: caret - word.length, to: caret + tail.length, options };
 }
 
 // The list under the caret. `editor` is the MapEditor (its textarea, its schema).
@@ -174,8 +175,10 @@ export class Completion {
   }
 
   render() {
-    const { options } = this.current;
-    this.list.replaceChildren(...options.map((o, i) => el('li', {
+    const { options, about, key } = this.current;
+    // For values: what the key is, above them.
+    const head = about ? el('li', { role: 'presentation', class: 'complete-about' }, `${key}: ${about}`) : null;
+    this.list.replaceChildren(...(head ? [head] : []), ...options.map((o, i) => el('li', {
       role: 'option', id: `map-complete-${i}`, 'data-index': i, 'data-label': o.label,
       'aria-selected': i === this.selected ? 'true' : 'false', class: 'complete-item',
     }, el('span', { class: 'complete-label' }, o.label),
@@ -204,8 +207,10 @@ export class Completion {
     this.list.style.top = `${Math.max(0, top)}px`;
   }
 
+  items() { return this.list.querySelectorAll('[role="option"]'); }
+
   reveal() {
-    const item = this.list.children[this.selected];
+    const item = this.items()[this.selected];
     if (!item) return;
     if (item.offsetTop < this.list.scrollTop) this.list.scrollTop = item.offsetTop;
     else if (item.offsetTop + item.offsetHeight > this.list.scrollTop + this.list.clientHeight) {
@@ -216,7 +221,7 @@ export class Completion {
   move(delta) {
     const n = this.current.options.length;
     this.selected = (this.selected + delta + n) % n;
-    for (const [i, item] of [...this.list.children].entries()) item.setAttribute('aria-selected', i === this.selected ? 'true' : 'false');
+    for (const [i, item] of [...this.items()].entries()) item.setAttribute('aria-selected', i === this.selected ? 'true' : 'false');
     this.text.setAttribute('aria-activedescendant', `map-complete-${this.selected}`);
     this.reveal();
   }

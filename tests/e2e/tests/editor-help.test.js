@@ -269,6 +269,15 @@ test('completion in a modbus device offers the modbus keys with their docs; arro
   await page.keyboard.type('\n\n  - id: plc\n    driver: ');
   // After `driver: ` the drivers are offered.
   await page.locator('#map-complete').waitFor();
+  // Right under the caret's line.
+  const offBy = await page.evaluate(() => {
+    const editor = window.hwbridge.editor;
+    const { y, lineHeight } = editor.caretPoint(editor.text.selectionStart);
+    const box = document.getElementById('map-area').getBoundingClientRect();
+    return document.getElementById('map-complete').getBoundingClientRect().top - box.top - (y + lineHeight);
+  });
+  assert.ok(Math.abs(offBy) < 2, `list ${offBy} px off the caret line's bottom`);
+  assert.match(await page.locator('#map-complete .complete-about').textContent(), /^driver: the driver: .*modbus/);
   const drivers = await labels(page);
   assert.ok(['modbus', 'sim', 'serial', 'gpio'].every((d) => drivers.includes(d)), drivers.join());
   await page.keyboard.type('modb');
@@ -337,6 +346,7 @@ test('a sensor on the modbus device gets the modbus channel keys and, after `tab
   assert.equal((await caretLine(page)).text, '    table: ');
   await page.waitForFunction(() => [...document.querySelectorAll('#map-complete [role=option]')].map((o) => o.dataset.label).join() ===
     'input,holding,coil,discrete');
+  assert.match(await page.locator('#map-complete .complete-about').textContent(), /^table: what is read: input \(function 04\)/);
   await page.screenshot({ path: join(OUTPUT_DIR, 'editor-values-phone.png') }); // for docs/web-page.md
   // A tap keeps the focus in the editor (and the phone's keyboard up).
   await page.locator('#map-complete [data-label="holding"]').tap();
