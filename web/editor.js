@@ -187,6 +187,7 @@ export class MapEditor {
     this.text.readOnly = true;
     this.text.setAttribute('aria-readonly', 'true');
     this.renderGutter();
+    this.renderHighlight(true); // the coloured copy must not keep showing the map either
     this.diffNode.replaceChildren();
     setText(this.diffTitle, '');
     this.problemsNode.replaceChildren();
