@@ -1,5 +1,6 @@
 #include "app/bridge.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "app/shutdown.h"
 #include "auth/secret.h"
 #include "core/text.h"
+#include "devicemap/json_schema.h"
 #include "devicemap/loader.h"
 
 namespace hwb::app {
@@ -305,6 +307,10 @@ std::string Bridge::describe(const std::string& device_id) const {
 
 MapDocument Bridge::current() const {
     return MapDocument{map_.path, text_, version_};
+}
+
+std::string Bridge::schema() const {
+    return nlohmann::ordered_json::parse(devicemap::json_schema(drivers_)).dump();
 }
 
 std::vector<MapProblem> Bridge::validate(const std::string& text, bool admin) const {

@@ -55,6 +55,7 @@ public:
     std::vector<MapProblem> validate(const std::string& text, bool admin) const override;
     void apply(const std::string& text, const std::string& base_version, bool save,
                std::function<void(MapApplyResult)> done) override;
+    std::string schema() const override;  // devicemap::json_schema, compact
 
     // Channels a device found at run time (an mqtt device importing another bridge): the map is
     // reloaded with them (docs/mqtt.md, "Importing a whole bridge").
