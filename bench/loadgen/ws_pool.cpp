@@ -46,6 +46,7 @@ std::size_t WsPool::connect() {
     c.state = WsConn::State::connecting;
     int rc = ::connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     if (rc != 0 && errno != EINPROGRESS) {
+        last_failure_ = std::string("connect: ") + std::strerror(errno);
         fail(i);
         return i;
     }
@@ -109,7 +110,10 @@ void WsPool::on_event(std::size_t i, std::uint32_t events) {
         int err = 0;
         socklen_t len = sizeof err;
         getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0) return fail(i);
+        if (err != 0) {
+            last_failure_ = std::string("connect: ") + std::strerror(err);
+            return fail(i);
+        }
         c.state = WsConn::State::handshake;
     }
     if (events & EPOLLOUT) flush(i);
@@ -122,6 +126,7 @@ void WsPool::flush(std::size_t i) {
         ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EAGAIN) break;
+            last_failure_ = std::string("send: ") + std::strerror(errno);
             return fail(i);
         }
         c.out.erase(0, static_cast<std::size_t>(n));
@@ -145,12 +150,18 @@ void WsPool::on_readable(std::size_t i) {
     char buf[65536];
     ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EAGAIN) return;
-    if (n <= 0) return fail(i);
+    if (n <= 0) {
+        last_failure_ = n == 0 ? std::string("closed by the server") : std::string("recv: ") + std::strerror(errno);
+        return fail(i);
+    }
     c.in.append(buf, static_cast<std::size_t>(n));
     if (c.state == WsConn::State::handshake) {
         auto end = c.in.find("\r\n\r\n");
         if (end == std::string::npos) return;
-        if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) return fail(i);
+        if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) {
+            last_failure_ = "handshake answered: " + c.in.substr(0, c.in.find("\r\n"));
+            return fail(i);
+        }
         c.in.erase(0, end + 4);
         c.state = WsConn::State::open;
     }

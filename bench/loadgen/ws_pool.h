@@ -49,6 +49,8 @@ public:
     std::size_t size() const { return conns_.size(); }
     std::size_t open_count() const;
     std::uint64_t failures() const { return failures_; }
+    // Why the last connection failed before it was open (for the scenario's report).
+    const std::string& last_failure() const { return last_failure_; }
 
 private:
     void on_event(std::size_t conn, std::uint32_t events);
@@ -65,6 +67,7 @@ private:
     std::vector<WsConn> conns_;
     std::vector<std::pair<int, OnFd>> extra_;
     std::uint64_t failures_ = 0;
+    std::string last_failure_;
     std::string message_;  // a fragmented message being reassembled
 };
 

@@ -29,7 +29,12 @@ int exit_code(int status) {
 
 pid_t spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& out_path,
             const std::string& err_path, const std::function<void()>& in_child) {
-    // Everything exec needs is prepared before fork: the child only redirects and execs.
+    // Everything exec needs is prepared before fork: the child only redirects and execs. The
+    // output files are opened (emptied) here, not in the child: a caller reading the log at once
+    // (wait_listening) must never see what an earlier run with the same log path wrote, such as
+    // that run's port (the bench then connected to a closed port).
+    const int out = open(out_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0600);
+    const int err = out_path == err_path ? out : open(err_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0600);
     std::vector<std::string> copy = args;
     std::vector<char*> argv;
     std::string bin = binary;
@@ -37,21 +42,25 @@ pid_t spawn(const std::string& binary, const std::vector<std::string>& args, con
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0) {
+        if (out >= 0) close(out);
+        if (err >= 0 && err != out) close(err);
+        throw std::runtime_error("fork failed");
+    }
     if (pid == 0) {
         // The daemon dies with the program that started it (a test killed half-way leaves no
         // daemon holding ports and serial locks).
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (in_child) in_child();
-        int out = open(out_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT, 0600);
-        int err = out_path == err_path ? out : open(err_path.c_str(), O_WRONLY | O_TRUNC | O_CREAT, 0600);
-        if (out >= 0) dup2(out, 1);
+        if (out >= 0) dup2(out, 1);  // dup2 clears close-on-exec on the copies
         if (err >= 0) dup2(err, 2);
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0) dup2(null, 0);
         execv(bin.c_str(), argv.data());
         _exit(127);
     }
+    if (out >= 0) close(out);
+    if (err >= 0 && err != out) close(err);
     return pid;
 }
 

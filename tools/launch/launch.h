@@ -12,8 +12,9 @@
 
 namespace hwb::launch {
 
-// Runs `binary args...` with stdin from /dev/null and stdout/stderr appended to the two files
-// (they may be the same). `in_child` runs in the child before exec (e.g. pinning it to a core).
+// Runs `binary args...` with stdin from /dev/null and stdout/stderr written to the two files
+// (they may be the same), emptied before this returns. `in_child` runs in the child before exec
+// (e.g. pinning it to a core).
 pid_t spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& out_path,
             const std::string& err_path, const std::function<void()>& in_child = {});
 
