@@ -160,6 +160,7 @@ function arrange() {
     sections[kind].hidden = ungrouped === 0;
     setText(counts[kind], String(ungrouped));
   }
+  $('sensor-range').hidden = panels.sensor.cards.size === 0;
   const byOrder = (a, b) => a.order - b.order || a.index - b.index;
   const groups = [...grouped.entries()].map(([title, items]) => ({ title, items: items.sort(byOrder) }))
     .sort((a, b) => byOrder(a.items[0], b.items[0]));
