@@ -125,3 +125,32 @@ test('the relay logbook comes from the bridge, grows live, says who, and survive
     await daemon.stop();
   }
 });
+
+test('applying a map that changes only ui rearranges open pages and restarts nothing', async () => {
+  const daemon = await startDaemon({ name: 'groups-apply' });
+  try {
+    const page = await openPage(browser, daemon.url);
+    await waitLive(page);
+    await relaySwitch(page, 'fan').click();
+    await page.waitForFunction(() => document.querySelector('[data-relay="fan"] [role="switch"]').getAttribute('aria-checked') === 'true');
+    const map = await (await fetch(`${daemon.url}/api/map`)).json();
+    const from = '    ui: {group: Controls, order: 2}\n';
+    assert.ok(map.text.includes(from), 'the demo map gives the fan its ui block');
+    const text = map.text.replace(from, '    ui: {group: Air, order: 0}\n');
+    const answer = await (await fetch(`${daemon.url}/api/map/apply`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text, version: map.version }),
+    })).json();
+    assert.deepEqual(answer.summary, ['relay fan: ui changed']);
+    // The new hello moves the fan into its own group, first (order 0 before the Controls' 1).
+    await page.waitForFunction(() => document.querySelector('.group')?.dataset.group === 'Air');
+    assert.deepEqual(await page.locator('.group[data-group="Air"] [data-relay]').evaluateAll((n) => n.map((e) => e.dataset.relay)), ['fan']);
+    assert.equal(await page.locator('.group[data-group="Controls"] [data-relay="fan"]').count(), 0);
+    // Still on, and its logbook still has the switch (the relay was not recreated).
+    assert.equal(await relaySwitch(page, 'fan').getAttribute('aria-checked'), 'true');
+    assert.deepEqual(await page.evaluate(() => window.hwbridge.panels.relay.cards.get('fan').log.map((e) => e.state)), ['off', 'on']);
+    page.hwb.check();
+    await page.hwb.context.close();
+  } finally {
+    await daemon.stop();
+  }
+});
