@@ -70,11 +70,12 @@ install(FILES ${PROJECT_BINARY_DIR}/packaging/hwbridge.service DESTINATION ${HWB
 install(FILES udev/60-hwbridge.rules DESTINATION ${HWB_SYSTEM_LIB_DIR}/udev/rules.d)
 install(FILES README.md docs/deploy-raspberry-pi.md docs/device-map.md docs/protocol.md docs/gpio.md docs/web-page.md docs/modbus.md
               docs/client.md docs/clients.md docs/history.md docs/metrics.md
-              docs/automations.md
+              docs/automations.md docs/security.md docs/mqtt.md docs/kernel-sensors.md docs/performance.md
               packaging/copyright ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${HWB_DOC_DIR})
 install(FILES config/demo.yaml config/raspberry-pi.yaml config/arduino-sensors.yaml config/serial-relay-board.yaml
               config/modbus-relay-board.yaml config/modbus-meter-and-sensor.yaml config/greenhouse.yaml
+              config/mqtt-uplink.yaml config/mqtt-hub.yaml config/pi-kernel-sensors.yaml
               udev/70-hwbridge-serial-names.rules.example
         DESTINATION ${HWB_DOC_DIR}/examples)
 

@@ -1,12 +1,37 @@
 // The device map editor (docs/web-page.md, "Device map"): the running map in a textarea with a
 // line-number gutter, server-side validation as you type, a line diff against the running map,
 // and Apply / Save for admins (docs/protocol.md, "Device map" for the HTTP API).
+// The textarea's text is transparent over a coloured copy (#map-highlight, only the lines in
+// view, kept at the textarea's scroll position), so editing stays native (selection, undo, phone
+// keyboards) while the text shows YAML colours and each problem underlined at its line and
+// column with its message beside it; the problem on the caret's line is also spelled out under
+// it (#map-callout), which needs no hover. Completion: complete.js.
 
 import { el, setText } from './dom.js';
 import { authHeaders } from './auth.js';
 import { diffLines, hunks } from './diff.js';
 
+// Colouring and completion (yaml.js, complete.js) load with the editor's first showing: a visit
+// of the dashboard does not pay for them (docs/web-page.md, "Delivery"). Until then the textarea
+// shows its own, plain text.
+let yaml = null;
+let helpers = null;
+const loadHelpers = () => {
+  helpers ??= Promise.all([import('./yaml.js'), import('./complete.js')]).then(([y, c]) => {
+    yaml = y;
+    return c;
+  });
+  return helpers;
+};
+// What stands for the completion until complete.js is there.
+const NO_COMPLETION = { open: false, current: null, update() {}, place() {}, close() {}, keydown: () => false };
+
 const VALIDATE_DELAY_MS = 400;
+// The textarea's padding (style.css .map-text), where the first line and column start.
+const PAD_TOP = 8;
+const PAD_LEFT = 10;
+// Lines coloured above and below the ones in view, so a fast scroll rarely shows plain text.
+const HIGHLIGHT_MARGIN = 20;
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,10 +60,42 @@ export class MapEditor {
     this.validateSeq = 0;
     this.validation = null; // AbortController of the request in flight
     this.gutterLines = -1;
+    this.highlightNode = $('map-highlight');
+    this.calloutNode = $('map-callout');
+    this.areaNode = $('map-area');
+    this.schema = null; // the device map's JSON Schema (GET /api/map/schema), for completion
+    this.schemaState = 'none'; // none, loading, loaded
+    this.hl = { text: null, lines: [], block: null, html: '', from: -1, to: -1, problems: null };
+    this.complete = NO_COMPLETION;
 
-    this.text.addEventListener('input', () => this.edited());
-    this.text.addEventListener('scroll', () => { this.gutter.scrollTop = this.text.scrollTop; });
+    this.text.addEventListener('input', (e) => {
+      this.edited();
+      if (this.accepting) return;
+      if (this.complete.open || (e.inputType || '').startsWith('insert')) this.complete.update();
+    });
+    this.text.addEventListener('scroll', () => {
+      this.gutter.scrollTop = this.text.scrollTop;
+      this.renderHighlight();
+      this.complete.place();
+    });
+    document.addEventListener('selectionchange', () => {
+      if (document.activeElement !== this.text) return;
+      this.renderCallout();
+      const c = this.complete.current;
+      if (c && (this.text.selectionStart < c.from || this.text.selectionStart > c.to + 1)) this.complete.update();
+    });
+    this.text.addEventListener('blur', () => { this.complete.close(); });
+    new ResizeObserver(() => { this.renderHighlight(true); this.complete.place(); }).observe(this.areaNode);
+    // On a phone Apply / Save stick to the top of the screen (style.css): below the sticky header,
+    // whose height depends on the width, not behind it.
+    const header = document.querySelector('header.top');
+    if (header) {
+      new ResizeObserver(() => {
+        document.documentElement.style.setProperty('--header-height', `${header.offsetHeight}px`);
+      }).observe(header);
+    }
     this.text.addEventListener('keydown', (e) => {
+      if (this.complete.keydown(e)) return;
       // Tab indents (YAML needs spaces); Escape then Tab leaves the editor, as in most code editors.
       if (e.key === 'Escape') { this.tabLeaves = true; return; }
       if (e.key === 'Tab' && !e.shiftKey && !this.tabLeaves && !this.text.readOnly) {
@@ -51,6 +108,7 @@ export class MapEditor {
     // On a phone (no Tab, no Escape): buttons that indent or outdent the caret's lines and leave.
     // pointerdown keeps the textarea's selection (and the phone's keyboard) where they are.
     for (const [id, action] of [['map-indent', () => this.indent(1)], ['map-outdent', () => this.indent(-1)],
+      ['map-suggest', () => { this.text.focus(); this.complete.update({ force: true }); }],
       ['map-done', () => this.text.blur()]]) {
       $(id).addEventListener('pointerdown', (e) => e.preventDefault());
       $(id).addEventListener('click', action);
@@ -85,6 +143,17 @@ export class MapEditor {
 
   // Called when the view is shown: loads the running map the first time.
   async show() {
+    if (this.complete === NO_COMPLETION && !this.helpersLoading) {
+      this.helpersLoading = true;
+      loadHelpers().then(({ Completion }) => {
+        this.complete = new Completion(this, this.areaNode, $('map-complete'));
+        this.areaNode.classList.add('coloured');
+        this.renderHighlight(true);
+      }).catch((e) => {
+        this.helpersLoading = false; // plain text stays; tried again next time
+        console.warn('editor helpers did not load', e);
+      });
+    }
     if (this.loaded || this.loading) return;
     this.loading = true;
     try {
@@ -109,12 +178,16 @@ export class MapEditor {
     this.loaded = false;
     this.base = null;
     this.admin = false;
+    this.schema = null;
+    this.schemaState = 'none';
+    this.complete.close();
     this.problems = [];
     this.checkedText = null;
     this.text.value = '';
     this.text.readOnly = true;
     this.text.setAttribute('aria-readonly', 'true');
     this.renderGutter();
+    this.renderHighlight(true); // the coloured copy must not keep showing the map either
     this.diffNode.replaceChildren();
     setText(this.diffTitle, '');
     this.problemsNode.replaceChildren();
@@ -145,6 +218,21 @@ export class MapEditor {
     }
   }
 
+  // The schema completion offers keys from: once per page (it is static per binary; the browser
+  // revalidates it by its ETag), after the map loaded (the same right reads both).
+  async loadSchema() {
+    if (this.schemaState !== 'none') return;
+    this.schemaState = 'loading';
+    try {
+      const response = await fetch('api/map/schema', { headers: authHeaders() });
+      if (!response.ok) throw new Error(`${response.status}`);
+      this.schema = await response.json();
+      this.schemaState = 'loaded';
+    } catch {
+      this.schemaState = 'none'; // tried again with the next load
+    }
+  }
+
   async fetchMap() {
     const response = await fetch('api/map', { cache: 'no-store', headers: authHeaders() });
     if (response.status === 401) throw new Error('sign in to see the device map');
@@ -163,6 +251,7 @@ export class MapEditor {
     }
     this.loaded = true;
     this.adopt(doc, { keepDraft });
+    this.loadSchema();
     this.say(keepDraft ? `Loaded version ${doc.version} of the running map; your draft is unchanged and compared with it.`
       : `Version ${doc.version} of the running map.`);
   }
@@ -187,6 +276,7 @@ export class MapEditor {
   }
 
   edited() {
+    this.renderHighlight();
     this.renderGutter();
     this.renderDiff();
     this.updateButtons();
@@ -230,6 +320,7 @@ export class MapEditor {
         ` ${p.message}`))));
     this.gutterLines = -1; // markers changed
     this.renderGutter();
+    this.renderHighlight(true);
     this.updateButtons();
   }
 
@@ -241,11 +332,118 @@ export class MapEditor {
     const within = Math.max(0, Math.min((column || 1) - 1, (lines[line - 1] ?? '').length));
     this.text.focus();
     this.text.setSelectionRange(offset + within, offset + within);
-    const lineHeight = parseFloat(getComputedStyle(this.text).lineHeight) || 20;
+    const lineHeight = this.lineHeight();
     const top = (line - 1) * lineHeight;
-    if (top < this.text.scrollTop || top > this.text.scrollTop + this.text.clientHeight - 2 * lineHeight) {
+    if (top < this.text.scrollTop || top > this.text.scrollTop + this.text.clientHeight - 3 * lineHeight) {
       this.text.scrollTop = Math.max(0, top - this.text.clientHeight / 3);
     }
+    // On a phone the page scrolls, not only the textarea: bring the line and its message in view,
+    // below the sticky header.
+    const box = this.areaNode.getBoundingClientRect();
+    const y = box.top + PAD_TOP + top - this.text.scrollTop;
+    const actions = document.querySelector('.map-actions');
+    const covered = Math.max(0, document.querySelector('header.top')?.getBoundingClientRect().bottom || 0) +
+      (actions && getComputedStyle(actions).position === 'sticky' ? actions.offsetHeight : 0);
+    if (y < covered + 4 || y + 4 * lineHeight > window.innerHeight) {
+      window.scrollBy(0, y - covered - (window.innerHeight - covered) / 3);
+    }
+    this.renderHighlight();
+    this.renderCallout();
+  }
+
+  lineHeight() {
+    return parseFloat(getComputedStyle(this.text).lineHeight) || 20;
+  }
+
+  // Width of one character of the editor's monospace font.
+  charWidth() {
+    if (!this.measure) {
+      this.measure = el('span', { class: 'map-measure', 'aria-hidden': 'true' }, 'x'.repeat(100));
+      this.areaNode.append(this.measure);
+    }
+    return this.measure.getBoundingClientRect().width / 100 || 8;
+  }
+
+  // Where character `offset` of the text is drawn, relative to the box (#map-area).
+  caretPoint(offset) {
+    const before = this.text.value.slice(0, offset);
+    const line = before.split('\n').length - 1;
+    const column = before.length - before.lastIndexOf('\n') - 1;
+    const lineHeight = this.lineHeight();
+    return {
+      x: PAD_LEFT + column * this.charWidth() - this.text.scrollLeft,
+      y: PAD_TOP + line * lineHeight - this.text.scrollTop,
+      lineHeight,
+    };
+  }
+
+  // Problems by line (1-based), for the lines that exist in the draft.
+  problemsByLine() {
+    const byLine = new Map();
+    for (const p of this.problems) if (p.line > 0) byLine.set(p.line, [...(byLine.get(p.line) || []), p]);
+    return byLine;
+  }
+
+  // The coloured copy of the lines in view (and a few around them), at the textarea's scroll
+  // position. Cheap on every input: one split and one pass for block scalars over the whole
+  // text, colouring only the ~40 lines shown.
+  renderHighlight(force = false) {
+    if (!yaml) return;
+    const { blockLines, escapeHtml, lineHtml, lineTokens, problemRange } = yaml;
+    const hl = this.hl;
+    const value = this.text.value;
+    if (value !== hl.text) {
+      hl.text = value;
+      hl.lines = value.split('\n');
+      hl.block = blockLines(hl.lines);
+      force = true;
+    }
+    if (hl.problems !== this.problems) { hl.problems = this.problems; force = true; }
+    const lineHeight = this.lineHeight();
+    const top = this.text.scrollTop;
+    const from = Math.max(0, Math.floor((top - PAD_TOP) / lineHeight) - HIGHLIGHT_MARGIN);
+    const to = Math.min(hl.lines.length, Math.ceil((top + this.text.clientHeight) / lineHeight) + HIGHLIGHT_MARGIN);
+    if (force || from !== hl.from || to !== hl.to) {
+      hl.from = from;
+      hl.to = to;
+      const byLine = this.problemsByLine();
+      let html = '';
+      for (let i = from; i < to; i += 1) {
+        const line = hl.lines[i];
+        const problems = byLine.get(i + 1);
+        const range = problems ? problemRange(line, problems[0].column) : null;
+        html += lineHtml(line, lineTokens(line, hl.block[i] === 1), range);
+        if (problems) {
+          html += `<span class="y-msg" data-line="${i + 1}">${escapeHtml(problems.map((p) => p.message).join(' \u00b7 '))}</span>`;
+        }
+        html += '\n';
+      }
+      this.highlightNode.innerHTML = html;
+    }
+    this.highlightNode.style.transform = `translate(${-this.text.scrollLeft}px, ${from * lineHeight - top}px)`;
+    this.highlightNode.classList.toggle('readonly', this.text.readOnly);
+    this.renderCallout();
+  }
+
+  // The problem(s) of the caret's line, spelled out under that line (above it near the bottom).
+  renderCallout() {
+    const node = this.calloutNode;
+    const before = this.text.value.slice(0, this.text.selectionStart);
+    const line = before.split('\n').length;
+    const problems = this.problemsByLine().get(line);
+    const lineHeight = this.lineHeight();
+    const y = PAD_TOP + (line - 1) * lineHeight - this.text.scrollTop;
+    if (!problems || y < -lineHeight || y > this.text.clientHeight) {
+      node.hidden = true;
+      return;
+    }
+    const text = problems.map((p) => `line ${p.line}${p.column > 0 ? `, column ${p.column}` : ''}: ${p.message}`).join('\n');
+    setText(node, text);
+    node.dataset.line = String(line);
+    node.hidden = false;
+    const height = node.offsetHeight;
+    const below = y + lineHeight + 2;
+    node.style.top = `${below + height <= this.text.clientHeight || y - height - 2 < 0 ? below : y - height - 2}px`;
   }
 
   renderGutter() {

@@ -252,7 +252,7 @@ namespace hwb::bench {
 
 // A hub: `bridges` hwbridge processes, each with `channels` sensors fed from its own pty at
 // `rate` readings/s per channel and an uplink to one mosquitto; one hub hwbridge imports all of
-// them with the mqtt driver; one WebSocket client of the hub counts every reading end to end.
+// them by name with the mqtt driver (bridge:); one WebSocket client of the hub counts every reading end to end.
 int run_hub(const Options& o) {
     const int bridges = o.clients;
     const int channels = o.channels;
@@ -266,7 +266,6 @@ int run_hub(const Options& o) {
     std::vector<std::unique_ptr<PtyPair>> ptys;
     std::vector<std::unique_ptr<DaemonProcess>> remotes;
     std::string hub_map = "bridge:\n  name: Hub\n" + limits + "devices:\n";
-    std::string hub_sensors = "sensors:\n";
     for (int b = 0; b < bridges; ++b) {
         ptys.push_back(std::make_unique<PtyPair>());
         std::string map = "bridge:\n  name: Remote " + std::to_string(b) + "\n" + limits +
@@ -279,14 +278,12 @@ int run_hub(const Options& o) {
                "\n  discovery: false\n  readings_qos: " + std::to_string(o.qos) + "\n";
         remotes.push_back(std::make_unique<DaemonProcess>(o.binary, map, o.out + "/" + name + ".remote" + std::to_string(b) + ".log",
                                                           o.generator_cpu));
+        // Each remote imported whole by its name (its channels become rB_sC on the hub).
         hub_map += "  - id: r" + std::to_string(b) + "\n    driver: mqtt\n    port: " + std::to_string(broker.port()) +
-                   "\n    qos: " + std::to_string(o.qos) + "\n    client_id: hub-r" + std::to_string(b) + "\n";
-        for (int c = 0; c < channels; ++c)
-            hub_sensors += "  - id: r" + std::to_string(b) + "_s" + std::to_string(c) + "\n    device: r" +
-                           std::to_string(b) + "\n    precision: 0\n    topic: r" + std::to_string(b) + "/sensor/s" +
-                           std::to_string(c) + "\n";
+                   "\n    qos: " + std::to_string(o.qos) + "\n    client_id: hub-r" + std::to_string(b) +
+                   "\n    bridge: Remote " + std::to_string(b) + "\n    bridge_prefix: r" + std::to_string(b) + "\n";
     }
-    DaemonProcess hub(o.binary, hub_map + hub_sensors, o.out + "/" + name + ".hub.log", o.daemon_cpu);
+    DaemonProcess hub(o.binary, hub_map, o.out + "/" + name + ".hub.log", o.daemon_cpu);
 
     const std::int64_t epoch = now_us();
     const std::size_t total_channels = static_cast<std::size_t>(bridges * channels);

@@ -1,5 +1,6 @@
 #include "mqttdev/mqtt_driver.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -46,7 +47,19 @@ std::vector<OptionSpec> mqttdrv_device_options() {
          .fallback = std::string("online")},
         {.key = "payload_not_available", .help = "payload of availability_topic when it is not",
          .fallback = std::string("offline")},
+        {.key = "bridge",
+         .help = "import another hwbridge by its name (bridge.name): its channels from its uplink's retained metadata"},
+        {.key = "bridge_prefix", .help = "that bridge's uplink topic prefix (default hwbridge/<its name as a topic level>)"},
+        {.key = "id_prefix", .help = "prefix of the ids of imported channels (default: this device's id and '_')"},
+        {.key = "import", .type = OptionType::choice,
+         .help = "all: every channel of the bridge; listed: only those listed on this device",
+         .fallback = std::string("all"), .choices = {"all", "listed"}},
     };
+}
+
+OptionSpec mqttdrv_remote() {
+    return {.key = "remote",
+            .help = "on a device with 'bridge': the channel's id on that bridge (default: this id without id_prefix)"};
 }
 
 OptionSpec mqttdrv_availability() {
@@ -56,18 +69,19 @@ OptionSpec mqttdrv_availability() {
 
 std::vector<OptionSpec> mqttdrv_sensor_options() {
     return {
-        {.key = "topic", .help = "topic the readings arrive on", .required = true},
+        {.key = "topic", .help = "topic the readings arrive on (required unless the device has 'bridge')"},
         {.key = "value_path", .help = "where the value is in a JSON payload, e.g. sensor.temp or values[0] (default: the whole payload)"},
         {.key = "payload_on", .help = "boolean sensors: the payload that means on (also true, 1)", .fallback = std::string("ON")},
         {.key = "payload_off", .help = "boolean sensors: the payload that means off (also false, 0)", .fallback = std::string("OFF")},
         mqttdrv_availability(),
+        mqttdrv_remote(),
     };
 }
 
 std::vector<OptionSpec> mqttdrv_relay_options() {
     return {
-        {.key = "command_topic", .help = "topic the relay's commands are published on", .required = true},
-        {.key = "state_topic", .help = "topic on which the device confirms its state", .required = true},
+        {.key = "command_topic", .help = "topic the relay's commands are published on (required unless the device has 'bridge')"},
+        {.key = "state_topic", .help = "topic on which the device confirms its state (required unless the device has 'bridge')"},
         {.key = "payload_on", .help = "command payload to switch on", .fallback = std::string("ON")},
         {.key = "payload_off", .help = "command payload to switch off", .fallback = std::string("OFF")},
         {.key = "state_on", .help = "state payload that means on (default: payload_on)"},
@@ -79,6 +93,7 @@ std::vector<OptionSpec> mqttdrv_relay_options() {
          .help = "the device answers commands like hwbridge (MQTT 5 response topic): its refusals reach the client with their code",
          .fallback = false},
         mqttdrv_availability(),
+        mqttdrv_remote(),
     };
 }
 
@@ -87,6 +102,7 @@ std::vector<OptionSpec> mqttdrv_text_options() {
         {.key = "topic", .help = "topic the device's lines arrive on"},
         {.key = "command_topic", .help = "topic lines to the device are published on (without it: display only)"},
         mqttdrv_availability(),
+        mqttdrv_remote(),
     };
 }
 
@@ -100,6 +116,32 @@ std::string mqttdrv_topic_problem(const std::string& topic) {
     }
     return {};
 }
+
+bool mqttdrv_identifier(const std::string& id, std::size_t max = 64) {
+    if (id.empty() || id.size() > max) return false;
+    for (unsigned char c : id)
+        if (!std::isalnum(c) && c != '_' && c != '-') return false;
+    return true;
+}
+
+// Device with `bridge`: the imported bridge's topic prefix, and the id prefix of its channels.
+std::string mqttdrv_bridge_prefix(const DeviceConfig& device) {
+    const Options& d = device.options;
+    return d.has("bridge_prefix") ? d.string("bridge_prefix") : "hwbridge/" + mqtt_node_id(d.string("bridge"));
+}
+std::string mqttdrv_id_prefix(const DeviceConfig& device) {
+    return device.options.has("id_prefix") ? device.options.string("id_prefix") : device.id + "_";
+}
+// A listed channel's id on the imported bridge.
+std::string mqttdrv_remote_id(const DeviceConfig& device, const std::string& id, const Options& o) {
+    if (o.has("remote")) return o.string("remote");
+    const std::string prefix = mqttdrv_id_prefix(device);
+    return id.size() > prefix.size() && id.compare(0, prefix.size(), prefix) == 0 ? id.substr(prefix.size()) : id;
+}
+
+// Keys of a channel that a bridge import derives from the bridge's prefix.
+constexpr const char* mqttdrv_derived_keys[] = {"topic", "command_topic", "state_topic", "availability_topic",
+                                                "value_path", "state_path", "results"};
 
 std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
     std::vector<OptionProblem> problems;
@@ -115,6 +157,47 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
             problems.push_back({kind, channel, key, std::string("'") + key + "' " + error});
     };
     const Options& d = device.options;
+    const bool bridge = d.has("bridge");
+    if (bridge) {
+        if (d.string("bridge").empty() || d.string("bridge").size() > 100)
+            problems.push_back({ChannelKind::sensor, "", "bridge", "'bridge' must be a bridge's name (1 to 100 characters)"});
+        topic(ChannelKind::sensor, "", d, "bridge_prefix");
+        if (d.has("id_prefix") && !d.string("id_prefix").empty() && !mqttdrv_identifier(d.string("id_prefix"), 32))
+            problems.push_back({ChannelKind::sensor, "", "id_prefix", "'id_prefix' must be up to 32 letters, digits, '_' or '-'"});
+        if (d.has("availability_topic"))
+            problems.push_back({ChannelKind::sensor, "", "availability_topic",
+                                "'availability_topic' is the imported bridge's status topic on a device with 'bridge'"});
+        if (d.string("protocol") != "5")
+            problems.push_back({ChannelKind::sensor, "", "protocol",
+                                "a device with 'bridge' needs protocol 5 (the remote bridge's answers to commands)"});
+    } else {
+        for (const char* key : {"bridge_prefix", "id_prefix", "import"})
+            if (d.location(key) != nullptr)
+                problems.push_back({ChannelKind::sensor, "", key, std::string("'") + key + "' needs 'bridge' on the device"});
+    }
+    // Per channel: on a bridge import the topics are derived, elsewhere they are required.
+    auto channel_keys = [&](ChannelKind kind, const std::string& id, const Options& o,
+                            std::initializer_list<const char*> required) {
+        if (bridge) {
+            for (const char* key : mqttdrv_derived_keys)
+                if (o.location(key) != nullptr)
+                    problems.push_back({kind, id, key, std::string("'") + key +
+                                                           "' is derived from the bridge's prefix on a device with 'bridge'"});
+            if (!mqttdrv_identifier(mqttdrv_remote_id(device, id, o)))
+                problems.push_back({kind, id, o.has("remote") ? "remote" : "",
+                                    "'remote' must be 1 to 64 letters, digits, '_' or '-'"});
+            return;
+        }
+        if (o.has("remote"))
+            problems.push_back({kind, id, "remote", "'remote' needs 'bridge' on the device"});
+        for (const char* key : required)
+            if (!o.has(key))
+                problems.push_back({kind, id, "", std::string(to_string(kind)) + " '" + id + "' is missing required key '" +
+                                                      key + "' (or put it on a device with 'bridge')"});
+    };
+    for (const auto& s : device.sensors) channel_keys(ChannelKind::sensor, s.info.id, s.options, {"topic"});
+    for (const auto& r : device.relays) channel_keys(ChannelKind::relay, r.info.id, r.options, {"command_topic", "state_topic"});
+    for (const auto& t : device.texts) channel_keys(ChannelKind::text, t.info.id, t.options, {});
     topic(ChannelKind::sensor, "", d, "availability_topic");
     if (d.has("cert") != d.has("key"))
         problems.push_back({ChannelKind::sensor, "", d.has("cert") ? "cert" : "key", "'cert' and 'key' go together"});
@@ -140,7 +223,7 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
     }
     for (const auto& t : device.texts) {
         for (const char* key : {"topic", "command_topic", "availability_topic"}) topic(ChannelKind::text, t.info.id, t.options, key);
-        if (!t.options.has("topic") && !t.options.has("command_topic"))
+        if (!bridge && !t.options.has("topic") && !t.options.has("command_topic"))
             problems.push_back({ChannelKind::text, t.info.id, "", "a text channel needs 'topic', 'command_topic' or both"});
     }
     return problems;
@@ -194,6 +277,32 @@ std::optional<mqttdev::JsonPath> mqttdrv_path(const Options& o, const char* key)
     std::string error;
     return mqttdev::parse_json_path(o.string(key), error);  // checked at load
 }
+
+// The options a channel of a bridge import runs with: its topics below the bridge's prefix, as
+// that bridge's uplink publishes them (docs/mqtt.md, "Topics").
+Options mqttdrv_effective(const DeviceConfig& device, ChannelKind kind, const std::string& id, const Options& o) {
+    if (!device.options.has("bridge")) return o;
+    Options out = o;
+    const std::string base = mqttdrv_bridge_prefix(device) + "/" + to_string(kind) + "/" + mqttdrv_remote_id(device, id, o);
+    out.set("availability_topic", base + "/availability");
+    switch (kind) {
+        case ChannelKind::sensor: out.set("topic", base); break;
+        case ChannelKind::relay:
+            out.set("command_topic", base + "/set");
+            out.set("state_topic", base + "/state");
+            out.set("results", true);
+            break;
+        case ChannelKind::text:
+            out.set("topic", base + "/line");
+            if (!o.has("input") || o.boolean("input")) out.set("command_topic", base + "/send");
+            break;
+    }
+    return out;
+}
+
+// Metadata messages of a whole bridge are larger than a reading: up to this, and this many channels.
+constexpr std::size_t mqttdrv_max_meta_bytes = 256 * 1024;
+constexpr std::size_t mqttdrv_max_imported = 500;
 
 class MqttDevice;
 class MqttText;
@@ -267,9 +376,13 @@ private:
     void message(const mqtt::Incoming& in);
     void update_status();
     void subscribe_all();
+    void on_meta(const std::string& payload);
 
     EventLoop& loop_;
     Channels& channels_;
+    std::function<void(const std::string&, FoundChannels)> found_channels_;
+    DeviceConfig config_;     // as the map (and earlier imports) made it
+    std::string meta_topic_;  // a whole-bridge import: the bridge's metadata; empty otherwise
     std::string id_;
     std::string host_;
     int port_;
@@ -385,6 +498,8 @@ void MqttText::send_line(const std::string& line, Done done) {
 MqttDevice::MqttDevice(const DeviceConfig& config, DeviceContext& context)
     : loop_(context.loop),
       channels_(context.channels),
+      found_channels_(context.found_channels),
+      config_(config),
       id_(config.id),
       host_(config.options.string("host")),
       port_(static_cast<int>(config.options.integer("port"))),
@@ -392,6 +507,17 @@ MqttDevice::MqttDevice(const DeviceConfig& config, DeviceContext& context)
       max_payload_(static_cast<std::size_t>(config.options.integer("max_payload"))) {
     const Options& d = config.options;
     if (d.has("availability_topic")) availability_topic_ = d.string("availability_topic");
+    const bool bridge = d.has("bridge");
+    if (bridge) {
+        // The imported bridge's last will says whether it is there.
+        availability_topic_ = mqttdrv_bridge_prefix(config) + "/status";
+        if (d.string("import") == "all") meta_topic_ = mqttdrv_bridge_prefix(config) + "/meta";
+    }
+    // A bridge's readings are plain or JSON ({"value": ...}) as its uplink is set: both are taken.
+    static const std::optional<mqttdev::JsonPath> bridge_value = [] {
+        std::string error;
+        return mqttdev::parse_json_path("value", error);
+    }();
     available_payload_ = d.string("payload_available");
     not_available_payload_ = d.string("payload_not_available");
     mqtt::LinkSettings settings;
@@ -416,13 +542,15 @@ MqttDevice::MqttDevice(const DeviceConfig& config, DeviceContext& context)
     auto add_channel = [&](ChannelKind kind, const std::string& id, const Options& o) {
         channel_states_.push_back({kind, id, o.has("availability_topic") ? o.string("availability_topic") : "", {}});
     };
-    for (const auto& s : config.sensors) {
+    for (const auto& entry : config.sensors) {
+        const Options options = mqttdrv_effective(config, ChannelKind::sensor, entry.info.id, entry.options);
+        const auto& s = SensorConfig{entry.info, options, entry.where};
         Sensor* sensor = channels_.sensor(s.info.id);
         auto path = mqttdrv_path(s.options, "value_path");
         std::string on = s.options.string("payload_on"), off = s.options.string("payload_off");
         std::string topic = s.options.string("topic");
-        handlers_.emplace(topic, [this, sensor, path, on, off, topic](const mqtt::Incoming& in) {
-            auto text = mqttdrv_extract(in.payload, path);
+        handlers_.emplace(topic, [this, sensor, path, on, off, topic, bridge](const mqtt::Incoming& in) {
+            auto text = mqttdrv_extract(in.payload, bridge && !in.payload.empty() && in.payload.front() == '{' ? bridge_value : path);
             std::optional<double> value;
             if (text && sensor->info().type == SensorType::boolean) {
                 if (mqttdrv_same_word(*text, on) || *text == "true" || *text == "1") value = 1;
@@ -447,7 +575,9 @@ MqttDevice::MqttDevice(const DeviceConfig& config, DeviceContext& context)
         });
         add_channel(ChannelKind::sensor, s.info.id, s.options);
     }
-    for (const auto& r : config.relays) {
+    for (const auto& entry : config.relays) {
+        const Options options = mqttdrv_effective(config, ChannelKind::relay, entry.info.id, entry.options);
+        const auto& r = RelayConfig{entry.info, options, entry.where};
         // Answers to a relay's commands come to a topic below the device's client id.
         auto relay = std::make_unique<MqttRelay>(*this, *channels_.relay(r.info.id), r.options, loop_, responses + r.info.id);
         MqttRelay* raw = relay.get();
@@ -457,7 +587,9 @@ MqttDevice::MqttDevice(const DeviceConfig& config, DeviceContext& context)
         relays_.push_back(std::move(relay));
         add_channel(ChannelKind::relay, r.info.id, r.options);
     }
-    for (const auto& t : config.texts) {
+    for (const auto& entry : config.texts) {
+        const Options options = mqttdrv_effective(config, ChannelKind::text, entry.info.id, entry.options);
+        const auto& t = TextConfig{entry.info, options, entry.where};
         TextChannel* channel = channels_.text(t.info.id);
         channel->set_accepts_lines(t.options.has("command_topic"));
         if (t.options.has("command_topic"))
@@ -499,6 +631,7 @@ MqttDevice::MqttDevice(const DeviceConfig& config, DeviceContext& context)
             else if (p == not_available_payload_) available_ = false;
             update_status();
         });
+    if (!meta_topic_.empty()) handlers_.emplace(meta_topic_, [this](const mqtt::Incoming& in) { on_meta(in.payload); });
     if (!off_reason_.empty()) return;
     mqtt::MqttLink::Handlers handlers;
     handlers.connected = [this] { connected(); };
@@ -558,13 +691,138 @@ void MqttDevice::connected() {
 void MqttDevice::failed() { update_status(); }
 
 void MqttDevice::message(const mqtt::Incoming& in) {
-    if (in.payload.size() > max_payload_) {
-        complain("a message of " + std::to_string(in.payload.size()) + " bytes on " + in.topic + " (max_payload " +
-                 std::to_string(max_payload_) + "); ignored");
+    const std::size_t limit = in.topic == meta_topic_ ? mqttdrv_max_meta_bytes : max_payload_;
+    if (in.payload.size() > limit) {
+        complain("a message of " + std::to_string(in.payload.size()) + " bytes on " + in.topic + " (limit " +
+                 std::to_string(limit) + "); ignored");
         return;
     }
     auto range = handlers_.equal_range(in.topic);
     for (auto it = range.first; it != range.second; ++it) it->second(in);
+}
+
+// The retained metadata of an imported bridge (docs/mqtt.md, "Metadata"): the channels it has now.
+// Everything in it is checked and bounded; what cannot be imported is said (throttled) and left out.
+void MqttDevice::on_meta(const std::string& payload) {
+    if (!found_channels_) return;
+    if (payload.empty()) return;  // a cleared retained message: the bridge is gone for good; keep what we have
+    const std::string& bridge = config_.options.string("bridge");
+    Json meta = Json::parse(payload, nullptr, false);
+    if (!meta.is_object() || meta.value("format", 0) != 1) {
+        complain("metadata on " + meta_topic_ + " is not a hwbridge metadata message (format 1); ignored");
+        return;
+    }
+    const std::string name = meta.value("bridge", std::string());
+    const std::string node = meta.value("node", std::string());
+    if (name != bridge && node != mqtt_node_id(bridge)) {
+        complain("metadata on " + meta_topic_ + " belongs to bridge '" + mqttdrv_quote(name) + "', not '" + bridge +
+                 "'; ignored");
+        return;
+    }
+    // Channels listed on this device are mapped by hand: those remote ids are not imported again.
+    std::set<std::string> mapped;
+    for (const auto& s : config_.sensors)
+        if (!s.options.has("imported")) mapped.insert("sensor/" + mqttdrv_remote_id(config_, s.info.id, s.options));
+    for (const auto& r : config_.relays)
+        if (!r.options.has("imported")) mapped.insert("relay/" + mqttdrv_remote_id(config_, r.info.id, r.options));
+    for (const auto& t : config_.texts)
+        if (!t.options.has("imported")) mapped.insert("text/" + mqttdrv_remote_id(config_, t.info.id, t.options));
+    const std::string id_prefix = mqttdrv_id_prefix(config_);
+    const std::string device_label = config_.label.empty() ? config_.id : config_.label;
+    auto text_of = [](const Json& entry, const char* key, const std::string& fallback, std::size_t max) {
+        auto it = entry.find(key);
+        std::string out = it != entry.end() && it->is_string() ? it->get<std::string>() : fallback;
+        if (out.size() > max) out.resize(max);
+        return out;
+    };
+    auto number_of = [](const Json& entry, const char* key) -> std::optional<double> {
+        auto it = entry.find(key);
+        if (it == entry.end() || !it->is_number() || !std::isfinite(it->get<double>())) return std::nullopt;
+        return it->get<double>();
+    };
+    FoundChannels found;
+    std::size_t count = 0, skipped = 0;
+    // One entry of the metadata: its remote id, or nothing when it is not imported.
+    auto accept = [&](const Json& entry, const char* kind) -> std::optional<std::string> {
+        if (!entry.is_object()) return std::nullopt;
+        const std::string remote = text_of(entry, "id", "", 65);
+        if (!mqttdrv_identifier(remote) || !mqttdrv_identifier(id_prefix + remote)) {
+            ++skipped;
+            return std::nullopt;
+        }
+        // Imported there from yet another bridge: never passed on (no chains, no loops).
+        if (entry.contains("origin")) return std::nullopt;
+        if (mapped.count(std::string(kind) + "/" + remote) != 0) return std::nullopt;
+        if (++count > mqttdrv_max_imported) {
+            ++skipped;
+            return std::nullopt;
+        }
+        return remote;
+    };
+    auto imported_options = [&](const std::string& remote) {
+        Options o;
+        o.set("imported", true);
+        o.set("remote", remote);
+        return o;
+    };
+    auto list = [&](const char* key) {
+        auto it = meta.find(key);
+        return it != meta.end() && it->is_array() ? *it : Json::array();
+    };
+    for (const auto& entry : list("sensors")) {
+        auto remote = accept(entry, "sensor");
+        if (!remote) continue;
+        SensorConfig s;
+        s.info.id = id_prefix + *remote;
+        s.info.label = text_of(entry, "label", *remote, 200);
+        s.info.unit = text_of(entry, "unit", "", 32);
+        s.info.type = text_of(entry, "kind", "number", 16) == "boolean" ? SensorType::boolean : SensorType::number;
+        s.info.min = number_of(entry, "min");
+        s.info.max = number_of(entry, "max");
+        s.info.precision = static_cast<int>(std::clamp(number_of(entry, "precision").value_or(2), 0.0, 9.0));
+        s.info.device = id_;
+        s.info.device_label = device_label;
+        s.info.origin = bridge;
+        s.options = imported_options(*remote);
+        for (const auto& spec : mqttdrv_sensor_options())
+            if (spec.fallback) s.options.set(spec.key, *spec.fallback);
+        found.sensors.push_back(std::move(s));
+    }
+    for (const auto& entry : list("relays")) {
+        auto remote = accept(entry, "relay");
+        if (!remote) continue;
+        RelayConfig r;
+        r.info.id = id_prefix + *remote;
+        r.info.label = text_of(entry, "label", *remote, 200);
+        r.info.device = id_;
+        r.info.device_label = device_label;
+        r.info.origin = bridge;
+        r.options = imported_options(*remote);
+        for (const auto& spec : mqttdrv_relay_options())
+            if (spec.fallback) r.options.set(spec.key, *spec.fallback);
+        found.relays.push_back(std::move(r));
+    }
+    for (const auto& entry : list("texts")) {
+        auto remote = accept(entry, "text");
+        if (!remote) continue;
+        TextConfig t;
+        t.info.id = id_prefix + *remote;
+        t.info.label = text_of(entry, "label", *remote, 200);
+        t.info.max_line_bytes =
+            static_cast<std::size_t>(std::clamp(number_of(entry, "max_line_bytes").value_or(4096), 16.0, 65536.0));
+        t.info.device = id_;
+        t.info.device_label = device_label;
+        t.info.origin = bridge;
+        t.options = imported_options(*remote);
+        auto input = entry.find("input");
+        t.options.set("input", input == entry.end() || !input->is_boolean() || input->get<bool>());
+        found.texts.push_back(std::move(t));
+    }
+    if (skipped > 0)
+        complain(std::to_string(skipped) + " channel(s) of bridge '" + bridge + "' not imported (an id that is not 1 to 64 " +
+                 "letters, digits, '_' or '-' with the id_prefix, or more than " + std::to_string(mqttdrv_max_imported) +
+                 " channels)");
+    found_channels_(id_, std::move(found));
 }
 
 void MqttDevice::update_status() {
@@ -609,6 +867,9 @@ void register_mqtt_driver(DriverRegistry& registry) {
         .check = mqttdrv_check,
         .create = [](const DeviceConfig& config, DeviceContext& context) -> std::unique_ptr<Device> {
             return std::make_unique<MqttDevice>(config, context);
+        },
+        .origin = [](const DeviceConfig& config) {
+            return config.options.has("bridge") ? config.options.string("bridge") : std::string();
         },
     });
 }

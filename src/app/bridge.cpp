@@ -1,7 +1,9 @@
 #include "app/bridge.h"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 
 #include "app/logging.h"
@@ -9,6 +11,7 @@
 #include "app/shutdown.h"
 #include "auth/secret.h"
 #include "core/text.h"
+#include "devicemap/json_schema.h"
 #include "devicemap/loader.h"
 
 namespace hwb::app {
@@ -163,7 +166,67 @@ void describe_bridge(const BridgeConfig& old_bridge, const BridgeConfig& new_bri
         .report(summary, "auth");
 }
 
+bool is_found(const Options& options) { return options.has("imported"); }
+
+// The device without its found channels (those the map names stay).
+DeviceConfig without_found(DeviceConfig device) {
+    auto strip = [](auto& list) {
+        list.erase(std::remove_if(list.begin(), list.end(), [](const auto& c) { return is_found(c.options); }), list.end());
+    };
+    strip(device.sensors);
+    strip(device.relays);
+    strip(device.texts);
+    return device;
+}
+
+std::size_t found_count(const DeviceConfig& device) {
+    std::size_t n = 0;
+    for (const auto& s : device.sensors) n += is_found(s.options) ? 1 : 0;
+    for (const auto& r : device.relays) n += is_found(r.options) ? 1 : 0;
+    for (const auto& t : device.texts) n += is_found(t.options) ? 1 : 0;
+    return n;
+}
+
+DeviceMap with_origins(DeviceMap map, const DriverRegistry& drivers) {
+    add_found_channels(map, drivers, {}, nullptr);
+    return map;
+}
+
 }  // namespace
+
+void add_found_channels(DeviceMap& map, const DriverRegistry& drivers, const std::map<std::string, Bridge::Found>& found,
+                        std::vector<std::string>* notes) {
+    std::set<std::string> ids;
+    for (auto& device : map.devices) {
+        device = without_found(std::move(device));
+        for (const auto& s : device.sensors) ids.insert(s.info.id);
+        for (const auto& r : device.relays) ids.insert(r.info.id);
+        for (const auto& t : device.texts) ids.insert(t.info.id);
+    }
+    for (auto& device : map.devices) {
+        const DriverInfo* driver = drivers.find(device.driver);
+        const std::string origin = driver != nullptr && driver->origin ? driver->origin(device) : std::string();
+        for (auto& s : device.sensors) s.info.origin = origin;
+        for (auto& r : device.relays) r.info.origin = origin;
+        for (auto& t : device.texts) t.info.origin = origin;
+        auto it = found.find(device.id);
+        if (it == found.end() || it->second.device_options != device.options.all()) continue;
+        auto add = [&](const auto& list, auto& into, const char* kind) {
+            for (const auto& c : list) {
+                if (!ids.insert(c.info.id).second) {
+                    if (notes != nullptr)
+                        notes->push_back(std::string(kind) + " " + c.info.id + " of bridge " + c.info.origin +
+                                         ": not imported, the map has a channel of that id");
+                    continue;
+                }
+                into.push_back(c);
+            }
+        };
+        add(it->second.channels.sensors, device.sensors, "sensor");
+        add(it->second.channels.relays, device.relays, "relay");
+        add(it->second.channels.texts, device.texts, "text");
+    }
+}
 
 bool same_hardware(const DeviceConfig& running, const DeviceConfig& next) {
     return running.id == next.id && running.driver == next.driver && running.options.all() == next.options.all() &&
@@ -178,6 +241,7 @@ struct Bridge::Plan {
     std::vector<std::string> closing;    // removed or reopened: closed, channels dropped
     std::vector<std::string> opening;    // added or reopened: channels added, opened
     std::vector<std::string> kept;
+    std::set<std::string> import_only;   // reopened for their found channels alone
     std::vector<std::string> summary;
     std::size_t pending = 1;             // safe-state writes not yet answered, +1 while starting them
     std::unique_ptr<Timer> step;         // the deadline, or (at 0 s) the finish once all answered
@@ -189,16 +253,45 @@ struct Bridge::Plan {
 Bridge::Bridge(const DriverRegistry& drivers, Server& server, DeviceMap map, std::string text, Overrides overrides)
     : drivers_(drivers),
       server_(server),
-      map_(std::move(map)),
+      map_(with_origins(std::move(map), drivers)),
       text_(std::move(text)),
       version_(map_version(text_)),
       log_level_fixed_(overrides.log_level),
       listen_overridden_(overrides.map_listen.has_value()),
       map_listen_(overrides.map_listen.value_or(ListenAddress{map_.bridge.listen_host, map_.bridge.listen_port})),
       channels_(std::make_unique<Channels>(map_, server.loop())),
-      context_{server.loop(), *channels_} {
+      context_{server.loop(), *channels_, {}} {
+    context_.found_channels = [this](const std::string& device_id, FoundChannels found) {
+        on_found(device_id, std::move(found));
+    };
+    reimport_ = std::make_unique<Timer>(server.loop(), [this] { reimport(); });
     server_.attach(*channels_);
     server_.set_map_admin(this);
+}
+
+void Bridge::on_found(const std::string& device_id, FoundChannels found) {
+    const DeviceConfig* device = find_device(map_, device_id);
+    if (device == nullptr) return;
+    auto it = found_.find(device_id);
+    if (it != found_.end() && it->second.device_options == device->options.all() &&
+        same_found_channels(it->second.channels, found))
+        return;
+    found_[device_id] = Found{std::move(found), device->options.all()};
+    // Never from inside the device's callback: the reload closes that device.
+    reimport_->start(std::chrono::milliseconds(0));
+}
+
+void Bridge::reimport() {
+    if (reloading_) {
+        reimport_after_reload_ = true;
+        return;
+    }
+    DeviceMap next = map_;
+    // The running map with the listen address as its text says it (not a change when --listen
+    // overrides it).
+    next.bridge.listen_host = map_listen_.host;
+    next.bridge.listen_port = map_listen_.port;
+    reload(std::move(next), text_, [](const MapApplyResult&) {});
 }
 
 // The server goes first (its sessions point into the channels); it must not be touched here.
@@ -224,6 +317,10 @@ std::string Bridge::describe(const std::string& device_id) const {
 
 MapDocument Bridge::current() const {
     return MapDocument{map_.path, text_, version_};
+}
+
+std::string Bridge::schema() const {
+    return nlohmann::ordered_json::parse(devicemap::json_schema(drivers_)).dump();
 }
 
 std::vector<MapProblem> Bridge::validate(const std::string& text, bool admin) const {
@@ -303,6 +400,10 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
         return done(std::move(result));
     }
     auto plan = std::make_shared<Plan>();
+    // Forget what was found for devices that are gone; add what was found to those still there.
+    for (auto it = found_.begin(); it != found_.end();)
+        it = find_device(next, it->first) == nullptr ? found_.erase(it) : std::next(it);
+    add_found_channels(next, drivers_, found_, &plan->summary);
     if (!next.auth.secret_file.empty()) plan->secret = secret.value();
     next.path = map_.path;
     plan->next = std::move(next);
@@ -318,6 +419,18 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
         } else if (same_hardware(*running, device)) {
             plan->kept.push_back(device.id);
             describe_kept(*running, device, map_.auth, plan->next.auth, plan->summary);
+        } else if (same_hardware(without_found(*running), without_found(device))) {
+            // Only the channels found on another bridge changed: reopened with them, and no relay
+            // goes to its safe state for it (the other bridge holds them).
+            plan->closing.push_back(device.id);
+            plan->opening.push_back(device.id);
+            plan->import_only.insert(device.id);
+            describe_kept(*running, device, map_.auth, plan->next.auth, plan->summary);
+            const DriverInfo* driver = drivers_.find(device.driver);
+            const std::string from = driver != nullptr && driver->origin ? driver->origin(device) : device.id;
+            plan->summary.push_back("device " + device.id + ": " + std::to_string(found_count(device)) +
+                                    " channel(s) imported from bridge " + from +
+                                    " (were " + std::to_string(found_count(*running)) + ")");
         } else {
             plan->closing.push_back(device.id);
             plan->opening.push_back(device.id);
@@ -354,6 +467,7 @@ void Bridge::reload(DeviceMap next, std::string text, std::function<void(MapAppl
     });
     plan->step->start(safe_state_deadline);
     for (const auto& id : plan->closing) {
+        if (plan->import_only.count(id) != 0) continue;
         const DeviceConfig* running = find_device(map_, id);
         for (const auto& r : running->relays) {
             Relay* relay = channels_->relay(r.info.id);
@@ -419,6 +533,10 @@ void Bridge::finish(std::shared_ptr<Plan> plan) {
     result.summary = std::move(plan->summary);
     auto done = std::move(plan->done);
     done(std::move(result));
+    if (reimport_after_reload_) {
+        reimport_after_reload_ = false;
+        reimport_->start(std::chrono::milliseconds(0));
+    }
 }
 
 }  // namespace hwb::app

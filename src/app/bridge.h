@@ -55,9 +55,19 @@ public:
     std::vector<MapProblem> validate(const std::string& text, bool admin) const override;
     void apply(const std::string& text, const std::string& base_version, bool save,
                std::function<void(MapApplyResult)> done) override;
+    std::string schema() const override;  // devicemap::json_schema, compact
+
+    // Channels a device found at run time (an mqtt device importing another bridge): the map is
+    // reloaded with them (docs/mqtt.md, "Importing a whole bridge").
+    struct Found {
+        FoundChannels channels;
+        std::map<std::string, OptionValue> device_options;  // the device's settings they were found with
+    };
 
 private:
     struct Plan;
+    void on_found(const std::string& device_id, FoundChannels found);
+    void reimport();
     void reload(DeviceMap next, std::string text, std::function<void(MapApplyResult)> done);
     void finish(std::shared_ptr<Plan> plan);
     std::unique_ptr<Device> open(const DeviceConfig& device);
@@ -76,7 +86,16 @@ private:
     std::shared_ptr<Plan> reloading_;
     std::shared_ptr<Plan> finished_;
     std::function<void()> reloaded_;
+    std::map<std::string, Found> found_;  // by device id
+    std::unique_ptr<Timer> reimport_;     // a reload with newly found channels, from the loop
+    bool reimport_after_reload_ = false;
 };
+
+// The channels in `found` added to their devices in `map` (replacing any added before), the
+// origin of every channel marked (DriverInfo::origin). A found channel whose id the map already
+// uses is left out: the map wins; `notes` says so.
+void add_found_channels(DeviceMap& map, const DriverRegistry& drivers, const std::map<std::string, Bridge::Found>& found,
+                        std::vector<std::string>* notes);
 
 // True when a running device can stay open under `next`: same driver, options and channels,
 // with only what drivers do not use (labels, units, precision, history sizes, relay policies,

@@ -44,6 +44,7 @@ struct SensorInfo {
     std::int64_t history_window_ms = 300000;  // recent readings kept for new clients' trend charts
     std::int64_t history_spacing_ms = 200;    // at most one kept reading per spacing
     std::string device_label;                 // the device's label (its id when the map gives none)
+    std::string origin;  // the hwbridge this channel is imported from (mqtt driver, `bridge:`); empty: local
     ChannelUi ui;
     ChannelWords words;                       // boolean sensors only
 };
@@ -64,6 +65,7 @@ struct RelayInfo {
     std::int64_t min_off_ms = 0;        // once off, requests to switch on are refused this long
     std::string interlock;              // group: at most one relay of a group is on
     std::string device_label;
+    std::string origin;                 // as SensorInfo::origin
     ChannelUi ui;
     ChannelWords words;
 };
@@ -75,6 +77,7 @@ struct TextInfo {
     std::size_t history_lines = 200;    // lines kept for clients that open the channel later
     std::size_t max_line_bytes = 4096;  // longer lines sent by a client are refused, from the device cut
     std::string device_label;
+    std::string origin;                 // as SensorInfo::origin
     ChannelUi ui;
 };
 

@@ -25,9 +25,23 @@ public:
     virtual std::string describe() const = 0;
 };
 
+// Channels a device found at run time rather than in the map (the mqtt driver importing another
+// hwbridge by name, from its retained metadata). Complete configs, as the loader would make them.
+struct FoundChannels {
+    std::vector<SensorConfig> sensors;
+    std::vector<RelayConfig> relays;
+    std::vector<TextConfig> texts;
+};
+bool same_found_channels(const FoundChannels& a, const FoundChannels& b);
+
 struct DeviceContext {
     EventLoop& loop;
     Channels& channels;
+    // A device reports the channels it found (all of them, each time they change); the bridge
+    // reloads its map with them added to the device (which is then reopened). Called from the
+    // device's own callbacks: the receiver must not destroy the device before returning. Unset
+    // where nothing can take them (tests, --check): they are then ignored.
+    std::function<void(const std::string& device_id, FoundChannels found)> found_channels;
 };
 
 // A rule across keys broken in a device or channel entry (e.g. two ways to parse one value given
@@ -50,6 +64,9 @@ struct DriverInfo {
     // Must not touch hardware (it runs for --check).
     std::function<std::vector<OptionProblem>(const DeviceConfig&)> check;
     std::function<std::unique_ptr<Device>(const DeviceConfig&, DeviceContext&)> create;
+    // Optional: the other hwbridge whose channels the device carries (ChannelInfo::origin); empty
+    // for a device of its own.
+    std::function<std::string(const DeviceConfig&)> origin;
 };
 
 // Passed down from main; no global registry.

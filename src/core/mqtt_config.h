@@ -38,4 +38,8 @@ struct MqttConfig {
     bool operator==(const MqttConfig&) const = default;
 };
 
+// A bridge's name as one topic level and id part (the uplink's default prefix is "hwbridge/" and
+// this): lower case letters, digits, '_' and '-', at most 48 characters.
+std::string mqtt_node_id(const std::string& bridge_name);
+
 }  // namespace hwb

@@ -1,4 +1,5 @@
 // String forms of the core enums, as they appear on the wire, in the map and in logs.
+#include <cctype>
 #include <chrono>
 
 #include "core/auth_config.h"
@@ -6,6 +7,7 @@
 #include "core/channel_info.h"
 #include "core/device_map.h"
 #include "core/event_loop.h"
+#include "core/mqtt_config.h"
 
 namespace hwb {
 
@@ -74,5 +76,22 @@ std::int64_t wall_clock_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+std::string mqtt_node_id(const std::string& bridge_name) {
+    std::string out;
+    for (unsigned char c : bridge_name) {
+        if (std::isalnum(c)) {
+            out += static_cast<char>(std::tolower(c));
+        } else if (c == '-' || c == '_') {
+            out += static_cast<char>(c);
+        } else if (!out.empty() && out.back() != '_') {
+            out += '_';
+        }
+    }
+    while (!out.empty() && out.back() == '_') out.pop_back();
+    if (out.size() > 48) out.resize(48);
+    return out.empty() ? std::string("hwbridge") : out;
+}
+
 
 }  // namespace hwb

@@ -32,23 +32,6 @@ bool mqtt_client_id_ok(const std::string& id) {
     return true;
 }
 
-// The bridge's name as one topic level and id part: lower case letters, digits, '_' and '-'.
-std::string mqtt_node_id(const std::string& bridge_name) {
-    std::string out;
-    for (unsigned char c : bridge_name) {
-        if (std::isalnum(c)) {
-            out += static_cast<char>(std::tolower(c));
-        } else if (c == '-' || c == '_') {
-            out += static_cast<char>(c);
-        } else if (!out.empty() && out.back() != '_') {
-            out += '_';
-        }
-    }
-    while (!out.empty() && out.back() == '_') out.pop_back();
-    if (out.size() > 48) out.resize(48);
-    return out.empty() ? std::string("hwbridge") : out;
-}
-
 }  // namespace
 
 MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, LoadContext& context) {

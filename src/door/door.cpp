@@ -201,7 +201,9 @@ void Door::relay(Requester& who, const RelayCommand& command, std::function<void
         if (auto limited = admit(who, ChannelKind::relay); !limited.ok()) return reply(limited.error());
         return reply(Error{"unknown_channel", "no relay '" + command.channel + "'"});
     }
-    const std::string action = describe(command);
+    // A relay imported from another hwbridge: the line names it (that bridge audits the request too).
+    const std::string action =
+        describe(command) + (relay->info().origin.empty() ? "" : " at bridge " + relay->info().origin);
     if (auto error = check(who, ChannelKind::relay, command.channel, action)) return reply(*error);
     // 3. Core. 4. The audit line, when core answers: what the request did, or why not.
     // The requester's own label, if it gave one, is named beside its connection.
@@ -251,7 +253,8 @@ void Door::text_send(Requester& who, const std::string& channel, const std::stri
         if (auto limited = admit(who, ChannelKind::text); !limited.ok()) return reply(limited.error());
         return reply(Error{"unknown_channel", "no text channel '" + channel + "'"});
     }
-    const std::string action = "text send " + channel + " (" + std::to_string(line.size()) + " bytes)";
+    const std::string action = "text send " + channel + " (" + std::to_string(line.size()) + " bytes)" +
+                               (text->info().origin.empty() ? "" : " at bridge " + text->info().origin);
     if (auto error = check(who, ChannelKind::text, channel, action)) return reply(*error);
     std::string client = name.empty() ? who.client() : who.client() + " as " + name;
     auto done = [action, subject = who.identity.subject, source = who.source(), client = std::move(client),
@@ -272,7 +275,8 @@ void Door::on_relay_change(const Relay& relay, const Cause& cause) {
     // A change a request caused is in that request's audit line; everything else is audited here.
     if (cause.kind == Cause::Kind::client) return;
     const std::string what = what_happened(relay, " (lease ended)");
-    spdlog::info("audit: relay {} {} by {}{}{}", relay.id(), what, to_string(cause.kind),
+    spdlog::info("audit: relay {}{} {} by {}{}{}", relay.id(),
+                 relay.info().origin.empty() ? "" : " at bridge " + relay.info().origin, what, to_string(cause.kind),
                  cause.client.empty() ? "" : " ", cause.client);
 }
 

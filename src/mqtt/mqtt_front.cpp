@@ -15,6 +15,13 @@ namespace hwb::mqtt {
 
 namespace {
 
+// Channels imported from another hwbridge (mqtt driver, `bridge:`) are that bridge's to publish:
+// the uplink leaves them out, so no broker sees a channel twice and imports cannot loop.
+template <class Channel>
+bool front_local(const Channel& channel) {
+    return channel.info().origin.empty();
+}
+
 using Json = nlohmann::json;
 
 constexpr std::size_t front_max_id = 64;
@@ -238,15 +245,18 @@ void MqttFront::publish_everything() {
         publish(topic(kind, id, "availability"), status.online ? "online" : "offline", config_.qos, true);
     };
     for (const auto& s : channels_->sensors()) {
+        if (!front_local(*s)) continue;
         availability("sensor", s->id(), s->status());
         if (s->last()) publish_reading(*s);
     }
     for (const auto& r : channels_->relays()) {
+        if (!front_local(*r)) continue;
         availability("relay", r->id(), r->status());
         if (r->state() != RelayState::unknown)
             publish(topic("relay", r->id(), "state"), r->state() == RelayState::on ? "ON" : "OFF", config_.qos, true);
     }
-    for (const auto& t : channels_->texts()) availability("text", t->id(), t->status());
+    for (const auto& t : channels_->texts())
+        if (front_local(*t)) availability("text", t->id(), t->status());
     publish_meta();
     publish_discovery();
 }
@@ -259,6 +269,7 @@ void MqttFront::publish_meta() {
     for (const auto& [id, label] : devices_) devices.push_back({{"id", id}, {"label", label}});
     Json sensors = Json::array(), relays = Json::array(), texts = Json::array();
     for (const auto& s : channels_->sensors()) {
+        if (!front_local(*s)) continue;
         const auto& i = s->info();
         Json j = {{"id", i.id},     {"label", i.label},
                   {"device", i.device}, {"unit", i.unit},
@@ -268,6 +279,7 @@ void MqttFront::publish_meta() {
         sensors.push_back(std::move(j));
     }
     for (const auto& r : channels_->relays()) {
+        if (!front_local(*r)) continue;
         const auto& i = r->info();
         Json j = {{"id", i.id}, {"label", i.label}, {"device", i.device}};
         j["safe_state"] = i.safe_state ? Json(*i.safe_state ? "ON" : "OFF") : Json(nullptr);
@@ -278,6 +290,7 @@ void MqttFront::publish_meta() {
         relays.push_back(std::move(j));
     }
     for (const auto& t : channels_->texts()) {
+        if (!front_local(*t)) continue;
         const auto& i = t->info();
         texts.push_back({{"id", i.id},
                          {"label", i.label},
@@ -317,7 +330,7 @@ void MqttFront::publish_reading(const Sensor& sensor) {
 }
 
 void MqttFront::on_reading(const Sensor& sensor) {
-    if (!link_) return;
+    if (!link_ || !front_local(sensor)) return;
     if (!link_->connected()) {
         ++counters_.dropped_disconnected;
         return;
@@ -347,13 +360,13 @@ void MqttFront::flush_coalesced() {
 }
 
 void MqttFront::on_relay_change(const Relay& relay, const Cause& /*cause*/) {
-    if (!link_ || !link_->connected() || relay.state() == RelayState::unknown) return;
+    if (!link_ || !link_->connected() || relay.state() == RelayState::unknown || !front_local(relay)) return;
     // Only the confirmed state, retained: a subscriber that comes later sees it at once.
     publish(topic("relay", relay.id(), "state"), relay.state() == RelayState::on ? "ON" : "OFF", config_.qos, true);
 }
 
 void MqttFront::on_text_line(const TextChannel& channel, const TextLine& line) {
-    if (!link_ || line.direction != TextDirection::from_device) return;
+    if (!link_ || line.direction != TextDirection::from_device || !front_local(channel)) return;
     if (!link_->connected()) {
         ++counters_.dropped_disconnected;
         return;
@@ -362,7 +375,11 @@ void MqttFront::on_text_line(const TextChannel& channel, const TextLine& line) {
 }
 
 void MqttFront::on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) {
-    if (!link_ || !link_->connected()) return;
+    if (!link_ || !link_->connected() || channels_ == nullptr) return;
+    const bool imported = (kind == ChannelKind::sensor && channels_->sensor(id) && !front_local(*channels_->sensor(id))) ||
+                          (kind == ChannelKind::relay && channels_->relay(id) && !front_local(*channels_->relay(id))) ||
+                          (kind == ChannelKind::text && channels_->text(id) && !front_local(*channels_->text(id)));
+    if (imported) return;
     publish(topic(front_kind(kind), id, "availability"), status.online ? "online" : "offline", config_.qos, true);
 }
 
@@ -439,6 +456,17 @@ void MqttFront::message(const Incoming& in) {
         return;
     }
     ++counters_.commands;
+    if (channels_ != nullptr) {
+        const std::string origin = relay ? (channels_->relay(id) ? channels_->relay(id)->info().origin : "")
+                                         : (channels_->text(id) ? channels_->text(id)->info().origin : "");
+        if (!origin.empty()) {
+            answer(reply, Json{{"ok", false},
+                               {"error", "unknown_channel"},
+                               {"message", kind + " " + id + " is imported from bridge " + origin +
+                                               "; send its commands to that bridge's topics"}});
+            return;
+        }
+    }
     if (relay) {
         relay_command(id, in.payload, reply);
     } else {
@@ -590,6 +618,7 @@ void MqttFront::publish_discovery() {
             publish(t, config.dump(), config_.qos, true);
         };
         for (const auto& s : channels_->sensors()) {
+            if (!front_local(*s)) continue;
             Json c = base("sensor", s->id(), s->info().label);
             c["state_topic"] = topic("sensor", s->id(), "");
             if (s->info().type == SensorType::boolean) {
@@ -606,6 +635,7 @@ void MqttFront::publish_discovery() {
             }
         }
         for (const auto& r : channels_->relays()) {
+            if (!front_local(*r)) continue;
             Json c = base("relay", r->id(), r->info().label);
             c["state_topic"] = topic("relay", r->id(), "state");
             c["command_topic"] = topic("relay", r->id(), "set");
@@ -621,7 +651,7 @@ void MqttFront::publish_discovery() {
         // Assistant, the device's last line is its state. Display-only channels have no entity
         // (a `sensor` with text states would be graphed as numbers by nothing and stored forever).
         for (const auto& t : channels_->texts()) {
-            if (!t->accepts_lines()) continue;
+            if (!t->accepts_lines() || !front_local(*t)) continue;
             Json c = base("text", t->id(), t->info().label);
             c["command_topic"] = topic("text", t->id(), "send");
             c["state_topic"] = topic("text", t->id(), "line");

@@ -87,6 +87,7 @@ Json sensor_json(const Sensor& sensor) {
               {"precision", info.precision}};
     if (info.min) j["min"] = *info.min;
     if (info.max) j["max"] = *info.max;
+    if (!info.origin.empty()) j["origin"] = info.origin;
     add_words(j, info.words);
     add_ui(j, info.ui);
     add_status(j, sensor.status());
@@ -116,6 +117,7 @@ Json relay_json(const Relay& relay) {
     if (info.min_on_ms > 0) j["min_on_ms"] = info.min_on_ms;
     if (info.min_off_ms > 0) j["min_off_ms"] = info.min_off_ms;
     if (!info.interlock.empty()) j["interlock"] = info.interlock;
+    if (!info.origin.empty()) j["origin"] = info.origin;
     add_words(j, info.words);
     add_ui(j, info.ui);
     j["lease"] = relay.lease() ? Json{{"client", relay.lease()->owner}, {"expires", relay.lease()->expires_ms}}
@@ -145,6 +147,7 @@ Json text_json(const TextChannel& channel) {
     add_status(j, channel.status());
     j["max_line_bytes"] = info.max_line_bytes;
     if (!channel.accepts_lines()) j["input"] = false;
+    if (!info.origin.empty()) j["origin"] = info.origin;
     add_ui(j, info.ui);
     return j;
 }

@@ -10,7 +10,9 @@
 #include <string>
 
 #include <spdlog/spdlog.h>
+#include <zlib.h>
 
+#include "auth/crypto.h"
 #include "auth/passphrase.h"
 #include "core/text.h"
 #include "protocol/messages.h"
@@ -148,6 +150,23 @@ int serve_asset(lws* wsi, HttpRouter::Request& request, const WebAsset& asset, c
     return 0;
 }
 
+// `text` gzip-compressed (level 9), or empty when zlib fails or it would not be smaller. Once, at
+// start-up (the schema); never per request.
+std::string gzip_once(std::string_view text) {
+    z_stream z{};
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+    std::string out(deflateBound(&z, static_cast<uLong>(text.size())), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int status = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (status != Z_STREAM_END || out.size() >= text.size()) return {};
+    return out;
+}
+
 int write_deferred_headers(lws* wsi, HttpRouter::Request& request) {
     unsigned char buffer[LWS_PRE + 1024];
     unsigned char* start = buffer + LWS_PRE;
@@ -189,6 +208,23 @@ HttpRouter::HttpRouter(EventLoop& loop, Door& door, const BridgeConfig& config, 
 HttpRouter::~HttpRouter() {
     *alive_ = false;
     login_.reset();  // waits for a pass-phrase check in progress; its fd watch needs the loop
+}
+
+void HttpRouter::set_map_admin(MapAdmin* admin) {
+    map_admin_ = admin;
+    schema_ = admin != nullptr ? admin->schema() : std::string();
+    schema_gzip_ = gzip_once(schema_);
+    schema_etag_ = schema_.empty() ? std::string() : auth::hex(auth::sha256(schema_)).substr(0, 24);
+}
+
+int HttpRouter::schema_request(lws* wsi, Request& request) {
+    if (!may_read(wsi, request)) return 0;
+    if (schema_.empty()) {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "no schema");
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    const WebAsset asset{"/api/map/schema", schema_, schema_gzip_, schema_etag_};
+    return serve_asset(wsi, request, asset, "application/json");
 }
 
 void HttpRouter::configure() {
@@ -305,6 +341,7 @@ int HttpRouter::map_request(lws* wsi, Request& request, bool post, const std::st
             defer_json(wsi, request, HTTP_STATUS_OK, map_api::dump(body));
             return 0;
         }
+        if (path == "/api/map/schema") return schema_request(wsi, request);
         if (action != Action::none) {
             defer_json(wsi, request, HTTP_STATUS_METHOD_NOT_ALLOWED, map_api::error_body("bad_request", "use POST"));
             return 0;

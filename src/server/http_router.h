@@ -39,7 +39,8 @@ public:
 
     void attach(Channels& channels) { channels_ = &channels; }
     // Serves /api/map (read, validate, apply, save); without one those answer 404.
-    void set_map_admin(MapAdmin* admin) { map_admin_ = admin; }
+    // Also asks it for the schema once and prepares its answer (ETag, gzip) for GET /api/map/schema.
+    void set_map_admin(MapAdmin* admin);
     void set_history(HistorySource* history) { history_ = history; }
     void set_metrics(std::function<std::string()> metrics) { metrics_ = std::move(metrics); }
     // Map reload: new limits and allowed hosts.
@@ -67,6 +68,9 @@ private:
     int route(lws* wsi, Request& request, std::string path);
     int map_request(lws* wsi, Request& request, bool post, const std::string& path);
     int map_post(lws* wsi, Request& request);
+    // GET /api/map/schema: who may read the map gets the schema, gzip when accepted, with a strong
+    // ETag (304 when the browser has it).
+    int schema_request(lws* wsi, Request& request);
     // Authentication of HTTP requests (http_auth.cpp): the Bearer token's identity, else the
     // anonymous one; an invalid token is an error (never silently anonymous).
     Result<Identity> identity(lws* wsi) const;
@@ -94,6 +98,9 @@ private:
     HostNames host_names_;
     Channels* channels_ = nullptr;
     MapAdmin* map_admin_ = nullptr;
+    // The schema's answer, prepared by set_map_admin: text, its gzip form (empty if not smaller or
+    // zlib failed) and strong ETag (from its SHA-256, without quotes).
+    std::string schema_, schema_gzip_, schema_etag_;
     HistorySource* history_ = nullptr;
     std::function<std::string()> metrics_;
     std::unique_ptr<LoginChecks> login_;  // created with the first pass-phrase sign-in

@@ -49,6 +49,10 @@ public:
     // go to their safe state confirmed it), possibly before apply returns.
     virtual void apply(const std::string& text, const std::string& base_version, bool save,
                        std::function<void(MapApplyResult)> done) = 0;
+    // The device map's JSON Schema (`hwbridge --schema`, compact), served as GET /api/map/schema
+    // for the editor's completion. Static per binary: asked once, when the admin is set. Empty:
+    // not served (404).
+    virtual std::string schema() const { return {}; }
 };
 
 }  // namespace hwb

@@ -135,6 +135,22 @@ TEST_F(AuthDaemon, WithoutATokenTheHelloSaysAuthRequiredAndNothingElseFlows) {
     EXPECT_EQ(http_get(daemon.port(), "/api/map").status, 401);
 }
 
+// The schema the editor completes from is read like the map: refused (and audited) without a
+// token, served to a viewer.
+TEST_F(AuthDaemon, TheMapSchemaNeedsTheRightToReadTheMap) {
+    auto refused = http_get(daemon.port(), "/api/map/schema");
+    EXPECT_EQ(refused.status, 401) << refused.head;
+    EXPECT_EQ(refused.body.find("\"properties\""), std::string::npos) << refused.body;
+    EXPECT_TRUE(log_has("audit: read /api/map/schema by ? from 127.0.0.1 (http): refused (unauthorized)")) << daemon.log();
+    std::string t = token(Role::viewer, "vera");
+    used_tokens.push_back(t);
+    auto served = http_request(daemon.port(), "GET", "/api/map/schema", {"Authorization: Bearer " + t});
+    EXPECT_EQ(served.status, 200) << served.head;
+    EXPECT_EQ(json::parse(served.body, nullptr, false)["title"], "hwbridge device map") << served.body.substr(0, 200);
+    auto forged = http_request(daemon.port(), "GET", "/api/map/schema", {"Authorization: Bearer " + flip(t, t.size() - 3)});
+    EXPECT_EQ(forged.status, 401) << forged.head;
+}
+
 TEST_F(AuthDaemon, ARequestBeforeAuthIsRefusedAndClosedWith1008) {
     auto relay = open("relay");
     relay->wait_type("hello");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "server/test_map.h"
 #include "support/daemon.h"
@@ -60,6 +61,64 @@ TEST_F(MapApiDaemon, ValidateReportsTheLineAndColumnOfAnUnknownKey) {
     auto ok = post_json("/api/map/validate", {{"text", map}});
     ASSERT_EQ(ok.status, 200);
     EXPECT_EQ(json::parse(ok.body)["ok"], true) << ok.body;
+}
+
+// The value of header `name` (lower case) in a response head; empty when absent.
+std::string header_of(const HttpResponse& r, const std::string& name) {
+    std::string head = r.head;
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto at = head.find("\r\n" + name + ":");
+    if (at == std::string::npos) return {};
+    at += name.size() + 3;
+    auto end = r.head.find("\r\n", at);
+    std::string value = r.head.substr(at, end - at);
+    value.erase(0, value.find_first_not_of(' '));
+    return value;
+}
+
+// GET /api/map/schema: what `hwbridge --schema` prints (compact), with each driver's keys and
+// each key's doc; a strong ETag the browser revalidates with (304, no body), gzip when accepted.
+TEST_F(MapApiDaemon, SchemaIsTheDeviceMapSchemaWithAStrongETagAndGzip) {
+    auto r = http_get(daemon.port(), "/api/map/schema");
+    ASSERT_EQ(r.status, 200) << r.head;
+    EXPECT_NE(header_of(r, "content-type").find("application/json"), std::string::npos) << r.head;
+    EXPECT_EQ(header_of(r, "cache-control"), "no-cache") << r.head;
+    EXPECT_EQ(header_of(r, "content-encoding"), "") << r.head;
+    auto schema = json::parse(r.body, nullptr, false);
+    ASSERT_FALSE(schema.is_discarded()) << r.body.substr(0, 200);
+    EXPECT_EQ(schema["title"], "hwbridge device map");
+    // Devices: one if/then per driver; modbus's `then` has its own keys, each with a description.
+    bool modbus = false;
+    for (const auto& branch : schema["properties"]["devices"]["items"]["allOf"]) {
+        if (branch["if"]["properties"]["driver"]["const"] != "modbus") continue;
+        modbus = true;
+        ASSERT_TRUE(branch["then"]["properties"].contains("unit_id")) << branch;
+        EXPECT_FALSE(branch["then"]["properties"]["unit_id"]["description"].get<std::string>().empty());
+    }
+    EXPECT_TRUE(modbus) << "no modbus branch";
+    const auto& kind = schema["properties"]["sensors"]["items"]["properties"]["type"];
+    EXPECT_TRUE(kind["enum"].is_array()) << kind;
+
+    const std::string etag = header_of(r, "etag");
+    EXPECT_TRUE(etag.size() > 2 && etag.front() == '"' && etag.back() == '"') << r.head;
+    auto again = http_request(daemon.port(), "GET", "/api/map/schema", {"If-None-Match: " + etag});
+    EXPECT_EQ(again.status, 304) << again.head;
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(header_of(again, "etag"), etag);
+
+    auto gz = http_request(daemon.port(), "GET", "/api/map/schema", {"Accept-Encoding: gzip"});
+    ASSERT_EQ(gz.status, 200) << gz.head;
+    EXPECT_EQ(header_of(gz, "content-encoding"), "gzip") << gz.head;
+    ASSERT_GE(gz.body.size(), 2u);
+    EXPECT_EQ(static_cast<unsigned char>(gz.body[0]), 0x1f);
+    EXPECT_EQ(static_cast<unsigned char>(gz.body[1]), 0x8b);
+    EXPECT_LT(gz.body.size(), r.body.size() / 3);
+    const std::string gz_etag = header_of(gz, "etag");
+    EXPECT_NE(gz_etag, etag);
+    EXPECT_EQ(http_request(daemon.port(), "GET", "/api/map/schema", {"Accept-Encoding: gzip", "If-None-Match: " + gz_etag}).status,
+              304);
+    // POST is not a thing there.
+    EXPECT_EQ(post_json("/api/map/schema", {{"text", map}}).status, 405);
 }
 
 TEST_F(MapApiDaemon, PostFromAForeignOriginIsRefusedAndLoggedWithThePeer) {

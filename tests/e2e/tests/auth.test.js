@@ -89,6 +89,7 @@ test('signing out clears the identity from the header at once and asks the bridg
   assert.equal(await page.locator('#bridge-name').textContent(), 'hwbridge');
   assert.equal(await page.title(), 'hwbridge');
   assert.equal(await page.locator('#map-text').inputValue(), '', 'the map shown to the old identity is gone');
+  assert.equal((await page.locator('#map-highlight').textContent()).trim(), '', 'from the coloured copy too');
   // Every connection asked again and got "sign in" (condition: all three not open).
   await page.waitForFunction(() => Object.values(window.hwbridge.connections).every((c) => c.state === 'signin'));
   // Still nothing after a settled round trip through the bridge (a request it answers).

@@ -1,6 +1,6 @@
 // A hub's page switching a relay of another real hwbridge through a real mosquitto broker (the
-// remote's uplink, the hub's mqtt driver): pending until the remote confirms, then on; the
-// remote's interlock refusal shows on the hub's page with its reason.
+// remote's uplink, the hub's mqtt driver importing that bridge by name): pending until the remote
+// confirms, then on; the remote's interlock refusal shows on the hub's page with its reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -66,26 +66,22 @@ mqtt:
   prefix: gh2
   discovery: false
 `);
-  let hub = `bridge:
+  // The whole remote bridge imported by its name (its uplink's metadata); one relay listed with
+  // the hub's own label.
+  const hub = `bridge:
   name: Hub
 devices:
   - id: gh2
     label: Greenhouse 2
     driver: mqtt
     port: ${port}
-    availability_topic: gh2/status
+    bridge: Greenhouse 2
+    bridge_prefix: gh2
 relays:
-`;
-  for (const id of ['forward', 'reverse']) {
-    hub += `  - id: gh2_${id}
-    label: Motor ${id}
+  - id: gh2_forward
+    label: Motor forward
     device: gh2
-    command_topic: gh2/relay/${id}/set
-    state_topic: gh2/relay/${id}/state
-    availability_topic: gh2/relay/${id}/availability
-    results: true
 `;
-  }
   writeFileSync(join(dir, 'hub.yaml'), hub);
   const remote = await startDaemon({ config: join(dir, 'remote.yaml'), name: 'hub-remote' });
   const hubDaemon = await startDaemon({ config: join(dir, 'hub.yaml'), name: 'hub' });
