@@ -8,6 +8,7 @@ import { ConsolePanel } from './consoles.js';
 import { setText } from './dom.js';
 import { MapEditor } from './editor.js';
 import { setToken, signInWithPassphrase } from './auth.js';
+import { uiOf } from './things.js';
 
 const PROTOCOL_VERSION = 1;
 
@@ -23,6 +24,7 @@ const automations = new AutomationPanel($('automations'), $('automation-grid'), 
 const sections = { sensor: $('sensors'), relay: $('relays'), text: $('consoles') };
 const counts = { sensor: $('sensor-count'), relay: $('relay-count'), text: $('text-count') };
 const helloSeen = { sensor: false, relay: false, text: false };
+const groupSections = new Map(); // ui.group title -> { section, grid, note, kinds } (arrange)
 
 const connections = {};
 for (const name of ['sensor', 'relay', 'text']) {
@@ -102,20 +104,94 @@ function hello(name, message, connection) {
   hideSignIn();
   // Signed out earlier, and this client may still see things (an anonymous role): the map too.
   if (!$('editor').hidden) editor.show();
-  const channels = message.channels || [];
   panels[name].hello(message, connection);
   if (name === 'relay') automations.hello(message, connection);
-  sections[name].hidden = channels.length === 0;
-  setText(counts[name], String(channels.length));
+  arrange();
   const ids = ['sensor', 'relay', 'text'].map((n) => connections[n]?.hello?.client).filter(Boolean);
   setText($('client-ids'), ids.length ? `connection ${ids.join(', ')}` : '');
   updateEmpty();
   connectionState(name, connection);
 }
 
+// ---- groups and order (docs/web-page.md, "Order and groups") ----
+// Each panel keeps its cards in `ui.order` order (things.js dashboardChannels); here the cards of
+// every `ui.group` move into one titled section per group, groups ordered by their first channel
+// (lowest order, then map order: sensors, relays, texts). Channels without a group stay in their
+// kind's section, below the groups. Runs after every hello.
+
+function groupSection(title) {
+  let g = groupSections.get(title);
+  if (g) return g;
+  const section = document.createElement('section');
+  section.className = 'panel group';
+  section.dataset.group = title;
+  const heading = document.createElement('h2');
+  heading.textContent = title;
+  const note = document.createElement('p');
+  note.className = 'stale-note';
+  note.setAttribute('role', 'status');
+  const grid = document.createElement('div');
+  grid.className = 'grid group-grid';
+  section.setAttribute('aria-label', title);
+  section.append(heading, note, grid);
+  g = { section, grid, note, kinds: new Set() };
+  groupSections.set(title, g);
+  return g;
+}
+
+function arrange() {
+  const rows = $('dashboard').dataset.layout === 'rows';
+  const grouped = new Map(); // title -> [{ card, kind, order, index }]
+  let index = 0;
+  for (const kind of ['sensor', 'relay', 'text']) {
+    let ungrouped = 0;
+    for (const card of panels[kind].cards.values()) {
+      const ui = uiOf(card.meta);
+      if (kind !== 'text') card.node.classList.toggle('row', rows || ui.compact === true);
+      card.node.classList.toggle('compact', ui.compact === true);
+      if (!ui.group) {
+        ungrouped += 1;
+        if (card.node.parentNode !== panels[kind].container) panels[kind].container.append(card.node);
+        continue;
+      }
+      if (!grouped.has(ui.group)) grouped.set(ui.group, []);
+      grouped.get(ui.group).push({ card, kind, order: ui.order || 0, index: index++ });
+    }
+    sections[kind].hidden = ungrouped === 0;
+    setText(counts[kind], String(ungrouped));
+  }
+  $('sensor-range').hidden = panels.sensor.cards.size === 0;
+  const byOrder = (a, b) => a.order - b.order || a.index - b.index;
+  const groups = [...grouped.entries()].map(([title, items]) => ({ title, items: items.sort(byOrder) }))
+    .sort((a, b) => byOrder(a.items[0], b.items[0]));
+  const box = $('groups');
+  for (const { title, items } of groups) {
+    const g = groupSection(title);
+    g.kinds = new Set(items.map((i) => i.kind));
+    for (const { card } of items) g.grid.append(card.node);
+    box.append(g.section);
+  }
+  for (const [title, g] of groupSections) {
+    if (!grouped.has(title)) {
+      g.section.remove();
+      groupSections.delete(title);
+    }
+  }
+  markGroupsStale();
+}
+
+// A group is dimmed while a connection one of its channels travels on is down.
+function markGroupsStale() {
+  for (const g of groupSections.values()) {
+    const stale = [...g.kinds].some((kind) => connections[kind] && connections[kind].state !== 'open');
+    g.section.classList.toggle('stale', stale);
+    setText(g.note, stale ? 'Not connected — showing the last known state. Controls are paused until the page reconnects.' : '');
+  }
+}
+
 function updateEmpty() {
   const all = Object.values(helloSeen).every(Boolean);
-  const none = Object.values(sections).every((s) => s.hidden);
+  const none = Object.values(sections).every((s) => s.hidden) && groupSections.size === 0;
   $('loading').hidden = Object.values(helloSeen).some(Boolean);
   $('empty').hidden = !(all && none);
 }
@@ -135,6 +211,7 @@ function connectionState(name, connection) {
   setText(section.querySelector('.stale-note'), connection.state === 'open' ? '' :
     'Not connected — showing the last known state. Controls are paused until the page reconnects.');
   panels[name].connectionChanged?.(connection);
+  markGroupsStale();
   updateIndicator();
 }
 
@@ -301,6 +378,7 @@ function setLayout(layout) {
   } catch {
     // storage disabled: the choice lasts until the page reloads
   }
+  arrange();
   // Trends shown again are drawn at once, not at their next reading.
   if (layout === 'cards') for (const card of panels.sensor.cards.values()) card.redraw();
 }

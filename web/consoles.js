@@ -2,6 +2,7 @@
 // lines in a capped scrollback, an input line with history (Up/Down), Enter sends.
 
 import { el, setText, invalidate, reconcile, formatClock } from './dom.js';
+import { dashboardChannels } from './things.js';
 
 const MAX_LINES = 2000;
 const MAX_HISTORY = 100;
@@ -228,7 +229,7 @@ export class ConsolePanel {
     this.socket = connection.socket;
     this.connection = connection;
     this.control = message.access ? new Set(message.access.control || []) : null;
-    reconcile(this.container, this.cards, message.channels || [], (channel) => new ConsoleCard(channel, this));
+    reconcile(this.container, this.cards, dashboardChannels(message.channels), (channel) => new ConsoleCard(channel, this));
     for (const card of this.cards.values()) if (!(sameSocket && card.opened)) card.open(connection);
   }
 

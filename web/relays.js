@@ -3,8 +3,10 @@
 // clicks. `state` broadcasts (anyone's changes) update it at once, with who or what caused them.
 
 import { el, setText, setAttr, invalidate, reconcile, formatClock, noteBridgeTime, bridgeNow } from './dom.js';
+import { classIcon, stateWord, dashboardChannels, causeWords } from './things.js';
 
 const PULSE_MS = 1000;
+const LOG_SIZE = 10; // as many changes as the bridge keeps per relay (its hello's `log`)
 
 const CAUSES = {
   startup: 'at start-up',
@@ -47,23 +49,37 @@ class RelayCard {
     }, el('span', { class: 'switch-track', 'aria-hidden': 'true' }, el('span', { class: 'switch-thumb' })));
     this.pulseNode = el('button', { type: 'button', class: 'pulse', onclick: () => this.requestPulse() },
       `Pulse ${PULSE_MS / 1000} s`);
-    this.causeNode = el('p', { class: 'relay-cause' });
+    this.causeNode = el('span', { class: 'relay-cause' });
     this.policyNode = el('p', { class: 'relay-policy', hidden: true });
     this.timerNode = el('p', { class: 'relay-timer', hidden: true, 'aria-live': 'off' });
     this.errorNode = el('p', { id: `${base}-error`, class: 'relay-error', role: 'alert', hidden: true });
     this.reasonNode = el('p', { class: 'reason', hidden: true });
     this.viewOnlyNode = el('p', { class: 'view-only', hidden: true }, 'View only: your role may not switch this relay.');
+    // The logbook: the bridge's last changes of this relay (from hello), then live ones.
+    this.log = [];
+    // Its summary is the line saying who made the last change: one tap opens the last ten.
+    this.logCount = el('span', { class: 'relay-log-count' });
+    this.logList = el('ol', { class: 'relay-log-list', 'aria-label': 'Recent changes, newest first' });
+    this.logNode = el('details', { class: 'relay-log' },
+      el('summary', { class: 'relay-log-title' }, this.causeNode, this.logCount), this.logList);
+    this.iconSlot = el('span', { class: 'thing-slot' });
     this.node = el('article', { class: 'card relay', 'data-relay': channel.id, 'aria-labelledby': `${base}-label` },
-      el('header', { class: 'card-head' }, this.labelNode, this.deviceNode),
+      el('header', { class: 'card-head' }, this.iconSlot, this.labelNode, this.deviceNode),
       el('div', { class: 'relay-row' }, this.switchNode, this.stateNode, this.pulseNode),
-      this.causeNode, this.timerNode, this.policyNode, this.viewOnlyNode, this.errorNode, this.reasonNode);
+      this.logNode, this.timerNode, this.policyNode, this.viewOnlyNode, this.errorNode, this.reasonNode);
   }
 
   setMeta(channel) {
+    if (channel.device_class !== this.meta?.device_class) this.iconSlot.replaceChildren(classIcon(channel.device_class) || '');
     this.meta = channel;
     this.state = channel.state;
     this.time = channel.time;
-    this.cause = null; // hello does not say who made the last change
+    this.seq = channel.seq;
+    // The bridge is the source of the logbook: its hello replaces what this page had.
+    this.log = Array.isArray(channel.log) ? channel.log.slice(-LOG_SIZE) : [];
+    const last = this.log[this.log.length - 1];
+    this.cause = last && last.time === channel.time ? { kind: last.cause, client: last.client, subject: last.subject } : null;
+    this.logDirty = true;
     this.online = channel.online !== false;
     this.reason = channel.reason || '';
     if (channel.time != null) noteBridgeTime(channel.time);
@@ -85,9 +101,16 @@ class RelayCard {
   }
 
   stateMessage(message) {
+    // A new seq is a change of state (the same seq: only the lease changed).
+    if (message.seq !== this.seq) {
+      this.log.push({ time: message.time, state: message.state, cause: message.cause, client: message.client, subject: message.subject });
+      if (this.log.length > LOG_SIZE) this.log.shift();
+      this.logDirty = true;
+    }
+    this.seq = message.seq;
     this.state = message.state;
     this.time = message.time;
-    this.cause = { kind: message.cause, client: message.client };
+    this.cause = { kind: message.cause, client: message.client, subject: message.subject };
     this.lease = message.lease || null;
     this.autoOff = message.auto_off ?? null;
     noteBridgeTime(message.time);
@@ -157,18 +180,11 @@ class RelayCard {
     setAttr(this.switchNode, 'aria-busy', this.pending ? 'true' : 'false');
     setAttr(this.switchNode, 'aria-disabled', blocked ? 'true' : 'false');
     setAttr(this.pulseNode, 'aria-disabled', blocked ? 'true' : 'false');
-    setText(this.stateNode, this.pending ? 'Switching…' : state === 'on' ? 'On' : state === 'off' ? 'Off' : 'Unknown');
+    setText(this.stateNode, this.pending ? 'Switching…' : state === 'unknown' ? 'Unknown' : stateWord(this.meta, state === 'on'));
     setAttr(this.stateNode, 'title', state === 'unknown' ? 'the hardware could not confirm the state' : '');
     let cause = '';
     if (this.cause) {
-      const c = this.cause;
-      if (c.kind === 'client') {
-        const you = c.client && c.client === this.panel.clientId ? ' (you)' : '';
-        cause = `by ${c.client || 'a client'}${you}`;
-      } else {
-        cause = CAUSES[c.kind] || c.kind || '';
-      }
-      cause += ` · ${formatClock(this.time)}`;
+      cause = `${causeWords(this.cause, this.panel.clientId, CAUSES)} · ${formatClock(this.time)}`;
     } else if (this.time != null) {
       cause = `since ${formatClock(this.time)}`;
     }
@@ -187,6 +203,17 @@ class RelayCard {
     setText(this.errorNode, this.error || '');
     this.reasonNode.hidden = this.online;
     setText(this.reasonNode, this.online ? '' : `Offline${this.reason ? `: ${this.reason}` : ''}`);
+    if (this.logDirty) this.renderLog();
+  }
+
+  // Newest first: time, the state in the relay's words, and who or what did it.
+  renderLog() {
+    this.logDirty = false;
+    setText(this.logCount, this.log.length ? `${this.log.length} recent change${this.log.length === 1 ? '' : 's'}` : '');
+    const words = (state) => (state === 'on' || state === 'off' ? stateWord(this.meta, state === 'on') : 'Unknown');
+    this.logList.replaceChildren(...this.log.slice().reverse().map((e) => el('li', { class: 'relay-log-entry', 'data-state': e.state },
+      el('time', {}, formatClock(e.time)), ' ', el('b', {}, words(e.state)), ' ',
+      causeWords({ kind: e.cause, client: e.client, subject: e.subject }, this.panel.clientId, CAUSES))));
   }
 }
 
@@ -214,7 +241,7 @@ export class RelayPanel {
       card.pending = false;
       card.error = null;
     }
-    reconcile(this.container, this.cards, message.channels || [], (channel) => new RelayCard(channel, this));
+    reconcile(this.container, this.cards, dashboardChannels(message.channels), (channel) => new RelayCard(channel, this));
   }
 
   mayControl(id) {

@@ -2,6 +2,7 @@
 // Readings are stored as they arrive and drawn in the next animation frame (dom.js invalidate).
 
 import { el, setText, setAttr, invalidate, reconcile, noteBridgeTime, bridgeNow, formatAgo, formatClock } from './dom.js';
+import { classIcon, stateWord, dashboardChannels } from './things.js';
 import { Series, Gauge, Trend, WINDOW_MS, trendSpan } from './charts.js';
 
 const CHART_INTERVAL_MS = 250;
@@ -48,8 +49,10 @@ class SensorCard {
     this.spanNode = el('span', { class: 'window' });
     const trendWrap = el('div', { class: 'trend-wrap' }, this.trend.node,
       el('span', { class: 'scale' }, this.scaleHigh, this.scaleLow), this.spanNode);
+    this.iconSlot = el('span', { class: 'thing-slot' });
+    this.iconClass = undefined;
     this.node = el('article', { class: 'card sensor', 'data-sensor': channel.id, 'aria-labelledby': labelId },
-      el('header', { class: 'card-head' }, this.labelNode, this.deviceNode),
+      el('header', { class: 'card-head' }, this.iconSlot, this.labelNode, this.deviceNode),
       reading, this.gaugeWrap, trendWrap, this.reasonNode,
       el('footer', { class: 'card-foot' }, this.updatedNode));
   }
@@ -61,6 +64,10 @@ class SensorCard {
       this.series = new Series();
       this.build(channel);
       old.replaceWith(this.node);
+    }
+    if (channel.device_class !== this.iconClass) {
+      this.iconClass = channel.device_class;
+      this.iconSlot.replaceChildren(classIcon(channel.device_class) || '');
     }
     this.meta = channel;
     setText(this.labelNode, channel.label || channel.id);
@@ -167,7 +174,7 @@ class SensorCard {
     setText(this.reasonNode, this.online ? '' : `Offline${this.reason ? `: ${this.reason}` : ''}`);
     if (this.kind === 'boolean') {
       const known = typeof this.value === 'boolean';
-      setText(this.valueNode, known ? (this.value ? 'On' : 'Off') : '—');
+      setText(this.valueNode, known ? stateWord(meta, this.value) : '—');
       this.lamp.classList.toggle('on', this.value === true);
       this.node.classList.toggle('is-on', this.value === true);
     } else {
@@ -283,9 +290,10 @@ export class SensorPanel {
 
   hello(message, connection) {
     this.connection = connection;
-    reconcile(this.container, this.cards, message.channels || [], (channel) => new SensorCard(channel, this));
+    const shown = dashboardChannels(message.channels);
+    reconcile(this.container, this.cards, shown, (channel) => new SensorCard(channel, this));
     // Trend charts start with the bridge's recent readings instead of empty.
-    for (const channel of message.channels || []) {
+    for (const channel of shown) {
       connection?.request({ type: 'history', channel: channel.id }).then(
         (ack) => this.cards.get(channel.id)?.backfill(ack.readings || []),
         () => {}); // an older bridge without history: the chart fills as readings arrive

@@ -82,6 +82,9 @@ const T* find_channel(const std::vector<T>& list, const std::string& id) {
     return nullptr;
 }
 
+// on_text and off_text as one change ("words changed").
+std::pair<std::string, std::string> words_of(const ChannelWords& words) { return {words.on_text, words.off_text}; }
+
 // What a reload changes in a device that keeps running: labels, units, policies, access.
 void describe_kept(const DeviceConfig& running, const DeviceConfig& next, const AuthConfig& old_auth,
                    const AuthConfig& new_auth, std::vector<std::string>& summary) {
@@ -95,6 +98,9 @@ void describe_kept(const DeviceConfig& running, const DeviceConfig& next, const 
             .check("precision", old->info.precision, s.info.precision)
             .check("history", old->info.history_window_ms, s.info.history_window_ms)
             .check("history spacing", old->info.history_spacing_ms, s.info.history_spacing_ms)
+            .check("device_class", old->info.words.device_class, s.info.words.device_class)
+            .check("words", words_of(old->info.words), words_of(s.info.words))
+            .check("ui", old->info.ui, s.info.ui)
             .report(summary, "sensor " + s.info.id);
     }
     for (const auto& r : next.relays) {
@@ -109,6 +115,9 @@ void describe_kept(const DeviceConfig& running, const DeviceConfig& next, const 
             .check("min_off", old->info.min_off_ms, r.info.min_off_ms)
             .check("interlock", old->info.interlock, r.info.interlock)
             .check("control", old_auth.control_role(r.info.id), new_auth.control_role(r.info.id))
+            .check("device_class", old->info.words.device_class, r.info.words.device_class)
+            .check("words", words_of(old->info.words), words_of(r.info.words))
+            .check("ui", old->info.ui, r.info.ui)
             .report(summary, "relay " + r.info.id);
     }
     for (const auto& t : next.texts) {
@@ -119,6 +128,7 @@ void describe_kept(const DeviceConfig& running, const DeviceConfig& next, const 
             .check("history_lines", old->info.history_lines, t.info.history_lines)
             .check("max_line_bytes", old->info.max_line_bytes, t.info.max_line_bytes)
             .check("control", old_auth.control_role(t.info.id), new_auth.control_role(t.info.id))
+            .check("ui", old->info.ui, t.info.ui)
             .report(summary, "text " + t.info.id);
     }
 }

@@ -69,7 +69,9 @@ public:
         if (cause.kind == Cause::Kind::client && cause.client != client() && config_.override_for.count() > 0) {
             override_end_.start(config_.override_for);
             driver_.reset();
-            set_state(State::overridden, "relay " + r.id() + " switched " + to_string(r.state()) + " by " + cause.client +
+            // Credited to whom the requester signed in as, else to its connection (or given name).
+            const std::string& who = cause.subject.empty() ? cause.client : cause.subject;
+            set_state(State::overridden, "relay " + r.id() + " switched " + to_string(r.state()) + " by " + who +
                                              "; paused for " + seconds(config_.override_for));
             spdlog::info("automation {}: {}", id(), detail());
         }

@@ -11,6 +11,25 @@ namespace hwb {
 enum class ChannelKind : std::uint8_t { sensor, relay, text };
 const char* to_string(ChannelKind kind);
 
+// How the page shows a channel (docs/device-map.md, "ui"): display only, never the hardware, so a
+// reload that changes it restarts nothing.
+struct ChannelUi {
+    std::int64_t order = 0;     // lower first; equal orders keep map order
+    std::string group;          // title of the section the channel is drawn in; empty: none
+    bool hidden = false;        // not on the dashboard (still in hello, still usable)
+    bool compact = false;       // one line even in the card view
+    friend bool operator==(const ChannelUi&, const ChannelUi&) = default;
+};
+
+// The words of a boolean sensor or a relay (device_class, on_text, off_text): the loader fills
+// on_text/off_text from the class when the map does not give them; all empty: "On"/"Off".
+struct ChannelWords {
+    std::string device_class;
+    std::string on_text;
+    std::string off_text;
+    friend bool operator==(const ChannelWords&, const ChannelWords&) = default;
+};
+
 enum class SensorType : std::uint8_t { number, boolean };
 
 struct SensorInfo {
@@ -26,6 +45,8 @@ struct SensorInfo {
     std::int64_t history_spacing_ms = 200;    // at most one kept reading per spacing
     std::string device_label;                 // the device's label (its id when the map gives none)
     std::string origin;  // the hwbridge this channel is imported from (mqtt driver, `bridge:`); empty: local
+    ChannelUi ui;
+    ChannelWords words;                       // boolean sensors only
 };
 
 enum class RelayState : std::uint8_t { off, on, unknown };
@@ -45,6 +66,8 @@ struct RelayInfo {
     std::string interlock;              // group: at most one relay of a group is on
     std::string device_label;
     std::string origin;                 // as SensorInfo::origin
+    ChannelUi ui;
+    ChannelWords words;
 };
 
 struct TextInfo {
@@ -55,6 +78,7 @@ struct TextInfo {
     std::size_t max_line_bytes = 4096;  // longer lines sent by a client are refused, from the device cut
     std::string device_label;
     std::string origin;                 // as SensorInfo::origin
+    ChannelUi ui;
 };
 
 }  // namespace hwb

@@ -324,6 +324,8 @@ void Relay::change(RelayState state, const Cause& cause, bool force) {
         ++seq_;
         changed_ms_ = wall_clock_ms();
         changed_at_ = loop_.now();
+        if (logbook_.size() == logbook_size) logbook_.pop_front();
+        logbook_.push_back(RelayLogEntry{changed_ms_, state_, cause});
         if (state_ == RelayState::on && info_.max_on_ms > 0) {
             max_on_.start(Millis(info_.max_on_ms));
             max_on_end_ms_ = changed_ms_ + info_.max_on_ms;

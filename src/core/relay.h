@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -68,8 +69,18 @@ struct Lease {
     std::int64_t expires_ms = 0;  // wall clock
 };
 
+// One confirmed change of a relay, as its logbook keeps it (docs/protocol.md, relay hello `log`).
+struct RelayLogEntry {
+    std::int64_t time_ms = 0;
+    RelayState state = RelayState::unknown;
+    Cause cause;
+};
+
 class Relay {
 public:
+    // Changes kept per relay for clients that connect later: a small ring, whatever the traffic.
+    static constexpr std::size_t logbook_size = 10;
+
     using Reply = std::function<void(Result<RelayState>)>;
 
     Relay(RelayInfo info, ChannelObserver& observer, EventLoop& loop);
@@ -93,6 +104,8 @@ public:
     const std::optional<Lease>& lease() const { return lease_; }
     // Wall-clock time of the next automatic switch-off (pulse end or max_on), if one is scheduled.
     std::optional<std::int64_t> auto_off_ms() const { return auto_off_ms_; }
+    // The last logbook_size changes of state, oldest first (kept across map reloads that keep the relay).
+    const std::deque<RelayLogEntry>& logbook() const { return logbook_; }
 
     // Relays sharing this relay's interlock group (set up by Channels).
     void set_interlock_peers(std::vector<const Relay*> peers) { peers_ = std::move(peers); }
@@ -151,6 +164,7 @@ private:
     std::shared_ptr<InFlight> in_flight_;
     std::vector<const Relay*> peers_;
     std::optional<Lease> lease_;
+    std::deque<RelayLogEntry> logbook_;
     std::optional<std::int64_t> auto_off_ms_;
     std::optional<std::int64_t> pulse_end_ms_;
     std::optional<std::int64_t> max_on_end_ms_;

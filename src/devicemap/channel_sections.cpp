@@ -1,7 +1,9 @@
 // The channel sections `sensors:`, `relays:` and `texts:`. Each channel names its device; its
 // extra keys are checked against that device's driver (sensor_options, relay_options, ...).
 #include <algorithm>
+#include <tuple>
 
+#include "devicemap/bounds.h"
 #include "devicemap/entry_name.h"
 #include "devicemap/mapping_reader.h"
 #include "devicemap/option_reader.h"
@@ -106,6 +108,67 @@ void read_range(MappingReader& reader, SensorInfo& info) {
     info.max = high;
 }
 
+// A group title or an on/off word: shown as is, so short, not blank, no control characters.
+void check_ui_text(const MappingReader::Entry& entry, const std::string& text, Diagnostics& diagnostics) {
+    bool blank = text.find_first_not_of(" \t") == std::string::npos;
+    bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (blank || control || text.size() > schema::max_ui_text_length)
+        diagnostics.error(entry.value_mark(), "'" + entry.key + "' must be 1 to " + std::to_string(schema::max_ui_text_length) +
+                                                  " bytes of text without control characters, got '" + excerpt(text) + "'");
+}
+
+// `ui:` of any channel: where and how the page shows it. `ui:` alone means all defaults.
+ChannelUi read_ui(MappingReader& reader, Diagnostics& diagnostics) {
+    ChannelUi ui;
+    const auto* entry = reader.find("ui");
+    if (entry == nullptr || entry->value.IsNull()) return ui;
+    if (!entry->value.IsMap()) {
+        diagnostics.error(entry->value_mark(), "'ui' of " + reader.what() +
+                                                   " must be a mapping of order, group, hidden, compact; got " +
+                                                   describe(entry->value));
+        return ui;
+    }
+    MappingReader own(entry->value, "'ui' of " + reader.what(), diagnostics);
+    Options o = own.read_all(schema::channel_ui());
+    if (o.has("order")) ui.order = o.integer("order");
+    if (o.has("hidden")) ui.hidden = o.boolean("hidden");
+    if (o.has("compact")) ui.compact = o.boolean("compact");
+    if (o.has("group")) {
+        ui.group = o.string("group");
+        check_ui_text(*own.find("group"), ui.group, diagnostics);
+    }
+    own.report_unknown_keys();
+    return ui;
+}
+
+// device_class, on_text, off_text: words for a two-state thing, so only for boolean sensors and
+// relays (`applies`); the class fills in the words the map does not give.
+ChannelWords read_words(MappingReader& reader, bool applies, Diagnostics& diagnostics) {
+    ChannelWords words;
+    if (!applies) {
+        for (const char* key : {"device_class", "on_text", "off_text"})
+            if (const auto* entry = reader.find(key))
+                diagnostics.error(entry->key_node.Mark(), "'" + std::string(key) + "' applies only to sensors of type boolean");
+        return words;
+    }
+    Options o = reader.read_all(schema::channel_words());
+    const schema::DeviceClass* known = nullptr;
+    if (o.has("device_class")) {
+        words.device_class = o.string("device_class");
+        known = schema::find_device_class(words.device_class);
+    }
+    for (auto [key, text, fallback] : {std::tuple{"on_text", &words.on_text, known ? known->on_text : ""},
+                                       std::tuple{"off_text", &words.off_text, known ? known->off_text : ""}}) {
+        if (o.has(key)) {
+            *text = o.string(key);
+            check_ui_text(*reader.find(key), *text, diagnostics);
+        } else {
+            *text = fallback;
+        }
+    }
+    return words;
+}
+
 // Relay states may be written on/off or as YAML booleans true/false (YAML 1.1 readers treat
 // on/off as booleans, so people use both); we read the scalar text and accept either spelling.
 std::optional<std::string> read_relay_state(MappingReader& reader, const OptionSpec& spec) {
@@ -134,6 +197,8 @@ DeviceConfig* read_sensor(MappingReader& reader, LoadContext& context) {
                             : sensor.info.type == SensorType::boolean ? 0
                                                                       : 2;
     read_range(reader, sensor.info);
+    sensor.info.words = read_words(reader, sensor.info.type == SensorType::boolean, context.diagnostics);
+    sensor.info.ui = read_ui(reader, context.diagnostics);
     sensor.options = read_driver_options(reader, head, &DriverInfo::sensor_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
@@ -168,6 +233,8 @@ DeviceConfig* read_relay(MappingReader& reader, LoadContext& context) {
             context.interlock_groups[relay.info.interlock].emplace_back(relay.info.id, *where);
     }
     read_channel_access(reader, head.id, context);
+    relay.info.words = read_words(reader, true, context.diagnostics);
+    relay.info.ui = read_ui(reader, context.diagnostics);
     relay.options = read_driver_options(reader, head, &DriverInfo::relay_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;
@@ -188,6 +255,7 @@ DeviceConfig* read_text(MappingReader& reader, LoadContext& context) {
     if (own.has("history_lines")) text.info.history_lines = static_cast<std::size_t>(own.integer("history_lines"));
     if (own.has("max_line_bytes")) text.info.max_line_bytes = static_cast<std::size_t>(own.integer("max_line_bytes"));
     read_channel_access(reader, head.id, context);
+    text.info.ui = read_ui(reader, context.diagnostics);
     text.options = read_driver_options(reader, head, &DriverInfo::text_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;

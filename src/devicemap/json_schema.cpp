@@ -240,6 +240,14 @@ Json device_schema(const DriverRegistry& drivers) {
     return device;
 }
 
+// A title or word shown as is: 1 to 40 characters without control characters (the loader counts
+// bytes, so a non-ASCII title may pass here and fail there).
+void limit_text(Json& property) {
+    property["type"] = "string";
+    property["pattern"] = "^[^\\x00-\\x1f\\x7f]*[^\\x00-\\x1f\\x7f \\t][^\\x00-\\x1f\\x7f]*$";
+    property["maxLength"] = schema::max_ui_text_length;
+}
+
 // A channel names its device, not its driver, so which driver's options apply is decided by a
 // reference a schema cannot follow: a channel must fit the options of at least one driver.
 Json channel_schema(const std::string& description, const std::vector<std::vector<OptionSpec>>& own,
@@ -248,6 +256,13 @@ Json channel_schema(const std::string& description, const std::vector<std::vecto
     add_options(channel, schema::channel());
     for (const auto& specs : own) add_options(channel, specs);
     refine_id(channel);
+    // read_ui: `ui:` alone is all defaults; titles and words are short text (check_ui_text).
+    Json ui = closed_object("how the page shows the channel: order, group, hidden, compact", schema::channel_ui());
+    ui["type"] = Json::array({"object", "null"});
+    channel["properties"]["ui"] = ui;
+    for (const char* text : {"on_text", "off_text"})
+        if (channel["properties"].contains(text)) limit_text(channel["properties"][text]);
+    limit_text(channel["properties"]["ui"]["properties"]["group"]);
     const Json common = channel["properties"];
     for (const auto& name : drivers.names()) {
         Json fit = {{"title", "keys of a channel on a '" + name + "' device"}, {"properties", Json::object()}};
@@ -261,7 +276,8 @@ Json channel_schema(const std::string& description, const std::vector<std::vecto
 }
 
 Json sensor_schema(const DriverRegistry& drivers) {
-    Json sensor = channel_schema("a sensor: read-only values", {schema::sensor()}, &DriverInfo::sensor_options, drivers);
+    Json sensor = channel_schema("a sensor: read-only values", {schema::sensor(), schema::channel_words()},
+                                 &DriverInfo::sensor_options, drivers);
     // read_range: [min, max], and only on number sensors (min < max is not expressible).
     Json range = {
         {"description", "expected range [min, max] of a number sensor, min < max"},
@@ -274,12 +290,16 @@ Json sensor_schema(const DriverRegistry& drivers) {
     for (auto& fit : sensor["anyOf"]) fit["properties"]["range"] = true;
     sensor["if"] = {{"properties", {{"type", {{"const", "boolean"}}}}}, {"required", {"type"}}};
     sensor["then"] = {{"not", {{"required", {"range"}}}}};
+    // read_words: the words of a two-state thing, on boolean sensors only.
+    sensor["else"] = {{"not", {{"anyOf", Json::array({{{"required", {"device_class"}}},
+                                                      {{"required", {"on_text"}}},
+                                                      {{"required", {"off_text"}}}})}}}};
     return sensor;
 }
 
 Json relay_schema(const DriverRegistry& drivers) {
     Json relay = channel_schema("a relay: an on/off output",
-                                {schema::relay(), schema::relay_policy(), schema::channel_access()},
+                                {schema::relay(), schema::relay_policy(), schema::channel_access(), schema::channel_words()},
                                 &DriverInfo::relay_options, drivers);
     // read_relay_state: on/off may also be written as the YAML booleans true/false.
     for (const auto& spec : schema::relay()) {

@@ -41,6 +41,20 @@ std::vector<OptionSpec> action();
 // `history:` (schema_history.cpp, history_section.cpp).
 std::vector<OptionSpec> history();
 
+// How the page shows a channel (schema_ui.cpp, channel_sections.cpp): the `ui:` block of every
+// channel; device_class, on_text and off_text of boolean sensors and relays, and the classes'
+// words.
+std::vector<OptionSpec> channel_ui();
+std::vector<OptionSpec> channel_words();
+struct DeviceClass {
+    const char* name;
+    const char* on_text;
+    const char* off_text;
+};
+const std::vector<DeviceClass>& device_classes();
+const DeviceClass* find_device_class(std::string_view name);  // nullptr: not a class
+inline constexpr std::size_t max_ui_text_length = 40;         // group titles, on_text, off_text
+
 // Ids of devices and channels: what clients use to address them, so kept URL- and JSON-friendly.
 inline constexpr std::size_t max_id_length = 64;
 bool is_identifier(std::string_view id);

@@ -24,6 +24,13 @@ RequestLimiter::Verdict RequestLimiter::refused(Clock::time_point now) {
 
 namespace {
 
+// Whom a change is credited to besides the connection: the identity the requester proved (a
+// token, a machine token) or the front it is (mqtt, automation); nobody for anonymous clients.
+std::string credited_subject(const Identity& identity) {
+    if (identity.method == "none" || identity.method == "anonymous") return {};
+    return identity.subject;
+}
+
 // Refusals of requesters over their rate: 5 lines per second, 20 at once; the next line printed
 // says how many were left out. Enough to see what happens, too few to fill a disk.
 constexpr RateLimit door_refusal_log{5, 20};
@@ -212,6 +219,7 @@ void Door::relay(Requester& who, const RelayCommand& command, std::function<void
         reply(std::move(result));
     };
     Cause cause = Cause::by_client(command.name.empty() ? who.client() : command.name);
+    cause.subject = credited_subject(who.identity);
     std::optional<LeaseRequest> lease;
     if (command.lease) lease = LeaseRequest{who.client(), *command.lease};
     switch (command.op) {

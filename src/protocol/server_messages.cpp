@@ -25,6 +25,30 @@ void add_status(Json& j, const ChannelStatus& status) {
     if (!status.online) j["reason"] = status.reason;
 }
 
+// `ui` only where the map sets something; absent means order 0, no group, shown, full card.
+void add_ui(Json& j, const ChannelUi& ui) {
+    Json u = Json::object();
+    if (ui.order != 0) u["order"] = ui.order;
+    if (!ui.group.empty()) u["group"] = ui.group;
+    if (ui.hidden) u["hidden"] = true;
+    if (ui.compact) u["compact"] = true;
+    if (!u.empty()) j["ui"] = std::move(u);
+}
+
+// The words of a two-state thing, as resolved by the loader (the class's unless the map says).
+void add_words(Json& j, const ChannelWords& words) {
+    if (!words.device_class.empty()) j["device_class"] = words.device_class;
+    if (!words.on_text.empty()) j["on_text"] = words.on_text;
+    if (!words.off_text.empty()) j["off_text"] = words.off_text;
+}
+
+Json cause_json(const Cause& cause) {
+    Json j = {{"cause", to_string(cause.kind)}};
+    if (!cause.client.empty()) j["client"] = cause.client;
+    if (!cause.subject.empty()) j["subject"] = cause.subject;
+    return j;
+}
+
 const char* direction(TextDirection dir) { return dir == TextDirection::to_device ? "tx" : "rx"; }
 
 void write_line_fields(ObjectWriter& w, const TextLine& line) {
@@ -64,6 +88,8 @@ Json sensor_json(const Sensor& sensor) {
     if (info.min) j["min"] = *info.min;
     if (info.max) j["max"] = *info.max;
     if (!info.origin.empty()) j["origin"] = info.origin;
+    add_words(j, info.words);
+    add_ui(j, info.ui);
     add_status(j, sensor.status());
     if (const auto& last = sensor.last()) {
         j["value"] = sensor_value(sensor, last->value);
@@ -92,6 +118,8 @@ Json relay_json(const Relay& relay) {
     if (info.min_off_ms > 0) j["min_off_ms"] = info.min_off_ms;
     if (!info.interlock.empty()) j["interlock"] = info.interlock;
     if (!info.origin.empty()) j["origin"] = info.origin;
+    add_words(j, info.words);
+    add_ui(j, info.ui);
     j["lease"] = relay.lease() ? Json{{"client", relay.lease()->owner}, {"expires", relay.lease()->expires_ms}}
                                : Json(nullptr);
     j["auto_off"] = relay.auto_off_ms() ? Json(*relay.auto_off_ms()) : Json(nullptr);
@@ -99,6 +127,14 @@ Json relay_json(const Relay& relay) {
     // seq 0: the hardware has not reported a state yet, so there is no time of change.
     j["time"] = relay.seq() == 0 ? Json(nullptr) : Json(relay.changed_ms());
     j["seq"] = relay.seq();
+    // The logbook: the last changes, oldest first, so a page opened later knows who did what.
+    Json log = Json::array();
+    for (const auto& entry : relay.logbook()) {
+        Json e = {{"time", entry.time_ms}, {"state", to_string(entry.state)}};
+        e.update(cause_json(entry.cause));
+        log.push_back(std::move(e));
+    }
+    j["log"] = std::move(log);
     return j;
 }
 
@@ -112,6 +148,7 @@ Json text_json(const TextChannel& channel) {
     j["max_line_bytes"] = info.max_line_bytes;
     if (!channel.accepts_lines()) j["input"] = false;
     if (!info.origin.empty()) j["origin"] = info.origin;
+    add_ui(j, info.ui);
     return j;
 }
 
@@ -180,7 +217,7 @@ std::string reading(const Sensor& sensor) {
 }
 
 std::string relay_state(const Relay& relay, const Cause& cause) {
-    ObjectWriter w(96 + relay.id().size() + cause.client.size());
+    ObjectWriter w(96 + relay.id().size() + cause.client.size() + cause.subject.size());
     w.str("type", "state")
         .str("channel", relay.id())
         .str("state", to_string(relay.state()))
@@ -188,6 +225,7 @@ std::string relay_state(const Relay& relay, const Cause& cause) {
         .integer("seq", relay.seq())
         .str("cause", to_string(cause.kind));
     if (!cause.client.empty()) w.str("client", cause.client);
+    if (!cause.subject.empty()) w.str("subject", cause.subject);
     if (const auto& lease = relay.lease()) {
         ObjectWriter l(64);
         l.str("client", lease->owner).integer("expires", lease->expires_ms);

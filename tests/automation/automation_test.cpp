@@ -247,6 +247,36 @@ TEST_F(AutomationTest, FailsafeOnIsHonoured) {
     EXPECT_EQ(state("light"), RelayState::on);
 }
 
+TEST_F(AutomationTest, AnOverrideIsCreditedToTheSignedInSubjectElseTheConnection) {
+    start(thermostat);
+    publish("temp", 10.0);
+    ASSERT_EQ(state("heater"), RelayState::on);
+    RelayCommand off;
+    off.channel = "heater";
+    off.on = false;
+    operator_.identity.role = Role::operator_;
+    operator_.identity.method = "token";
+    operator_.identity.subject = "operator-tester";
+    door.relay(operator_, off, [](Result<RelayState>) {});
+    loop.run_ready();
+    ASSERT_EQ(info("heat").state, "overridden");
+    EXPECT_EQ(info("heat").detail.rfind("relay heater switched off by operator-tester;", 0), 0u) << info("heat").detail;
+}
+
+TEST_F(AutomationTest, AnOverrideByAnAnonymousClientNamesItsConnection) {
+    start(thermostat);
+    publish("temp", 10.0);
+    ASSERT_EQ(state("heater"), RelayState::on);
+    RelayCommand off;
+    off.channel = "heater";
+    off.on = false;
+    operator_.identity.role = Role::operator_;  // method "none": a bridge without authentication
+    door.relay(operator_, off, [](Result<RelayState>) {});
+    loop.run_ready();
+    ASSERT_EQ(info("heat").state, "overridden");
+    EXPECT_EQ(info("heat").detail.rfind("relay heater switched off by c1;", 0), 0u) << info("heat").detail;
+}
+
 TEST_F(AutomationTest, ClientSwitchOverridesTheControllerUntilTheOverrideEnds) {
     start(thermostat);
     publish("temp", 10.0);

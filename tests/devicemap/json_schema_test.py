@@ -85,6 +85,14 @@ INVALID = [
      "unknown key 'safe' in relay 'r'", ["relays", 0]),
     ("unknown text key", "devices: [{id: a, driver: sim}]\ntexts:\n  - id: t\n    device: a\n    lines: 3\n",
      "unknown key 'lines' in text 't'", ["texts", 0]),
+    ("unknown ui key", "devices: [{id: a, driver: sim}]\nrelays:\n  - id: r\n    device: a\n    ui: {ordr: 1}\n",
+     "unknown key 'ordr' in 'ui' of relay 'r'", ["relays", 0, "ui"]),
+    ("words on a number sensor", "devices: [{id: a, driver: sim}]\nsensors:\n  - id: s\n    device: a\n    device_class: door\n",
+     "'device_class' applies only to sensors of type boolean", ["sensors", 0]),
+    ("unknown device class", "devices: [{id: a, driver: sim}]\nrelays:\n  - id: r\n    device: a\n    device_class: dor\n",
+     "'device_class' must be one of", ["relays", 0, "device_class"]),
+    ("group title too long", "devices: [{id: a, driver: sim}]\ntexts:\n  - id: t\n    device: a\n    ui: {group: '" + "x" * 41 + "'}\n",
+     "'group' must be 1 to 40 bytes", ["texts", 0, "ui", "group"]),
     # wrong types
     ("text for an integer", "bridge: {max_message_bytes: lots}\ndevices: [{id: a, driver: sim}]\n",
      "'max_message_bytes' must be an integer", ["bridge", "max_message_bytes"]),
@@ -181,6 +189,16 @@ VALID = [
         bridge: {name: 42}
         devices: [{id: 7, driver: sim, label: true}]
         sensors: [{id: s, device: 7, unit: 1.5, label: 3}]
+        """)),
+    ("ui and words", textwrap.dedent("""\
+        devices: [{id: a, driver: sim}]
+        sensors:
+          - {id: s, device: a, type: boolean, device_class: moisture, on_text: Leak, ui: {order: -3, group: Cellar, compact: true}}
+          - {id: n, device: a, ui:}
+        relays:
+          - {id: r, device: a, device_class: heat, off_text: Idle, ui: {hidden: true}}
+        texts:
+          - {id: t, device: a, ui: {group: Service, order: 9999}}
         """)),
     ("relay states in both spellings", textwrap.dedent("""\
         devices: [{id: a, driver: sim}]

@@ -194,6 +194,41 @@ TEST(RelayState, ClientCauseNamesTheClient) {
     EXPECT_FALSE(j.contains("id"));
 }
 
+TEST(RelayState, SignedInRequesterIsNamedAsSubject) {
+    RelayBench bench;
+    Cause cause = Cause::by_client("c4");
+    cause.subject = "operator-tester";
+    bench.pump().report(RelayState::on, cause);
+    const Json j = parse_output(relay_state(bench.pump(), cause));
+    EXPECT_EQ(j["client"], "c4");
+    EXPECT_EQ(j["subject"], "operator-tester");
+    // Without one (anonymous, no authentication): no key at all.
+    EXPECT_FALSE(parse_output(relay_state(bench.pump(), Cause::by_client("c4"))).contains("subject"));
+}
+
+TEST(RelayHello, LogbookKeepsTheLastTenChangesOldestFirstWithTheirCauses) {
+    RelayBench bench;
+    bench.pump().report(RelayState::off, Cause::of(Cause::Kind::startup));
+    EXPECT_EQ(relay_json(bench.pump())["log"], Json::parse(R"([{"time":)" + std::to_string(bench.pump().changed_ms()) +
+                                                            R"(,"state":"off","cause":"startup"}])"));
+    for (int i = 0; i < 14; ++i) {
+        Cause cause = Cause::by_client("c" + std::to_string(i));
+        if (i % 2 == 0) cause.subject = "alice";
+        bench.pump().report(i % 2 == 0 ? RelayState::on : RelayState::off, cause);
+    }
+    // A report of the same state is no change and no entry.
+    bench.pump().report(RelayState::off, Cause::by_client("c99"));
+    const Json log = relay_json(bench.pump())["log"];
+    ASSERT_EQ(log.size(), Relay::logbook_size);
+    for (std::size_t k = 0; k < log.size(); ++k) {
+        const int i = static_cast<int>(k) + 4;  // changes 4..13 remain
+        EXPECT_EQ(log[k]["client"], "c" + std::to_string(i)) << log[k];
+        EXPECT_EQ(log[k]["state"], i % 2 == 0 ? "on" : "off") << log[k];
+        EXPECT_EQ(log[k].contains("subject"), i % 2 == 0) << log[k];
+    }
+    EXPECT_TRUE(relay_json(*bench.channels.relay("lamp"))["log"].empty());
+}
+
 TEST(RelayState, OtherCausesCarryNoClient) {
     RelayBench bench;
     bench.pump().report(RelayState::on, Cause::of(Cause::Kind::startup));

@@ -178,6 +178,27 @@ TEST_F(AuthDaemon, AValidTokenAsFirstMessageGivesTheHelloAndSwitches) {
     EXPECT_TRUE(log_has("): done, off -> on")) << daemon.log();
 }
 
+TEST_F(AuthDaemon, ChangesAreCreditedToTheSignedInSubjectInStateAndLogbook) {
+    auto relay = signed_in("relay", token(Role::operator_, "operator-tester"));
+    auto ack = set(*relay, "pump", "on", "s1");
+    ASSERT_EQ(ack["type"], "ack") << ack;
+    auto state = relay->wait_for([](const json& m) { return m["type"] == "state" && m["channel"] == "pump"; });
+    ASSERT_TRUE(state.has_value());
+    EXPECT_EQ((*state)["cause"], "client");
+    EXPECT_EQ((*state)["subject"], "operator-tester") << *state;
+    EXPECT_EQ((*state)["client"].get<std::string>().rfind("c", 0), 0u) << *state;  // the connection, as before
+    // A page opened later reads who it was from the logbook.
+    json hello;
+    auto later = signed_in("relay", token(Role::viewer, "someone-else"), &hello);
+    const json* pump = nullptr;
+    for (const auto& c : hello["channels"])
+        if (c["id"] == "pump") pump = &c;
+    ASSERT_TRUE(pump != nullptr) << hello;
+    ASSERT_FALSE((*pump)["log"].empty()) << *pump;
+    EXPECT_EQ((*pump)["log"].back()["subject"], "operator-tester") << *pump;
+    EXPECT_EQ((*pump)["log"].back()["state"], "on") << *pump;
+}
+
 TEST_F(AuthDaemon, AValidTokenInTheUpgradeHeaderWorks) {
     std::string t = token(Role::operator_, "bob");
     used_tokens.push_back(t);

@@ -147,3 +147,32 @@ test('a viewer sees the relays and consoles but gets no controls, and the bridge
   page.hwb.check();
   await page.hwb.context.close();
 });
+
+test('a change is credited to the signed-in subject, on this page, on others and in the logbook', async () => {
+  const operator = hwbridge(['token', '--secret-file', join(dir, 'secret'), '--role', 'operator', '--subject', 'operator-tester', '--ttl', '10m']);
+  const viewer = hwbridge(['token', '--secret-file', join(dir, 'secret'), '--role', 'viewer', '--subject', 'onlooker', '--ttl', '10m']);
+  const signIn = async (token) => {
+    const page = await openPage(browser, daemon.url, { allowConsoleErrors: EXPECTED_ERRORS });
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    await page.locator('#signin-token').fill(token);
+    await page.locator('#signin-token-form button[type="submit"]').click();
+    await waitLive(page);
+    return page;
+  };
+  const a = await signIn(operator);
+  const b = await signIn(viewer);
+  const was = await relaySwitch(a, 'fan').getAttribute('aria-checked');
+  const target = was === 'true' ? 'false' : 'true';
+  await relaySwitch(a, 'fan').click();
+  await waitChecked(a, 'fan', target);
+  await waitChecked(b, 'fan', target);
+  assert.match(await a.locator('[data-relay="fan"] .relay-cause').textContent(), /^by operator-tester \(this page\) · /);
+  assert.match(await b.locator('[data-relay="fan"] .relay-cause').textContent(), /^by operator-tester · /);
+  assert.doesNotMatch(await b.locator('[data-relay="fan"] .relay-cause').textContent(), /by c\d/);
+  await b.locator('[data-relay="fan"] .relay-log-title').click();
+  assert.match(await b.locator('[data-relay="fan"] .relay-log-entry').first().textContent(), / by operator-tester$/);
+  a.hwb.check();
+  b.hwb.check();
+  await a.hwb.context.close();
+  await b.hwb.context.close();
+});

@@ -25,8 +25,9 @@ test('header, sections and cards come from the hello messages', async () => {
   assert.equal(await page.locator('#bridge-name').textContent(), 'Demo bench');
   assert.match(await page.title(), /Demo bench/);
   assert.equal(await page.locator('#conn-label').textContent(), 'Live');
+  // In the map's groups (config/demo.yaml `ui:`): the door is in Controls, above the Climate sensors.
   assert.deepEqual(await page.locator('[data-sensor]').evaluateAll((n) => n.map((e) => e.dataset.sensor)),
-    ['temperature', 'humidity', 'pressure', 'door']);
+    ['door', 'temperature', 'humidity', 'pressure']);
   assert.deepEqual(await page.locator('[data-relay]').evaluateAll((n) => n.map((e) => e.dataset.relay)),
     ['pump', 'fan', 'heater', 'flaky']);
   assert.deepEqual(await page.locator('[data-console]').evaluateAll((n) => n.map((e) => e.dataset.console)),

@@ -62,14 +62,15 @@ test('sensor values and trend charts change over time', async () => {
 test('the boolean door sensor is a lamp that follows its readings', async () => {
   const page = await openPage(browser, baseUrl());
   await waitLive(page);
-  await page.waitForFunction(() => /^(On|Off)$/.test(document.querySelector('[data-sensor="door"] .value').textContent));
+  // The demo door has `device_class: door`: on (lit) is Open, off is Closed.
+  await page.waitForFunction(() => /^(Open|Closed)$/.test(document.querySelector('[data-sensor="door"] .value').textContent));
   const first = await snapshot(page, 'door');
-  assert.equal(first.lamp, first.value === 'On');
+  assert.equal(first.lamp, first.value === 'Open');
   // The demo door toggles every 7 s.
   await page.waitForFunction((before) => document.querySelector('[data-sensor="door"] .value').textContent !== before,
     first.value, { timeout: 10000 });
   const later = await snapshot(page, 'door');
-  assert.equal(later.lamp, later.value === 'On');
+  assert.equal(later.lamp, later.value === 'Open');
   assert.equal(await page.locator('[data-sensor="door"] .gauge-wrap').isHidden(), true, 'no gauge for booleans');
   page.hwb.check();
   await page.hwb.context.close();
