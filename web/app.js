@@ -34,6 +34,7 @@ for (const name of ['sensor', 'relay', 'text']) {
       if (message.type === 'uplink') showUplink(message);
       else if (name === 'relay' && message.type === 'automation') automations.message(message);
       else panels[name].message(message);
+      if (message.type === 'status') markBridges();
     },
     onState: (state, connection) => connectionState(name, connection),
     onAuthRequired: (message) => showSignIn(null, message.login || ['token']),
@@ -127,6 +128,11 @@ function groupSection(title) {
   section.dataset.group = title;
   const heading = document.createElement('h2');
   heading.textContent = title;
+  // A hub's group of another bridge says whether that bridge is there (markBridges).
+  const bridge = document.createElement('span');
+  bridge.className = 'bridge-state';
+  bridge.hidden = true;
+  heading.append(' ', bridge);
   const note = document.createElement('p');
   note.className = 'stale-note';
   note.setAttribute('role', 'status');
@@ -134,7 +140,7 @@ function groupSection(title) {
   grid.className = 'grid group-grid';
   section.setAttribute('aria-label', title);
   section.append(heading, note, grid);
-  g = { section, grid, note, kinds: new Set() };
+  g = { section, grid, note, bridge, cards: [], kinds: new Set() };
   groupSections.set(title, g);
   return g;
 }
@@ -168,6 +174,7 @@ function arrange() {
   for (const { title, items } of groups) {
     const g = groupSection(title);
     g.kinds = new Set(items.map((i) => i.kind));
+    g.cards = items.map((i) => i.card);
     for (const { card } of items) g.grid.append(card.node);
     box.append(g.section);
   }
@@ -178,6 +185,34 @@ function arrange() {
     }
   }
   markGroupsStale();
+  markBridges();
+}
+
+// The availability of each imported bridge, from its channels' status (its last will takes them
+// all offline on the hub): "online", "offline" with the reason, or how many are offline.
+function markBridges() {
+  for (const g of groupSections.values()) {
+    const imported = g.cards.filter((card) => card.meta?.origin);
+    g.bridge.hidden = imported.length === 0;
+    if (imported.length === 0) continue;
+    const origins = [...new Set(imported.map((card) => card.meta.origin))];
+    // "bridge online" under a heading that names it; the bridges' names where the map's group does not.
+    const who = origins.length === 1 && origins[0] === g.section.dataset.group ? 'bridge' : `${origins.join(', ')}:`;
+    const offline = imported.filter((card) => card.online === false);
+    let state = 'online';
+    let text = `${who} online`;
+    if (offline.length === imported.length) {
+      state = 'offline';
+      const reason = offline[0].reason ? ` (${offline[0].reason})` : '';
+      text = `${who} offline${reason}`;
+    } else if (offline.length > 0) {
+      state = 'partial';
+      text = `${who} ${offline.length} of ${imported.length} channels offline`;
+    }
+    g.bridge.dataset.state = state;
+    g.section.dataset.bridge = state;
+    setText(g.bridge, text);
+  }
 }
 
 // A group is dimmed while a connection one of its channels travels on is down.

@@ -31,8 +31,12 @@ export function stateWord(meta, on) {
   return on ? (meta?.on_text || 'On') : (meta?.off_text || 'Off');
 }
 
+// A channel's place on the dashboard. A channel a hub imported from another bridge (`origin`)
+// goes, unless the map groups it itself, into one group per bridge, titled by its device's label.
 export function uiOf(meta) {
-  return meta?.ui || {};
+  const ui = meta?.ui || {};
+  if (ui.group || !meta?.origin) return ui;
+  return { ...ui, group: meta.device_label || meta.origin };
 }
 
 // The channels the dashboard shows, by `ui.order`, equal orders in hello (map) order.

@@ -229,11 +229,12 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
     return problems;
 }
 
-// A payload quoted in a log line: at most 40 bytes, control and non-ASCII bytes as \xNN.
-std::string mqttdrv_quote(const std::string& payload) {
+// A payload quoted in a log line: at most `max` bytes (40 by default), control and non-ASCII
+// bytes as \xNN.
+std::string mqttdrv_quote(const std::string& payload, std::size_t max = 40) {
     static const char* hex = "0123456789abcdef";
     std::string out;
-    for (std::size_t i = 0; i < payload.size() && i < 40; ++i) {
+    for (std::size_t i = 0; i < payload.size() && i < max; ++i) {
         auto c = static_cast<unsigned char>(payload[i]);
         if (c < 0x20 || c >= 0x7f || c == '\\') {
             out += "\\x";
@@ -243,7 +244,7 @@ std::string mqttdrv_quote(const std::string& payload) {
             out += static_cast<char>(c);
         }
     }
-    if (payload.size() > 40) out += "...";
+    if (payload.size() > max) out += "...";
     return out;
 }
 
@@ -474,7 +475,8 @@ void MqttRelay::on_result(const std::string& correlation, const std::string& pay
     std::string code = answer.value("error", std::string("hardware"));
     std::string message = answer.value("message", std::string());
     if (code.size() > 40) code = "hardware";
-    finish(relay_.state(), Error{code, device_.id() + " answered: " + mqttdrv_quote(message)});
+    // The remote's own reason, for the client: as long as the bridge's own messages may be.
+    finish(relay_.state(), Error{code, device_.id() + " answered: " + mqttdrv_quote(message, 300)});
 }
 
 void MqttRelay::connection_lost() {

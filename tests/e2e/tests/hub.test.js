@@ -8,7 +8,7 @@ import { createServer, connect as netConnect } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, openPage, relaySwitch, startDaemon, waitLive } from './helpers.js';
+import { OUTPUT_DIR, launchBrowser, openPage, relaySwitch, startDaemon, waitLive } from './helpers.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -84,6 +84,7 @@ relays:
 `;
   writeFileSync(join(dir, 'hub.yaml'), hub);
   const remote = await startDaemon({ config: join(dir, 'remote.yaml'), name: 'hub-remote' });
+  let remoteStopped = false;
   const hubDaemon = await startDaemon({ config: join(dir, 'hub.yaml'), name: 'hub' });
   try {
     const page = await openPage(browser, hubDaemon.url);
@@ -109,11 +110,28 @@ relays:
     await relaySwitch(page, 'gh2_reverse').click();
     const error = page.locator('[data-relay="gh2_reverse"] .relay-error');
     await error.waitFor({ state: 'visible', timeout: 10000 });
-    assert.match(await error.textContent(), /interlock|forward/i);
+    // The remote's whole reason, not a cut of it.
+    assert.match(await error.textContent(), /'reverse' shares interlock group 'motor'/);
     assert.equal(await relaySwitch(page, 'gh2_reverse').getAttribute('aria-checked'), 'false');
+
+    // The remote bridge's channels (imported and listed) are one group under its label, which
+    // says whether that bridge is there.
+    const group = 'section.group[data-group="Greenhouse 2"]';
+    assert.equal(await page.locator(`${group} [data-relay="gh2_forward"]`).count(), 1);
+    assert.equal(await page.locator(`${group} [data-relay="gh2_reverse"]`).count(), 1);
+    await page.waitForFunction((g) => document.querySelector(`${g} .bridge-state`)?.dataset.state === 'online',
+      group, { timeout: 10000 });
+    assert.match(await page.locator(`${group} .bridge-state`).textContent(), /^bridge online$/);
+    await page.screenshot({ path: join(OUTPUT_DIR, 'hub.png'), fullPage: true }); // for docs/web-page.md
+    // It goes away (its last will): the group says so at once.
+    await remote.stop();
+    remoteStopped = true;
+    await page.waitForFunction((g) => document.querySelector(`${g} .bridge-state`)?.dataset.state === 'offline',
+      group, { timeout: 15000 });
+    assert.match(await page.locator(`${group} .bridge-state`).textContent(), /^bridge offline/);
   } finally {
     await hubDaemon.stop();
-    await remote.stop();
+    if (!remoteStopped) await remote.stop();
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
