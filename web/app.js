@@ -132,7 +132,7 @@ function groupSection(title) {
   const bridge = document.createElement('span');
   bridge.className = 'bridge-state';
   bridge.hidden = true;
-  heading.append(' ', bridge);
+  heading.append(bridge);
   const note = document.createElement('p');
   note.className = 'stale-note';
   note.setAttribute('role', 'status');
