@@ -761,6 +761,27 @@ void MqttDevice::on_meta(const std::string& payload) {
         }
         return remote;
     };
+    // How the bridge shows the channel, kept on the hub: its order, hidden and compact; its group
+    // within the bridge's (the hub groups each bridge's channels under the device's label).
+    auto ui_of = [&](const Json& entry) {
+        ChannelUi ui;
+        auto it = entry.find("ui");
+        if (it == entry.end() || !it->is_object()) return ui;
+        if (auto order = number_of(*it, "order")) ui.order = static_cast<std::int64_t>(std::clamp(*order, -9999.0, 9999.0));
+        auto flag = [&](const char* key) { return it->contains(key) && (*it)[key].is_boolean() && (*it)[key].get<bool>(); };
+        ui.hidden = flag("hidden");
+        ui.compact = flag("compact");
+        const std::string group = text_of(*it, "group", "", 40);
+        if (!group.empty()) ui.group = device_label + " · " + group;
+        return ui;
+    };
+    auto words_of = [&](const Json& entry) {
+        ChannelWords words;
+        words.device_class = text_of(entry, "device_class", "", 16);
+        words.on_text = text_of(entry, "on_text", "", 40);
+        words.off_text = text_of(entry, "off_text", "", 40);
+        return words;
+    };
     auto imported_options = [&](const std::string& remote) {
         Options o;
         o.set("imported", true);
@@ -785,6 +806,8 @@ void MqttDevice::on_meta(const std::string& payload) {
         s.info.device = id_;
         s.info.device_label = device_label;
         s.info.origin = bridge;
+        s.info.ui = ui_of(entry);
+        if (s.info.type == SensorType::boolean) s.info.words = words_of(entry);
         s.options = imported_options(*remote);
         for (const auto& spec : mqttdrv_sensor_options())
             if (spec.fallback) s.options.set(spec.key, *spec.fallback);
@@ -799,6 +822,8 @@ void MqttDevice::on_meta(const std::string& payload) {
         r.info.device = id_;
         r.info.device_label = device_label;
         r.info.origin = bridge;
+        r.info.ui = ui_of(entry);
+        r.info.words = words_of(entry);
         r.options = imported_options(*remote);
         for (const auto& spec : mqttdrv_relay_options())
             if (spec.fallback) r.options.set(spec.key, *spec.fallback);
@@ -815,6 +840,7 @@ void MqttDevice::on_meta(const std::string& payload) {
         t.info.device = id_;
         t.info.device_label = device_label;
         t.info.origin = bridge;
+        t.info.ui = ui_of(entry);
         t.options = imported_options(*remote);
         auto input = entry.find("input");
         t.options.set("input", input == entry.end() || !input->is_boolean() || input->get<bool>());

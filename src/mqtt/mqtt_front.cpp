@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mqttlink/mqtt_link.h"
+#include "protocol/messages.h"
 
 namespace hwb::mqtt {
 
@@ -17,6 +18,15 @@ namespace {
 
 // Channels imported from another hwbridge (mqtt driver, `bridge:`) are that bridge's to publish:
 // the uplink leaves them out, so no broker sees a channel twice and imports cannot loop.
+// The map's device_class of a boolean sensor as Home Assistant's binary_sensor knows it (a valve
+// is an `opening` there); nullptr: none.
+const char* front_binary_class(const std::string& device_class) {
+    for (const char* same : {"door", "window", "lock", "moisture", "motion", "power", "running", "light", "heat"})
+        if (device_class == same) return same;
+    if (device_class == "valve") return "opening";
+    return nullptr;
+}
+
 template <class Channel>
 bool front_local(const Channel& channel) {
     return channel.info().origin.empty();
@@ -276,6 +286,8 @@ void MqttFront::publish_meta() {
                   {"kind", i.type == SensorType::boolean ? "boolean" : "number"}, {"precision", i.precision}};
         if (i.min) j["min"] = *i.min;
         if (i.max) j["max"] = *i.max;
+        protocol::add_ui(j, i.ui);
+        protocol::add_words(j, i.words);
         sensors.push_back(std::move(j));
     }
     for (const auto& r : channels_->relays()) {
@@ -287,16 +299,20 @@ void MqttFront::publish_meta() {
         if (i.min_on_ms > 0) j["min_on_ms"] = i.min_on_ms;
         if (i.min_off_ms > 0) j["min_off_ms"] = i.min_off_ms;
         if (!i.interlock.empty()) j["interlock"] = i.interlock;
+        protocol::add_ui(j, i.ui);
+        protocol::add_words(j, i.words);
         relays.push_back(std::move(j));
     }
     for (const auto& t : channels_->texts()) {
         if (!front_local(*t)) continue;
         const auto& i = t->info();
-        texts.push_back({{"id", i.id},
-                         {"label", i.label},
-                         {"device", i.device},
-                         {"max_line_bytes", i.max_line_bytes},
-                         {"input", t->accepts_lines()}});
+        Json j = {{"id", i.id},
+                  {"label", i.label},
+                  {"device", i.device},
+                  {"max_line_bytes", i.max_line_bytes},
+                  {"input", t->accepts_lines()}};
+        protocol::add_ui(j, i.ui);
+        texts.push_back(std::move(j));
     }
     Json meta = {{"format", 1},
                  {"bridge", bridge_name_},
@@ -624,6 +640,7 @@ void MqttFront::publish_discovery() {
             if (s->info().type == SensorType::boolean) {
                 c["payload_on"] = "ON";
                 c["payload_off"] = "OFF";
+                if (const char* dc = front_binary_class(s->info().words.device_class)) c["device_class"] = dc;
                 if (config_.json_readings) c["value_template"] = "{{ 'ON' if value_json.value else 'OFF' }}";
                 put("binary_sensor", s->id(), c);
             } else {

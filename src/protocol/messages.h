@@ -147,6 +147,11 @@ std::string text_ack(const Json& id, const std::string& channel);
 // `channel` may be empty (then omitted).
 std::string error(const Json& id, const std::string& channel, const Error& error);
 
+// How a channel is shown (`ui`, only what the map sets) and its words (device_class, on_text,
+// off_text), as hello carries them; also in the MQTT uplink's metadata message.
+void add_ui(Json& j, const ChannelUi& ui);
+void add_words(Json& j, const ChannelWords& words);
+
 // Channel metadata + current value, as in the hello's `channels` arrays.
 Json sensor_json(const Sensor& sensor);
 Json relay_json(const Relay& relay);

@@ -25,23 +25,6 @@ void add_status(Json& j, const ChannelStatus& status) {
     if (!status.online) j["reason"] = status.reason;
 }
 
-// `ui` only where the map sets something; absent means order 0, no group, shown, full card.
-void add_ui(Json& j, const ChannelUi& ui) {
-    Json u = Json::object();
-    if (ui.order != 0) u["order"] = ui.order;
-    if (!ui.group.empty()) u["group"] = ui.group;
-    if (ui.hidden) u["hidden"] = true;
-    if (ui.compact) u["compact"] = true;
-    if (!u.empty()) j["ui"] = std::move(u);
-}
-
-// The words of a two-state thing, as resolved by the loader (the class's unless the map says).
-void add_words(Json& j, const ChannelWords& words) {
-    if (!words.device_class.empty()) j["device_class"] = words.device_class;
-    if (!words.on_text.empty()) j["on_text"] = words.on_text;
-    if (!words.off_text.empty()) j["off_text"] = words.off_text;
-}
-
 Json cause_json(const Cause& cause) {
     Json j = {{"cause", to_string(cause.kind)}};
     if (!cause.client.empty()) j["client"] = cause.client;
@@ -73,6 +56,23 @@ std::string hello(const char* subprotocol, const HelloContext& ctx,
 }
 
 }  // namespace
+
+// `ui` only where the map sets something; absent means order 0, no group, shown, full card.
+void add_ui(Json& j, const ChannelUi& ui) {
+    Json u = Json::object();
+    if (ui.order != 0) u["order"] = ui.order;
+    if (!ui.group.empty()) u["group"] = ui.group;
+    if (ui.hidden) u["hidden"] = true;
+    if (ui.compact) u["compact"] = true;
+    if (!u.empty()) j["ui"] = std::move(u);
+}
+
+// The words of a two-state thing, as resolved by the loader (the class's unless the map says).
+void add_words(Json& j, const ChannelWords& words) {
+    if (!words.device_class.empty()) j["device_class"] = words.device_class;
+    if (!words.on_text.empty()) j["on_text"] = words.on_text;
+    if (!words.off_text.empty()) j["off_text"] = words.off_text;
+}
 
 // ---- channel metadata ----
 

@@ -92,6 +92,8 @@ sensors:
     device: bench
     interlock: motor
     latency: 0ms
+    device_class: running
+    ui: {group: Motor, order: -1}
 texts:
   - id: console
     device: bench
@@ -170,6 +172,14 @@ TEST(BridgeImport, AHubImportsTwoBridgesByNameAndSwitchesTheirRelaysThroughBothP
                has_channel(m, "channels", "gh2_forward") && has_channel(m, "channels", "gh1_heater");
     }, 10000ms);
     ASSERT_TRUE(relay_hello) << center.log();
+    // How bridge 2 shows its relay comes along: its words, its order, its group within the bridge.
+    for (const auto& c : (*relay_hello)["channels"]) {
+        if (c["id"] != "gh2_reverse") continue;
+        EXPECT_EQ(c["device_class"], "running") << c.dump();
+        EXPECT_EQ(c["on_text"], "Running") << c.dump();
+        EXPECT_EQ(c["ui"]["group"], "Greenhouse 2 · Motor") << c.dump();
+        EXPECT_EQ(c["ui"]["order"], -1) << c.dump();
+    }
     ASSERT_TRUE(import_eventually([&] {
         return center.log().find("relay gh2_reverse is online") != std::string::npos &&
                center.log().find("relay gh2_forward is online") != std::string::npos &&

@@ -44,6 +44,7 @@ sensors:
   - id: door
     device: bench
     type: boolean
+    device_class: door
     signal: toggle
     period: 100ms
     rate: 20
@@ -284,6 +285,7 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
     const json& door = configs["homeassistant/binary_sensor/bench_one/door/config"];
     EXPECT_EQ(door["payload_on"], "ON");
     EXPECT_EQ(door["payload_off"], "OFF");
+    EXPECT_EQ(door["device_class"], "door");  // the map's device_class
     const json& pump = configs["homeassistant/switch/bench_one/pump/config"];
     EXPECT_EQ(pump["command_topic"], "t/bench/relay/pump/set");
     EXPECT_EQ(pump["state_topic"], "t/bench/relay/pump/state");
