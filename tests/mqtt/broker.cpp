@@ -91,6 +91,14 @@ void Broker::restart() {
     start();
 }
 
+void Broker::pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void Broker::resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 std::string Broker::log() const { return launch::read_file(dir_ + "/broker.log"); }
 
 MqttClient::MqttClient(std::uint16_t port, const std::string& client_id, const std::string& username,

@@ -32,6 +32,9 @@ public:
     std::uint16_t port() const { return port_; }
     void kill();     // SIGKILL, waits for the exit
     void restart();  // same port
+    // SIGSTOP / SIGCONT: a broker that stops reading (overloaded, swapped out) without closing.
+    void pause();
+    void resume();
     std::string log() const;
 
 private:
