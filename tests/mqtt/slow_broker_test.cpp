@@ -88,7 +88,11 @@ TEST(MqttSlowBroker, ABrokerThatStopsReadingGetsTheLatestReadingsNotAQueue) {
         return slow_metric(daemon.port(), "hwbridge_mqtt_readings_coalesced_total") > coalesced + 8000;
     }, 60000ms));
     const long rss_during = slow_rss_kb(daemon.pid());
+#if !defined(__SANITIZE_ADDRESS__)
+    // (Under AddressSanitizer the daemon's freed memory waits in ASan's quarantine, up to 256 MB:
+    // its RSS says nothing about what it holds, so the bound is checked by the normal build.)
     EXPECT_LT(rss_during - rss_before, 16 * 1024) << "RSS " << rss_before << " kB -> " << rss_during << " kB";
+#endif
     std::printf("slow broker: RSS %ld kB before, %ld kB with the broker stopped; %.0f readings coalesced\n", rss_before,
                 rss_during, slow_metric(daemon.port(), "hwbridge_mqtt_readings_coalesced_total"));
 
