@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
@@ -56,16 +57,6 @@ history:
 
 // Polls at most about 7 times a second: each HTTP poll is a new connection, and the bridge refuses
 // more than 10 a second from one address after a burst (bridge.limits.connection_rate).
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 8000ms) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(150ms);
-    }
-    return true;
-}
-
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -101,7 +92,7 @@ TEST(HistoryDaemon, StoredReadingsComeBackAsJsonAndCsv) {
     ASSERT_TRUE(eventually([&] {
         answer = history_json(daemon.port(), "channel=level&from=-1m&step=1s");
         return answer.contains("points") && answer["points"].size() >= 2;
-    })) << answer.dump();
+    }, 8000ms, 150ms)) << answer.dump();
     EXPECT_EQ(answer["channel"], "level");
     EXPECT_EQ(answer["tier"], "raw");
     EXPECT_EQ(answer["step"], 1000);
@@ -139,7 +130,7 @@ TEST(HistoryDaemon, SensorSubprotocolAnswersAStoredHistoryRequest) {
         if (ack && ack->value("type", "") == "ack" && (*ack)["points"].size() >= 2) return true;
         std::this_thread::sleep_for(200ms);  // within the sensor request rate (bridge.limits)
         return false;
-    })) << (ack ? ack->dump() : "no answer");
+    }, 8000ms, 150ms)) << (ack ? ack->dump() : "no answer");
     EXPECT_EQ((*ack)["tier"], "raw");
     EXPECT_EQ((*ack)["points"][0].size(), 5u);
     // The old form still answers from memory, as before.
@@ -167,7 +158,7 @@ TEST(HistoryDaemon, RelayChangesAreKeptAsEventsWithTheirCause) {
     ASSERT_TRUE(eventually([&] {
         answer = history_json(daemon.port(), "channel=pump&from=-1h");
         return answer.contains("events") && answer["events"].size() >= 2;
-    })) << answer.dump();
+    }, 8000ms, 150ms)) << answer.dump();
     EXPECT_EQ(answer["tier"], "events");
     const auto& events = answer["events"];
     EXPECT_EQ(events[events.size() - 2][1], "on");
@@ -201,7 +192,7 @@ TEST(HistoryDaemon, AuditLinesOfTheDoorAreKeptAsEvents) {
     ASSERT_TRUE(eventually([&] {
         audit = events_in_file(dir.file("h.db"), "audit");
         return !audit.empty();
-    }));
+    }, 8000ms, 150ms));
     EXPECT_NE(audit.back().find("map apply by"), std::string::npos) << audit.back();
     EXPECT_NE(audit.back().find("refused (stale)"), std::string::npos) << audit.back();
 }
@@ -216,7 +207,7 @@ TEST(HistoryDaemon, KillNineLosesAtMostTheLastBatchAndTheFileOpensCleanly) {
         ASSERT_TRUE(eventually([&] {
             auto a = history_json(daemon.port(), "channel=level&from=-1m&step=100ms");
             return a.contains("points") && a["points"].size() >= 20;
-        }));
+        }, 8000ms, 150ms));
         killed_at = now_ms();
         EXPECT_EQ(daemon.stop(SIGKILL), 128 + SIGKILL);
     }
@@ -236,7 +227,7 @@ TEST(HistoryDaemon, KillNineLosesAtMostTheLastBatchAndTheFileOpensCleanly) {
 }
 
 void expect_runs_without_history(Daemon& daemon, const std::string& problem) {
-    EXPECT_TRUE(eventually([&] { return daemon.log().find(problem) != std::string::npos; })) << daemon.log();
+    EXPECT_TRUE(eventually([&] { return daemon.log().find(problem) != std::string::npos; }, 8000ms, 150ms)) << daemon.log();
     EXPECT_NE(daemon.log().find("the bridge runs on without history"), std::string::npos) << daemon.log();
     // Relays switch as always.
     WsClient relay(daemon.port(), "relay");

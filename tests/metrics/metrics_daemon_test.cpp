@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
@@ -44,16 +45,6 @@ relays:
     device: bench
     latency: 0ms
 )";
-
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 8000ms) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(150ms);  // within the bridge's connection rate
-    }
-    return true;
-}
 
 // Runs a shell command; its exit status and what it printed (stdout and stderr).
 std::pair<int, std::string> run(const std::string& command) {
@@ -91,7 +82,7 @@ TEST(Metrics, PagePassesPromtoolAndCarriesChannelsRelaysAndRequests) {
     ASSERT_TRUE(eventually([&] {
         r = http_get(daemon.port(), "/metrics");
         return r.status == 200 && r.body.find("hwbridge_sensor_value{") != std::string::npos;
-    })) << r.status << " " << r.body;
+    }, 8000ms, 150ms)) << r.status << " " << r.body;
     EXPECT_NE(r.head.find("text/plain; version=0.0.4"), std::string::npos) << r.head;
     const std::string page = "\n" + r.body;
     EXPECT_TRUE(has_line(page, "hwbridge_sensor_value{channel=\"level\",unit=\"°C\"} 21.5")) << r.body;
@@ -181,7 +172,7 @@ TEST(Metrics, ARealPrometheusScrapesTheBridgeAndAnswersAQuery) {
             answer = json::parse(r.body, nullptr, false);
             return answer.is_object() && answer["data"]["result"].size() == 1;
         },
-        30000ms);
+        30000ms, 150ms);
     std::string targets;
     if (!found) {
         try {

@@ -13,22 +13,13 @@
 
 #include "mqtt/broker.h"
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
 namespace {
 
 using json = nlohmann::json;
-
-template <class F>
-bool import_eventually(F f, std::chrono::milliseconds timeout = 10000ms) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
 
 std::size_t import_count(const std::string& text, const std::string& part) {
     std::size_t n = 0;
@@ -180,11 +171,11 @@ TEST(BridgeImport, AHubImportsTwoBridgesByNameAndSwitchesTheirRelaysThroughBothP
         EXPECT_EQ(c["ui"]["group"], "Greenhouse 2 · Motor") << c.dump();
         EXPECT_EQ(c["ui"]["order"], -1) << c.dump();
     }
-    ASSERT_TRUE(import_eventually([&] {
+    ASSERT_TRUE(eventually([&] {
         return center.log().find("relay gh2_reverse is online") != std::string::npos &&
                center.log().find("relay gh2_forward is online") != std::string::npos &&
                center.log().find("relay gh1_heater is online") != std::string::npos;
-    })) << center.log();
+    }, 10000ms)) << center.log();
 
     // A listed relay (hub policy) of bridge 2: confirmed there, audited on both, naming the bridge.
     relays.send_json({{"type", "set"}, {"id", 1}, {"channel", "gh2_forward"}, {"state", "on"}});
@@ -192,7 +183,7 @@ TEST(BridgeImport, AHubImportsTwoBridgesByNameAndSwitchesTheirRelaysThroughBothP
     ASSERT_TRUE(ack) << center.log();
     EXPECT_EQ((*ack)["type"], "ack") << ack->dump() << center.log() << two->log();
     EXPECT_EQ((*ack)["state"], "on");
-    EXPECT_TRUE(import_eventually([&] { return two->log().find("audit: relay set forward on by mqtt:") != std::string::npos; }))
+    EXPECT_TRUE(eventually([&] { return two->log().find("audit: relay set forward on by mqtt:") != std::string::npos; }, 10000ms))
         << two->log();
     EXPECT_NE(center.log().find("audit: relay set gh2_forward on at bridge Greenhouse 2 by"), std::string::npos)
         << center.log();
@@ -241,7 +232,7 @@ TEST(BridgeImport, AHubImportsTwoBridgesByNameAndSwitchesTheirRelaysThroughBothP
     // It comes back: online again, and nothing was switched on the way.
     const std::size_t online_before = import_count(center.log(), "relay gh2_forward is online");
     two = std::make_unique<Daemon>(greenhouse2(broker.port(), true));
-    ASSERT_TRUE(import_eventually([&] { return import_count(center.log(), "relay gh2_forward is online") > online_before; },
+    ASSERT_TRUE(eventually([&] { return import_count(center.log(), "relay gh2_forward is online") > online_before; },
                                   15000ms))
         << center.log();
     EXPECT_EQ(import_count(center.log(), "audit: relay set"), 3u) << center.log();
@@ -296,7 +287,7 @@ devices:
     // Garbage, then metadata naming another bridge, then a sensor id that is no id: none imported.
     remote.publish("far/meta", "{not json", true);
     remote.publish("far/meta", R"({"format":1,"bridge":"Someone else","node":"someone_else","sensors":[{"id":"x"}]})", true);
-    ASSERT_TRUE(import_eventually([&] { return center.log().find("belongs to bridge 'Someone else'") != std::string::npos; }))
+    ASSERT_TRUE(eventually([&] { return center.log().find("belongs to bridge 'Someone else'") != std::string::npos; }, 10000ms))
         << center.log();
     remote.publish("far/meta", R"({"format":1,"bridge":"Far away","sensors":[{"id":"bad id!"},{"id":"ok","label":"OK","unit":"V"}],
         "relays":[{"id":"r1","origin":"Elsewhere"}],"texts":"not a list"})", true);

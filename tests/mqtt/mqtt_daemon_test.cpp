@@ -19,6 +19,7 @@
 #include "mqtt/broker.h"
 #include "launch.h"
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/tls.h"
 #include "support/ws_client.h"
 
@@ -72,16 +73,6 @@ mqtt:
 }
 
 bool log_has(const Daemon& d, const std::string& part) { return d.log().find(part) != std::string::npos; }
-
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = 5000ms) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
 
 json result_of(MqttClient& client, const std::string& relay) {
     auto m = client.wait_topic("t/bench/relay/" + relay + "/result");
@@ -142,7 +133,7 @@ TEST_F(MqttUplinkTest, ARelayCommandFromTheBrokerSwitchesAndEveryoneSeesIt) {
     ASSERT_TRUE(state);
     EXPECT_EQ((*state)["channel"], "pump");
     EXPECT_EQ((*state)["state"], "on");
-    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: relay set pump on by mqtt:hwbridge-bench_one from 127.0.0.1:"); }))
+    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: relay set pump on by mqtt:hwbridge-bench_one from 127.0.0.1:"); }, 5000ms))
         << daemon.log();
 
     // TOGGLE (any case) and a pulse as JSON.
@@ -162,7 +153,7 @@ TEST_F(MqttUplinkTest, RefusalsComeBackOnTheResultTopicAndAreAudited) {
     MqttClient client(broker.port(), "controller");
     client.subscribe("t/bench/relay/+/result");
     Daemon daemon(mqtt_map(broker.port()));
-    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); }, 5000ms)) << daemon.log();
     client.pump(200ms);  // the bridge's subscriptions are in place
 
     // heater needs admin; the uplink's role is operator (the default).
@@ -173,7 +164,7 @@ TEST_F(MqttUplinkTest, RefusalsComeBackOnTheResultTopicAndAreAudited) {
     EXPECT_TRUE(eventually([&] {
         return log_has(daemon, "audit: relay set heater on by mqtt:hwbridge-bench_one") &&
                log_has(daemon, "refused (forbidden)");
-    })) << daemon.log();
+    }, 5000ms)) << daemon.log();
 
     // Interlock: forward on, then reverse is refused.
     client.publish("t/bench/relay/forward/set", "ON");
@@ -196,7 +187,7 @@ TEST_F(MqttUplinkTest, AViewerUplinkMaySwitchNothing) {
     MqttClient client(broker.port(), "controller");
     client.subscribe("t/bench/relay/+/result");
     Daemon daemon(mqtt_map(broker.port(), "", "  role: viewer\n"));
-    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); }, 5000ms)) << daemon.log();
     client.pump(200ms);
     client.publish("t/bench/relay/pump/set", "ON");
     EXPECT_EQ(result_of(client, "pump")["error"], "forbidden");
@@ -210,7 +201,7 @@ TEST_F(MqttUplinkTest, ARetainedCommandSwitchesNothing) {
     MqttClient client(broker.port(), "watcher");
     client.subscribe("t/bench/relay/pump/state");
     Daemon daemon(mqtt_map(broker.port()));
-    ASSERT_TRUE(eventually([&] { return log_has(daemon, "retained command on t/bench/relay/pump/set ignored"); }))
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "retained command on t/bench/relay/pump/set ignored"); }, 5000ms))
         << daemon.log();
     client.pump(300ms);
     bool switched_on = false;
@@ -223,13 +214,13 @@ TEST_F(MqttUplinkTest, TextLinesGoBothWays) {
     MqttClient client(broker.port(), "texter");
     client.subscribe("t/bench/text/#");
     Daemon daemon(mqtt_map(broker.port()));
-    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); }, 5000ms)) << daemon.log();
     client.pump(200ms);
     client.publish("t/bench/text/console/send", "hello");
     auto result = client.wait_topic("t/bench/text/console/result");
     ASSERT_TRUE(result) << daemon.log();
     EXPECT_EQ(json::parse(result->payload), (json{{"ok", true}}));
-    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: text send console (5 bytes) by mqtt:hwbridge-bench_one from 127.0.0.1:"); }))
+    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: text send console (5 bytes) by mqtt:hwbridge-bench_one from 127.0.0.1:"); }, 5000ms))
         << daemon.log();
 }
 
@@ -358,7 +349,7 @@ TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
     {
         MqttClient client(broker.port(), "controller");
         client.subscribe("t/bench/relay/pump/result");
-        ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); })) << daemon.log();
+        ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: connected"); }, 5000ms)) << daemon.log();
         client.pump(200ms);
         client.publish("t/bench/relay/pump/set", "ON");
         ASSERT_EQ(result_of(client, "pump")["ok"], true) << daemon.log();
@@ -583,7 +574,7 @@ TEST(MqttUplinkTls, TheBrokersCertificateIsCheckedAgainstTheCa) {
         } catch (const std::exception&) {
         }
         return client != nullptr;
-    })) << broker.log();
+    }, 5000ms)) << broker.log();
     MqttClient& watcher = *client;
     watcher.subscribe("t/bench/#");
     {
@@ -617,7 +608,7 @@ TEST(MqttUplinkStart, TheDaemonStartsWithoutABrokerAndConnectsWhenOneComes) {
     Daemon daemon(mqtt_map(port));
     // The loop is not blocked by the missing broker: the page answers at once.
     EXPECT_EQ(http_get(daemon.port(), "/").status, 200);
-    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: 127.0.0.1:" + std::to_string(port) + ": "); }))
+    ASSERT_TRUE(eventually([&] { return log_has(daemon, "mqtt: 127.0.0.1:" + std::to_string(port) + ": "); }, 5000ms))
         << daemon.log();
     Broker broker(port);
     MqttClient client(port, "watcher");
@@ -641,7 +632,7 @@ TEST(MqttUplinkStart, APasswordFromAFileOpensABrokerThatNeedsOne) {
     // A password file everyone may read is refused: the uplink stays off, the rest runs.
     ::chmod(secret.path().c_str(), 0644);
     Daemon careless(mqtt_map(broker.port(), "", "  username: bridge\n  password_file: " + secret.path() + "\n  client_id: other\n"));
-    ASSERT_TRUE(eventually([&] { return log_has(careless, "is readable by everyone; chmod o-r it"); })) << careless.log();
+    ASSERT_TRUE(eventually([&] { return log_has(careless, "is readable by everyone; chmod o-r it"); }, 5000ms)) << careless.log();
     EXPECT_EQ(http_get(careless.port(), "/").status, 200);
 }
 

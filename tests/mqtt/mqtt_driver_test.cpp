@@ -10,22 +10,13 @@
 
 #include "mqtt/broker.h"
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
 namespace {
 
 using json = nlohmann::json;
-
-template <class F>
-bool driver_eventually(F f, std::chrono::milliseconds timeout = 5000ms) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
 
 std::string device_map(std::uint16_t port) {
     return R"(bridge:
@@ -91,11 +82,11 @@ TEST(MqttDriver, SensorsReadPlainJsonAndOnOffPayloadsAndIgnoreGarbage) {
     WsClient ws(daemon.port(), "sensor");
     ASSERT_TRUE(ws.wait_type("hello"));
     // Online once the broker connection is up.
-    ASSERT_TRUE(driver_eventually([&] { return logged(daemon, "sensor temp is online"); })) << daemon.log();
+    ASSERT_TRUE(eventually([&] { return logged(daemon, "sensor temp is online"); }, 5000ms)) << daemon.log();
     MqttClient device(broker.port(), "device");
     std::optional<json> temp;
     ASSERT_TRUE(publish_until(device, "dev/temp", "not a number", [&] {
-        return driver_eventually([&] { return logged(daemon, "is not a number"); }, 200ms);
+        return eventually([&] { return logged(daemon, "is not a number"); }, 200ms);
     })) << daemon.log();
     device.publish("dev/temp", " 21.5\n");
     temp = reading_of(ws, "temp");
@@ -170,7 +161,7 @@ TEST(MqttDriver, TextLinesGoBothWays) {
     ASSERT_TRUE(ws.wait_type("hello"));
     ws.send_json({{"type", "open"}, {"id", 1}, {"channel", "console"}});
     ASSERT_TRUE(ws.wait_type("ack"));
-    ASSERT_TRUE(driver_eventually([&] { return logged(daemon, "text console is online"); })) << daemon.log();
+    ASSERT_TRUE(eventually([&] { return logged(daemon, "text console is online"); }, 5000ms)) << daemon.log();
     ws.send_json({{"type", "send"}, {"id", 2}, {"channel", "console"}, {"line", "status"}});
     auto line = device.wait_topic("dev/console/in");
     ASSERT_TRUE(line) << daemon.log();
@@ -231,7 +222,7 @@ TEST(MqttDriver, AHubSwitchesARemoteBridgesRelayThroughItsPoliciesAndFollowsItsL
             ++n;
         return n;
     };
-    ASSERT_TRUE(driver_eventually([&] { return online_count() == 1; })) << hub.log() << remote->log();
+    ASSERT_TRUE(eventually([&] { return online_count() == 1; }, 5000ms)) << hub.log() << remote->log();
 
     ws.send_json({{"type", "set"}, {"id", 1}, {"channel", "gh2_forward"}, {"state", "on"}});
     auto ack = ws.wait_for([](const json& m) { return m.value("id", 0) == 1; });
@@ -256,7 +247,7 @@ TEST(MqttDriver, AHubSwitchesARemoteBridgesRelayThroughItsPoliciesAndFollowsItsL
     ASSERT_TRUE(offline) << hub.log();
     // It comes back: online again, and the hub switched nothing on the way.
     remote = std::make_unique<Daemon>(remote_map(broker.port()));
-    ASSERT_TRUE(driver_eventually([&] { return online_count() == 2; }, 10000ms)) << hub.log();
+    ASSERT_TRUE(eventually([&] { return online_count() == 2; }, 10000ms)) << hub.log();
     std::string log = hub.log();
     std::size_t sets = 0;
     for (auto at = log.find("audit: relay set"); at != std::string::npos; at = log.find("audit: relay set", at + 1)) ++sets;

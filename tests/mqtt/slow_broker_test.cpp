@@ -14,22 +14,13 @@
 
 #include "mqtt/broker.h"
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
 namespace {
 
 using json = nlohmann::json;
-
-template <class F>
-bool slow_eventually(F f, std::chrono::milliseconds timeout) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!f()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(200ms);
-    }
-    return true;
-}
 
 // A counter of GET /metrics, or -1.
 double slow_metric(std::uint16_t port, const std::string& name) {
@@ -72,8 +63,8 @@ TEST(MqttSlowBroker, ABrokerThatStopsReadingGetsTheLatestReadingsNotAQueue) {
 
     broker.pause();
     // The socket fills, then the uplink coalesces instead of queueing.
-    ASSERT_TRUE(slow_eventually([&] { return slow_metric(daemon.port(), "hwbridge_mqtt_readings_coalesced_total") > 1000; },
-                                120000ms))
+    ASSERT_TRUE(eventually([&] { return slow_metric(daemon.port(), "hwbridge_mqtt_readings_coalesced_total") > 1000; },
+                                120000ms, 200ms))
         << daemon.log();
     // The bridge goes on: a relay answers at once while the broker is stuck.
     WsClient relays(daemon.port(), "relay");
@@ -84,9 +75,9 @@ TEST(MqttSlowBroker, ABrokerThatStopsReadingGetsTheLatestReadingsNotAQueue) {
     EXPECT_EQ((*ack)["type"], "ack") << ack->dump();
     // Memory stays bounded: a few thousand more readings were coalesced, none queued.
     const double coalesced = slow_metric(daemon.port(), "hwbridge_mqtt_readings_coalesced_total");
-    ASSERT_TRUE(slow_eventually([&] {
+    ASSERT_TRUE(eventually([&] {
         return slow_metric(daemon.port(), "hwbridge_mqtt_readings_coalesced_total") > coalesced + 8000;
-    }, 60000ms));
+    }, 60000ms, 200ms));
     const long rss_during = slow_rss_kb(daemon.pid());
 #if !defined(__SANITIZE_ADDRESS__)
     // (Under AddressSanitizer the daemon's freed memory waits in ASan's quarantine, up to 256 MB:
@@ -100,12 +91,12 @@ TEST(MqttSlowBroker, ABrokerThatStopsReadingGetsTheLatestReadingsNotAQueue) {
     broker.resume();
     watcher.received().clear();
     std::size_t seen = 0;
-    ASSERT_TRUE(slow_eventually([&] {
+    ASSERT_TRUE(eventually([&] {
         watcher.pump(100ms);
         seen += watcher.received().size();
         watcher.received().clear();
         return seen > 1000;
-    }, 30000ms)) << daemon.log();
+    }, 30000ms, 200ms)) << daemon.log();
     const std::string log = daemon.log();
     const auto first = log.find("mqtt: connected to");
     ASSERT_NE(first, std::string::npos);
