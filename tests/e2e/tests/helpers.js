@@ -2,7 +2,8 @@
 // playwright-core, and open pages that fail the test on console errors or non-local requests.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -140,3 +141,34 @@ export async function waitLive(page, timeout = 10000) {
 }
 
 export const relaySwitch = (page, id) => page.locator(`[data-relay="${id}"] [role="switch"]`);
+
+// A free TCP port on 127.0.0.1 (for a process that must be told its port, like mosquitto).
+export function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// mosquitto on 127.0.0.1:port; resolves once it accepts connections.
+export function startBroker(dir, port) {
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const exit = new Promise((resolve) => child.on('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const attempt = () => {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.on('connect', () => { socket.destroy(); resolve({ stop: async () => { child.kill('SIGKILL'); await exit; } }); });
+      socket.on('error', () => {
+        if (Date.now() - started > 10000) reject(new Error('mosquitto did not start'));
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}

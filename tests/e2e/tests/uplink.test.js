@@ -3,47 +3,14 @@
 // connected again when it returns; a bridge without an uplink shows no badge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer, connect as netConnect } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, openPage, startDaemon, waitLive } from './helpers.js';
+import { launchBrowser, openPage, startDaemon, waitLive, freePort, startBroker } from './helpers.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// mosquitto on 127.0.0.1:port; resolves once it accepts connections.
-function startBroker(dir, port) {
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: 'ignore' });
-  const exit = new Promise((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const attempt = () => {
-      const socket = netConnect({ host: '127.0.0.1', port });
-      socket.on('connect', () => { socket.destroy(); resolve({ stop: async () => { child.kill('SIGKILL'); await exit; } }); });
-      socket.on('error', () => {
-        if (Date.now() - started > 10000) reject(new Error('mosquitto did not start'));
-        else setTimeout(attempt, 20);
-      });
-    };
-    attempt();
-  });
-}
-
 
 test('the header shows the MQTT uplink connected, unreachable with its reason, and back', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hwb-e2e-uplink-'));
