@@ -117,13 +117,6 @@ std::string mqttdrv_topic_problem(const std::string& topic) {
     return {};
 }
 
-bool mqttdrv_identifier(const std::string& id, std::size_t max = 64) {
-    if (id.empty() || id.size() > max) return false;
-    for (unsigned char c : id)
-        if (!std::isalnum(c) && c != '_' && c != '-') return false;
-    return true;
-}
-
 // Device with `bridge`: the imported bridge's topic prefix, and the id prefix of its channels.
 std::string mqttdrv_bridge_prefix(const DeviceConfig& device) {
     const Options& d = device.options;
@@ -162,7 +155,7 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
         if (d.string("bridge").empty() || d.string("bridge").size() > 100)
             problems.push_back({ChannelKind::sensor, "", "bridge", "'bridge' must be a bridge's name (1 to 100 characters)"});
         topic(ChannelKind::sensor, "", d, "bridge_prefix");
-        if (d.has("id_prefix") && !d.string("id_prefix").empty() && !mqttdrv_identifier(d.string("id_prefix"), 32))
+        if (d.has("id_prefix") && !d.string("id_prefix").empty() && !is_identifier(d.string("id_prefix"), 32))
             problems.push_back({ChannelKind::sensor, "", "id_prefix", "'id_prefix' must be up to 32 letters, digits, '_' or '-'"});
         if (d.has("availability_topic"))
             problems.push_back({ChannelKind::sensor, "", "availability_topic",
@@ -183,7 +176,7 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
                 if (o.location(key) != nullptr)
                     problems.push_back({kind, id, key, std::string("'") + key +
                                                            "' is derived from the bridge's prefix on a device with 'bridge'"});
-            if (!mqttdrv_identifier(mqttdrv_remote_id(device, id, o)))
+            if (!is_identifier(mqttdrv_remote_id(device, id, o)))
                 problems.push_back({kind, id, o.has("remote") ? "remote" : "",
                                     "'remote' must be 1 to 64 letters, digits, '_' or '-'"});
             return;
@@ -748,7 +741,7 @@ void MqttDevice::on_meta(const std::string& payload) {
     auto accept = [&](const Json& entry, const char* kind) -> std::optional<std::string> {
         if (!entry.is_object()) return std::nullopt;
         const std::string remote = text_of(entry, "id", "", 65);
-        if (!mqttdrv_identifier(remote) || !mqttdrv_identifier(id_prefix + remote)) {
+        if (!is_identifier(remote) || !is_identifier(id_prefix + remote)) {
             ++skipped;
             return std::nullopt;
         }
@@ -782,11 +775,19 @@ void MqttDevice::on_meta(const std::string& payload) {
         words.off_text = text_of(entry, "off_text", "", 40);
         return words;
     };
-    auto imported_options = [&](const std::string& remote) {
-        Options o;
-        o.set("imported", true);
-        o.set("remote", remote);
-        return o;
+    // What every found channel has: its id, label, device, origin and place, and its options (the
+    // driver's defaults, marked imported, with the remote id its topics are derived from).
+    auto common = [&](auto& c, const Json& entry, const std::string& remote, const std::vector<OptionSpec>& specs) {
+        c.info.id = id_prefix + remote;
+        c.info.label = text_of(entry, "label", remote, 200);
+        c.info.device = id_;
+        c.info.device_label = device_label;
+        c.info.origin = bridge;
+        c.info.ui = ui_of(entry);
+        c.options.set("imported", true);
+        c.options.set("remote", remote);
+        for (const auto& spec : specs)
+            if (spec.fallback) c.options.set(spec.key, *spec.fallback);
     };
     auto list = [&](const char* key) {
         auto it = meta.find(key);
@@ -796,52 +797,30 @@ void MqttDevice::on_meta(const std::string& payload) {
         auto remote = accept(entry, "sensor");
         if (!remote) continue;
         SensorConfig s;
-        s.info.id = id_prefix + *remote;
-        s.info.label = text_of(entry, "label", *remote, 200);
+        common(s, entry, *remote, mqttdrv_sensor_options());
         s.info.unit = text_of(entry, "unit", "", 32);
         s.info.type = text_of(entry, "kind", "number", 16) == "boolean" ? SensorType::boolean : SensorType::number;
         s.info.min = number_of(entry, "min");
         s.info.max = number_of(entry, "max");
         s.info.precision = static_cast<int>(std::clamp(number_of(entry, "precision").value_or(2), 0.0, 9.0));
-        s.info.device = id_;
-        s.info.device_label = device_label;
-        s.info.origin = bridge;
-        s.info.ui = ui_of(entry);
         if (s.info.type == SensorType::boolean) s.info.words = words_of(entry);
-        s.options = imported_options(*remote);
-        for (const auto& spec : mqttdrv_sensor_options())
-            if (spec.fallback) s.options.set(spec.key, *spec.fallback);
         found.sensors.push_back(std::move(s));
     }
     for (const auto& entry : list("relays")) {
         auto remote = accept(entry, "relay");
         if (!remote) continue;
         RelayConfig r;
-        r.info.id = id_prefix + *remote;
-        r.info.label = text_of(entry, "label", *remote, 200);
-        r.info.device = id_;
-        r.info.device_label = device_label;
-        r.info.origin = bridge;
-        r.info.ui = ui_of(entry);
+        common(r, entry, *remote, mqttdrv_relay_options());
         r.info.words = words_of(entry);
-        r.options = imported_options(*remote);
-        for (const auto& spec : mqttdrv_relay_options())
-            if (spec.fallback) r.options.set(spec.key, *spec.fallback);
         found.relays.push_back(std::move(r));
     }
     for (const auto& entry : list("texts")) {
         auto remote = accept(entry, "text");
         if (!remote) continue;
         TextConfig t;
-        t.info.id = id_prefix + *remote;
-        t.info.label = text_of(entry, "label", *remote, 200);
+        common(t, entry, *remote, mqttdrv_text_options());
         t.info.max_line_bytes =
             static_cast<std::size_t>(std::clamp(number_of(entry, "max_line_bytes").value_or(4096), 16.0, 65536.0));
-        t.info.device = id_;
-        t.info.device_label = device_label;
-        t.info.origin = bridge;
-        t.info.ui = ui_of(entry);
-        t.options = imported_options(*remote);
         auto input = entry.find("input");
         t.options.set("input", input == entry.end() || !input->is_boolean() || input->get<bool>());
         found.texts.push_back(std::move(t));

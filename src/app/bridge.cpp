@@ -36,6 +36,26 @@ bool same_list(const std::vector<T>& a, const std::vector<T>& b, Same same) {
     return true;
 }
 
+// Found channels compare by everything they were found with (labels and display hints too: a
+// remote's new label is a change the hub follows).
+bool same_found_sensor(const SensorConfig& a, const SensorConfig& b) {
+    const auto &x = a.info, &y = b.info;
+    return same_sensor(a, b) && x.label == y.label && x.unit == y.unit && x.precision == y.precision &&
+           x.origin == y.origin && x.ui == y.ui && x.words == y.words;
+}
+bool same_found_relay(const RelayConfig& a, const RelayConfig& b) {
+    return same_relay(a, b) && a.info.label == b.info.label && a.info.origin == b.info.origin && a.info.ui == b.info.ui &&
+           a.info.words == b.info.words;
+}
+bool same_found_text(const TextConfig& a, const TextConfig& b) {
+    return same_text(a, b) && a.info.label == b.info.label && a.info.max_line_bytes == b.info.max_line_bytes &&
+           a.info.origin == b.info.origin && a.info.ui == b.info.ui;
+}
+bool same_found_channels(const FoundChannels& a, const FoundChannels& b) {
+    return same_list(a.sensors, b.sensors, same_found_sensor) && same_list(a.relays, b.relays, same_found_relay) &&
+           same_list(a.texts, b.texts, same_found_text);
+}
+
 const DeviceConfig* find_device(const DeviceMap& map, const std::string& id) {
     for (const auto& d : map.devices)
         if (d.id == id) return &d;

@@ -5,11 +5,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hwb {
 
 enum class ChannelKind : std::uint8_t { sensor, relay, text };
 const char* to_string(ChannelKind kind);
+
+// An id in the map (channel, device, automation) or one made from another bridge's: 1 to `max`
+// ASCII letters, digits, '_' or '-'.
+bool is_identifier(std::string_view id, std::size_t max = 64);
 
 // How the page shows a channel (docs/device-map.md, "ui"): display only, never the hardware, so a
 // reload that changes it restarts nothing.

@@ -32,7 +32,6 @@ struct FoundChannels {
     std::vector<RelayConfig> relays;
     std::vector<TextConfig> texts;
 };
-bool same_found_channels(const FoundChannels& a, const FoundChannels& b);
 
 struct DeviceContext {
     EventLoop& loop;

@@ -77,6 +77,16 @@ std::int64_t wall_clock_ms() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+bool is_identifier(std::string_view id, std::size_t max) {
+    if (id.empty() || id.size() > max) return false;
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 std::string mqtt_node_id(const std::string& bridge_name) {
     std::string out;
     for (unsigned char c : bridge_name) {

@@ -97,14 +97,6 @@ std::vector<OptionSpec> text() {
     };
 }
 
-bool is_identifier(std::string_view id) {
-    if (id.empty() || id.size() > max_id_length) return false;
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
+bool is_identifier(std::string_view id) { return hwb::is_identifier(id, max_id_length); }
 
 }  // namespace hwb::devicemap::schema

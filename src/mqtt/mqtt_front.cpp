@@ -16,8 +16,6 @@ namespace hwb::mqtt {
 
 namespace {
 
-// Channels imported from another hwbridge (mqtt driver, `bridge:`) are that bridge's to publish:
-// the uplink leaves them out, so no broker sees a channel twice and imports cannot loop.
 // The map's device_class of a boolean sensor as Home Assistant's binary_sensor knows it (a valve
 // is an `opening` there); nullptr: none.
 const char* front_binary_class(const std::string& device_class) {
@@ -27,9 +25,27 @@ const char* front_binary_class(const std::string& device_class) {
     return nullptr;
 }
 
+// Channels imported from another hwbridge (mqtt driver, `bridge:`) are that bridge's to publish:
+// the uplink leaves them out, so no broker sees a channel twice and imports cannot loop.
 template <class Channel>
 bool front_local(const Channel& channel) {
     return channel.info().origin.empty();
+}
+
+// The bridge a channel was imported from; empty for one of this bridge's own (or no such channel).
+std::string front_origin(const Channels& channels, ChannelKind kind, const std::string& id) {
+    switch (kind) {
+        case ChannelKind::sensor:
+            if (const Sensor* s = channels.sensor(id)) return s->info().origin;
+            break;
+        case ChannelKind::relay:
+            if (const Relay* r = channels.relay(id)) return r->info().origin;
+            break;
+        case ChannelKind::text:
+            if (const TextChannel* t = channels.text(id)) return t->info().origin;
+            break;
+    }
+    return {};
 }
 
 using Json = nlohmann::json;
@@ -392,10 +408,7 @@ void MqttFront::on_text_line(const TextChannel& channel, const TextLine& line) {
 
 void MqttFront::on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) {
     if (!link_ || !link_->connected() || channels_ == nullptr) return;
-    const bool imported = (kind == ChannelKind::sensor && channels_->sensor(id) && !front_local(*channels_->sensor(id))) ||
-                          (kind == ChannelKind::relay && channels_->relay(id) && !front_local(*channels_->relay(id))) ||
-                          (kind == ChannelKind::text && channels_->text(id) && !front_local(*channels_->text(id)));
-    if (imported) return;
+    if (!front_origin(*channels_, kind, id).empty()) return;  // imported: not this bridge's to publish
     publish(topic(front_kind(kind), id, "availability"), status.online ? "online" : "offline", config_.qos, true);
 }
 
@@ -473,8 +486,7 @@ void MqttFront::message(const Incoming& in) {
     }
     ++counters_.commands;
     if (channels_ != nullptr) {
-        const std::string origin = relay ? (channels_->relay(id) ? channels_->relay(id)->info().origin : "")
-                                         : (channels_->text(id) ? channels_->text(id)->info().origin : "");
+        const std::string origin = front_origin(*channels_, relay ? ChannelKind::relay : ChannelKind::text, id);
         if (!origin.empty()) {
             answer(reply, Json{{"ok", false},
                                {"error", "unknown_channel"},
