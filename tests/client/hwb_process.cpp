@@ -11,10 +11,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "launch.h"
 #include "support/daemon.h"
 
 extern char** environ;
@@ -53,19 +53,6 @@ std::string temp_path(const char* suffix) {
     return buf.data();
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-int code_of(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return -1;
-}
-
 // Waits for `pid` up to `timeout`; -2 if it is still running.
 int wait_pid(pid_t pid, std::chrono::milliseconds timeout, int* status_out) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -74,7 +61,7 @@ int wait_pid(pid_t pid, std::chrono::milliseconds timeout, int* status_out) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) {
             *status_out = status;
-            return code_of(status);
+            return launch::exit_code(status);
         }
         if (std::chrono::steady_clock::now() >= deadline) return -2;
         std::this_thread::sleep_for(5ms);
@@ -111,8 +98,8 @@ HwbResult run_hwb(const std::vector<std::string>& args, const std::map<std::stri
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
     }
-    result.out = slurp(out_path);
-    result.err = slurp(err_path);
+    result.out = launch::read_file(out_path);
+    result.err = launch::read_file(err_path);
     unlink(in_path.c_str());
     unlink(out_path.c_str());
     unlink(err_path.c_str());
@@ -144,15 +131,15 @@ HwbProcess::~HwbProcess() {
 }
 
 int HwbProcess::wait(std::chrono::milliseconds timeout) {
-    if (exited_) return code_of(status_);
+    if (exited_) return launch::exit_code(status_);
     int code = wait_pid(pid_, timeout, &status_);
     exited_ = code != -2;
     return code;
 }
 
 bool HwbProcess::running() { return wait(0ms) == -2; }
-std::string HwbProcess::out() const { return slurp(out_path_); }
-std::string HwbProcess::err() const { return slurp(err_path_); }
+std::string HwbProcess::out() const { return launch::read_file(out_path_); }
+std::string HwbProcess::err() const { return launch::read_file(err_path_); }
 
 HwbOnPty::HwbOnPty(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
     const auto e = environment(env);
@@ -212,7 +199,7 @@ bool HwbOnPty::wait_for_count(const std::string& text, std::size_t count, std::c
 }
 
 int HwbOnPty::wait(std::chrono::milliseconds timeout) {
-    if (exited_) return code_of(status_);
+    if (exited_) return launch::exit_code(status_);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (read_some(std::min(deadline, std::chrono::steady_clock::now() + 50ms)) ||
            std::chrono::steady_clock::now() < deadline) {
@@ -222,7 +209,7 @@ int HwbOnPty::wait(std::chrono::milliseconds timeout) {
             }
             exited_ = true;
             status_ = status;
-            return code_of(status);
+            return launch::exit_code(status);
         }
     }
     return -2;
