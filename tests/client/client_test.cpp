@@ -11,6 +11,7 @@
 #include "auth/token.h"
 #include "client/blocking.h"
 #include "client/client_map.h"
+#include "support/client_events.h"
 #include "support/daemon.h"
 #include "support/tls.h"
 
@@ -21,31 +22,10 @@ using namespace std::chrono_literals;
 using client::BlockingClient;
 using client::Event;
 
-client::Options options_for(std::uint16_t port, const std::string& scheme = "http") {
-    client::Options o;
-    o.url = scheme + "://127.0.0.1:" + std::to_string(port);
-    o.request_timeout = 5000ms;
-    o.backoff_min = 50ms;
-    o.backoff_max = 500ms;
-    return o;
-}
-
-template <class T>
-std::function<bool(const Event&)> is(const std::function<bool(const T&)>& match = {}) {
-    return [match](const Event& e) {
-        const T* m = std::get_if<T>(&e);
-        return m != nullptr && (!match || match(*m));
-    };
-}
-
-std::function<bool(const Event&)> state_of(const std::string& channel, const std::string& state) {
-    return is<client::StateMessage>([=](const client::StateMessage& m) { return m.channel == channel && m.state == state; });
-}
-
 class ClientTest : public ::testing::Test {
 protected:
     Daemon daemon{client_test_map()};
-    BlockingClient c{options_for(daemon.port())};
+    BlockingClient c{client_options(daemon.port())};
 };
 
 TEST_F(ClientTest, HelloCarriesTheBridgeAndItsChannelsWithCurrentValues) {
@@ -87,7 +67,7 @@ TEST_F(ClientTest, SubscribeDeliversReadingsOfTheChosenSensorsOnly) {
 }
 
 TEST_F(ClientTest, RelayRequestsAnswerWithTheConfirmedStateAndEveryoneSeesIt) {
-    BlockingClient other{options_for(daemon.port())};
+    BlockingClient other{client_options(daemon.port())};
     ASSERT_TRUE(other.connect(ChannelKind::relay).ok());
     auto on = c.set("pump", true);
     ASSERT_TRUE(on.ok()) << on.error().message;
@@ -120,7 +100,7 @@ TEST_F(ClientTest, RefusalsCarryTheBridgesErrorCode) {
 }
 
 TEST_F(ClientTest, ALeaseIsRenewedByTheLibraryUntilReleased) {
-    BlockingClient watcher{options_for(daemon.port())};
+    BlockingClient watcher{client_options(daemon.port())};
     ASSERT_TRUE(watcher.connect(ChannelKind::relay).ok());
     auto on = c.set("pump", true, 1000ms);
     ASSERT_TRUE(on.ok()) << on.error().message;
@@ -140,7 +120,7 @@ TEST_F(ClientTest, ALeaseIsRenewedByTheLibraryUntilReleased) {
 
 TEST_F(ClientTest, ALeaseEndedByAnotherClientIsReportedLost) {
     ASSERT_TRUE(c.set("pump", true, 5000ms).ok());
-    BlockingClient other{options_for(daemon.port())};
+    BlockingClient other{client_options(daemon.port())};
     ASSERT_TRUE(other.set("pump", false).ok());
     auto lost = c.next_event(3s, is<client::LeaseLost>());
     ASSERT_TRUE(lost.has_value());
@@ -163,7 +143,7 @@ TEST_F(ClientTest, TextChannelsOpenSendAndReceive) {
 TEST_F(ClientTest, ABridgeThatCannotBeReachedFailsWithConnectFailed) {
     const std::uint16_t port = daemon.port();
     daemon.stop(SIGTERM);
-    BlockingClient lonely{options_for(port)};
+    BlockingClient lonely{client_options(port)};
     auto hello = lonely.connect(ChannelKind::sensor);
     ASSERT_FALSE(hello.ok());
     EXPECT_EQ(hello.error().code, "connect_failed");
@@ -180,7 +160,7 @@ TEST(ClientTimeout, ARequestToABridgeThatNeverAnswersFailsWithNoAnswerInTime) {
     ASSERT_EQ(listen(fd, 1), 0);
     socklen_t len = sizeof addr;
     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    auto o = options_for(ntohs(addr.sin_port));
+    auto o = client_options(ntohs(addr.sin_port));
     o.request_timeout = 300ms;
     BlockingClient c{o};
     const auto start = std::chrono::steady_clock::now();
@@ -195,7 +175,7 @@ TEST(ClientTimeout, ARequestToABridgeThatNeverAnswersFailsWithNoAnswerInTime) {
 TEST(ClientReconnect, AfterTheDaemonRestartsTheClientReconnectsAndSubscribesAgain) {
     auto first = std::make_unique<Daemon>(client_test_map());
     const std::uint16_t port = first->port();
-    BlockingClient c{options_for(port)};
+    BlockingClient c{client_options(port)};
     ASSERT_TRUE(c.subscribe(std::vector<std::string>{"door"}).ok());
     ASSERT_TRUE(c.open_text("console").ok());
     ASSERT_TRUE(c.next_event(3s, is<client::ReadingMessage>()).has_value());
@@ -231,14 +211,14 @@ TEST(ClientReconnect, AfterTheDaemonRestartsTheClientReconnectsAndSubscribesAgai
 TEST(ClientTls, ConnectsOverWssVerifyingTheBridgeAgainstTheGivenCa) {
     SelfSignedCert cert;
     Daemon daemon{client_test_map("  tls:\n    cert: " + cert.cert() + "\n    key: " + cert.key() + "\n")};
-    auto o = options_for(daemon.port(), "https");
+    auto o = client_options(daemon.port(), "https");
     o.ca_file = cert.cert();
     BlockingClient c{o};
     auto hello = c.connect(ChannelKind::relay);
     ASSERT_TRUE(hello.ok()) << hello.error().message;
     EXPECT_TRUE(c.set("pump", true).ok());
     // Without the CA the certificate is not trusted.
-    auto untrusted = options_for(daemon.port(), "wss");
+    auto untrusted = client_options(daemon.port(), "wss");
     BlockingClient refused{untrusted};
     auto no = refused.connect(ChannelKind::relay);
     ASSERT_FALSE(no.ok());
@@ -251,20 +231,20 @@ TEST(ClientAuth, TokensOpenTheBridgeAndRefusalsAreTyped) {
                                           auth::token_sha256_hex(machine) +
                                           "\n      role: operator\n      channels: [pump]\n")};
     {
-        BlockingClient none{options_for(daemon.port())};
+        BlockingClient none{client_options(daemon.port())};
         auto hello = none.connect(ChannelKind::relay);
         ASSERT_FALSE(hello.ok());
         EXPECT_EQ(hello.error().code, "unauthorized");
     }
     {
-        auto o = options_for(daemon.port());
+        auto o = client_options(daemon.port());
         o.token = "hwbm_" + std::string(43, 'A');
         BlockingClient bad{o};
         auto hello = bad.connect(ChannelKind::relay);
         ASSERT_FALSE(hello.ok());
         EXPECT_EQ(hello.error().code, "bad_token");
     }
-    auto o = options_for(daemon.port());
+    auto o = client_options(daemon.port());
     o.token = machine;
     BlockingClient good{o};
     auto hello = good.connect(ChannelKind::relay);

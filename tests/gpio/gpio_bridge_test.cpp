@@ -1,6 +1,6 @@
 // The gpio driver behind the real server, over WebSocket: a test-only driver `gpio-memory` (the
 // gpio driver over in-memory chips) runs in this process, so the test can press buttons and watch
-// relay lines while clients talk to the bridge. Same code path as the daemon from the driver to
+// relay lines while clients (the client library) talk to the bridge. Same code path as the daemon from the driver to
 // the socket, including edges arriving through an event fd in the libwebsockets loop.
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
@@ -13,12 +13,11 @@
 #include "gpio/gpio_driver.h"
 #include "gpio/memory_chip.h"
 #include "server/server.h"
-#include "support/ws_client.h"
+#include "support/client_events.h"
 
 namespace hwb::test {
 namespace {
 
-using nlohmann::json;
 using namespace std::chrono_literals;
 
 const char* bench_map = R"(bridge:
@@ -88,56 +87,47 @@ private:
     std::thread thread_;
 };
 
-json channel(const json& hello, const std::string& id) {
-    for (const auto& c : hello["channels"])
-        if (c["id"] == id) return c;
-    return nullptr;
-}
-
 TEST(GpioBridge, ButtonPressReachesSensorClientsAsItHappens) {
     Bridge bridge;
-    WsClient client(bridge.port(), "sensor");
-    ASSERT_TRUE(client.ok());
-    auto hello = client.wait_type("hello");
-    ASSERT_TRUE(hello);
-    EXPECT_EQ(channel(*hello, "button")["kind"], "boolean");
-    EXPECT_EQ(channel(*hello, "button")["value"], false);
+    client::BlockingClient client(client_options(bridge.port()));
+    auto hello = client.connect(ChannelKind::sensor);
+    ASSERT_TRUE(hello.ok()) << hello.error().message;
+    ASSERT_EQ(hello.value().channels.size(), 1u);
+    EXPECT_EQ(hello.value().channels[0].fields["kind"], "boolean");
+    EXPECT_EQ(hello.value().channels[0].value, false);
 
     auto pressed_at = std::chrono::steady_clock::now();
     bridge.gpio.drive("gpiochip0", 7, false);
-    auto reading = client.wait_type("reading", 2000ms);
+    auto reading = client.next_event(2000ms, reading_of("button"));
     ASSERT_TRUE(reading) << "no reading after the press";
     auto latency = std::chrono::steady_clock::now() - pressed_at;
-    EXPECT_EQ((*reading)["channel"], "button");
-    EXPECT_EQ((*reading)["value"], true);
+    EXPECT_EQ(std::get<client::ReadingMessage>(*reading).value, true);
     EXPECT_LT(latency, 500ms) << "edges are pushed as they happen";
 
     bridge.gpio.drive("gpiochip0", 7, true);
-    reading = client.wait_type("reading", 2000ms);
+    reading = client.next_event(2000ms, reading_of("button"));
     ASSERT_TRUE(reading);
-    EXPECT_EQ((*reading)["value"], false);
+    EXPECT_EQ(std::get<client::ReadingMessage>(*reading).value, false);
 }
 
 TEST(GpioBridge, RelayClientSwitchesTheLineAndSeesOnlyTheReadBackState) {
     Bridge bridge;
-    WsClient client(bridge.port(), "relay");
-    ASSERT_TRUE(client.ok());
-    auto hello = client.wait_type("hello");
-    ASSERT_TRUE(hello);
-    EXPECT_EQ(channel(*hello, "pump")["state"], "off");
+    client::BlockingClient client(client_options(bridge.port()));
+    auto hello = client.connect(ChannelKind::relay);
+    ASSERT_TRUE(hello.ok()) << hello.error().message;
+    ASSERT_EQ(hello.value().channels.size(), 1u);
+    EXPECT_EQ(hello.value().channels[0].value, "off");
 
-    client.send_json({{"type", "set"}, {"id", "a"}, {"channel", "pump"}, {"state", "on"}});
-    auto ack = client.wait_type("ack");
-    ASSERT_TRUE(ack) << "no answer to set";
-    EXPECT_EQ((*ack)["state"], "on");
+    auto ack = client.set("pump", true);
+    ASSERT_TRUE(ack.ok()) << ack.error().message;
+    EXPECT_EQ(ack.value()["state"], "on");
     EXPECT_FALSE(bridge.gpio.level("gpiochip0", 5)) << "active-low relay on: the line is low";
 
     bridge.gpio.stick("gpiochip0", 5, false);  // the driver transistor fails shorted: stays on
-    client.send_json({{"type", "set"}, {"id", "b"}, {"channel", "pump"}, {"state", "off"}});
-    auto err = client.wait_type("error");
-    ASSERT_TRUE(err) << "a line that does not follow must be an error";
-    EXPECT_EQ((*err)["code"], "hardware");
-    EXPECT_NE((*err)["message"].get<std::string>().find("reads back on"), std::string::npos) << *err;
+    auto refused = client.set("pump", false);
+    ASSERT_FALSE(refused.ok()) << "a line that does not follow must be an error";
+    EXPECT_EQ(refused.error().code, "hardware");
+    EXPECT_NE(refused.error().message.find("reads back on"), std::string::npos) << refused.error().message;
     // The line history shows what a relay coil saw: off (high) at start, on, nothing else.
     EXPECT_EQ(bridge.gpio.history("gpiochip0", 5), (std::vector<bool>{false, true, false}));
 }

@@ -1,7 +1,7 @@
 // Integration: the real hwbridge reading 1-Wire thermometers from a folder laid out like sysfs
-// (--sysfs-root), with a WebSocket client: readings and offline/online states reach clients, and a
-// read that never returns (a pipe nobody writes) leaves the daemon answering relay requests and
-// stopping on SIGTERM.
+// (--sysfs-root), talked to through the client library: readings and offline/online states reach
+// clients, and a read that never returns (a pipe nobody writes) leaves the daemon answering relay
+// requests and stopping on SIGTERM.
 #include <sys/stat.h>
 
 #include <chrono>
@@ -9,21 +9,13 @@
 #include <gtest/gtest.h>
 
 #include "ksensors/fake_sysfs.h"
+#include "support/client_events.h"
 #include "support/daemon.h"
-#include "support/ws_client.h"
 
 namespace hwb::test {
 namespace {
 
-using nlohmann::json;
 using namespace std::chrono_literals;
-
-auto reading_of(const std::string& id) {
-    return [id](const json& m) { return m["type"] == "reading" && m["channel"] == id; };
-}
-auto status_of(const std::string& id, bool online) {
-    return [id, online](const json& m) { return m["type"] == "status" && m["channel"] == id && m["online"] == online; };
-}
 
 TEST(KernelSensorsDaemon, ThermometerReadingsReachClientsWhileAnotherReadHangs) {
     FakeSysfs sys;
@@ -41,37 +33,37 @@ TEST(KernelSensorsDaemon, ThermometerReadingsReachClientsWhileAnotherReadHangs) 
                   "relays:\n"
                   "  - { id: pump, device: sim, latency: 0ms }\n",
                   {"--sysfs-root", sys.root});
-    WsClient sensors(daemon.port(), "sensor");
-    ASSERT_TRUE(sensors.ok());
-    auto first = sensors.wait_for(reading_of("tank"), 5000ms);
+    client::BlockingClient sensors(client_options(daemon.port()));
+    ASSERT_TRUE(sensors.connect(ChannelKind::sensor).ok());
+    auto first = sensors.next_event(5000ms, reading_of("tank"));
     ASSERT_TRUE(first);
-    EXPECT_DOUBLE_EQ((*first)["value"].get<double>(), 22.5);
+    EXPECT_EQ(std::get<client::ReadingMessage>(*first).value, 22.5);
 
     // The other device's worker sits in open() of the pipe; the loop still serves a relay at once.
-    WsClient relays(daemon.port(), "relay");
-    ASSERT_TRUE(relays.ok());
-    ASSERT_TRUE(relays.wait_type("hello"));
+    client::BlockingClient relays(client_options(daemon.port(), "http", 2000ms));
+    ASSERT_TRUE(relays.connect(ChannelKind::relay).ok());
     auto sent = std::chrono::steady_clock::now();
-    relays.send_text(R"({"type":"set","id":7,"channel":"pump","state":"on"})");
-    auto ack = relays.wait_type("ack", 2000ms);
-    ASSERT_TRUE(ack) << "no ack while a sensor read hangs";
+    auto ack = relays.set("pump", true);
+    ASSERT_TRUE(ack.ok()) << "no ack while a sensor read hangs: " << ack.error().message;
     EXPECT_LT(std::chrono::steady_clock::now() - sent, 500ms);
 
     // Unplugged: offline at the next round, with the reason; back without a restart.
     sys.unplug_w1("28-0316a2794bff");
-    auto offline = sensors.wait_for(status_of("tank", false), 5000ms);
+    auto offline = sensors.next_event(5000ms, status_of("tank", false));
     ASSERT_TRUE(offline);
-    EXPECT_NE((*offline)["reason"].get<std::string>().find("not on the bus"), std::string::npos) << offline->dump();
+    const std::string reason = std::get<client::StatusMessage>(*offline).reason;
+    EXPECT_NE(reason.find("not on the bus"), std::string::npos) << reason;
     sys.add_w1("28-0316a2794bff", w1_slave_text(23000));
-    ASSERT_TRUE(sensors.wait_for(status_of("tank", true), 5000ms));
-    auto back = sensors.wait_for(reading_of("tank"), 5000ms);
+    ASSERT_TRUE(sensors.next_event(5000ms, status_of("tank", true)));
+    auto back = sensors.next_event(5000ms, reading_of("tank"));
     ASSERT_TRUE(back);
-    EXPECT_DOUBLE_EQ((*back)["value"].get<double>(), 23.0);
+    EXPECT_EQ(std::get<client::ReadingMessage>(*back).value, 23.0);
 
     // The hung read is reported, and does not hold the daemon at shutdown.
-    auto hung = sensors.wait_for(status_of("hung", false), 10000ms);
+    auto hung = sensors.next_event(10000ms, status_of("hung", false));
     ASSERT_TRUE(hung);
-    EXPECT_NE((*hung)["reason"].get<std::string>().find("has not answered"), std::string::npos) << hung->dump();
+    const std::string why = std::get<client::StatusMessage>(*hung).reason;
+    EXPECT_NE(why.find("has not answered"), std::string::npos) << why;
     auto asked = std::chrono::steady_clock::now();
     EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.log();
     EXPECT_LT(std::chrono::steady_clock::now() - asked, 3000ms);
