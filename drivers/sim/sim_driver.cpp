@@ -259,7 +259,11 @@ private:
             if (!s->last()) continue;
             out << " | " << s->info().label << " ";
             if (s->info().type == SensorType::boolean) {
-                out << (s->last()->value != 0 ? "yes" : "no");
+                // The sensor's own words (Open/Closed for a door), as its card says them.
+                const auto& w = s->info().words;
+                const bool on = s->last()->value != 0;
+                const std::string& word = on ? w.on_text : w.off_text;
+                out << (word.empty() ? (on ? "On" : "Off") : word);
             } else {
                 out.setf(std::ios::fixed);
                 out.precision(s->info().precision);

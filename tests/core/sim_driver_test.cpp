@@ -115,5 +115,22 @@ texts:
     EXPECT_NE(recorder.lines[2].find("Temp 21.0 C"), std::string::npos) << recorder.lines[2];
 }
 
+TEST_F(SimDriverTest, StatusDisplaySaysABooleanSensorInItsOwnWords) {
+    load(R"(devices: [{id: b, driver: sim}]
+sensors:
+  - {id: d, device: b, label: Door, type: boolean, device_class: door, signal: constant, low: 1}
+  - {id: w, device: b, label: Window, type: boolean, on_text: Ajar, off_text: Shut, signal: constant, low: 0}
+  - {id: p, device: b, label: Plain, type: boolean, signal: constant, low: 1}
+texts:
+  - {id: s, device: b, mode: status, interval: 1s}
+)");
+    loop.advance(std::chrono::milliseconds(1500));
+    ASSERT_FALSE(recorder.lines.empty());
+    const std::string& line = recorder.lines.back();
+    EXPECT_NE(line.find("Door Open"), std::string::npos) << line;
+    EXPECT_NE(line.find("Window Shut"), std::string::npos) << line;
+    EXPECT_NE(line.find("Plain On"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace hwb
