@@ -183,6 +183,34 @@ std::optional<std::string> read_relay_state(MappingReader& reader, const OptionS
     return std::get<std::string>(*value);
 }
 
+// A sensor's `history:`: false (keep nothing of it), or its own raw/minute/hour/spacing. Absent or
+// `true`: the history section's settings.
+std::optional<ChannelHistory> read_sensor_history(MappingReader& reader, Diagnostics& diagnostics) {
+    const auto* entry = reader.find("history");
+    if (entry == nullptr || entry->value.IsNull()) return std::nullopt;
+    if (entry->value.IsScalar() && (entry->value.Scalar() == "false" || entry->value.Scalar() == "true")) {
+        if (entry->value.Scalar() == "true") return std::nullopt;
+        ChannelHistory none;
+        none.keep = false;
+        return none;
+    }
+    if (!entry->value.IsMap()) {
+        diagnostics.error(entry->value_mark(), "'history' of " + reader.what() +
+                                                   " must be false or a mapping of raw, minute, hour, spacing; got " +
+                                                   describe(entry->value));
+        return std::nullopt;
+    }
+    MappingReader own(entry->value, "'history' of " + reader.what(), diagnostics);
+    Options o = own.read_all(schema::sensor_history());
+    ChannelHistory history;
+    if (o.has("raw")) history.raw = o.duration("raw");
+    if (o.has("minute")) history.minute = o.duration("minute");
+    if (o.has("hour")) history.hour = o.duration("hour");
+    if (o.has("spacing")) history.spacing = o.duration("spacing");
+    own.report_unknown_keys();
+    return history;
+}
+
 // Returns the device the sensor was added to (nullptr: none).
 DeviceConfig* read_sensor(MappingReader& reader, LoadContext& context) {
     ChannelHead head = read_head(reader, context);
@@ -199,6 +227,8 @@ DeviceConfig* read_sensor(MappingReader& reader, LoadContext& context) {
     read_range(reader, sensor.info);
     sensor.info.words = read_words(reader, sensor.info.type == SensorType::boolean, context.diagnostics);
     sensor.info.ui = read_ui(reader, context.diagnostics);
+    if (auto history = read_sensor_history(reader, context.diagnostics); history && !head.id.empty())
+        context.sensor_history[head.id] = *history;
     sensor.options = read_driver_options(reader, head, &DriverInfo::sensor_options);
     reader.report_unknown_keys();
     if (head.device == nullptr) return nullptr;

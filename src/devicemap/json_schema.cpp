@@ -288,6 +288,13 @@ Json sensor_schema(const DriverRegistry& drivers) {
     };
     sensor["properties"]["range"] = range;
     for (auto& fit : sensor["anyOf"]) fit["properties"]["range"] = true;
+    // read_sensor_history: false, true (the section's), or its own tiers.
+    Json history = closed_object("how long this sensor's readings are kept: false keeps none; "
+                                 "a mapping sets its own tiers (default: the history section's)",
+                                 schema::sensor_history());
+    history["type"] = Json::array({"object", "boolean", "null"});
+    sensor["properties"]["history"] = history;
+    for (auto& fit : sensor["anyOf"]) fit["properties"]["history"] = true;
     sensor["if"] = {{"properties", {{"type", {{"const", "boolean"}}}}}, {"required", {"type"}}};
     sensor["then"] = {{"not", {{"required", {"range"}}}}};
     // read_words: the words of a two-state thing, on boolean sensors only.

@@ -56,6 +56,7 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
     if (const auto* automations = reader.find("automations"))
         map.automations = devicemap::read_automations(automations->value, context);
     if (const auto* history = reader.find("history")) map.history = devicemap::read_history(history->value, context);
+    map.history.channels = std::move(context.sensor_history);
     reader.report_unknown_keys();
     devicemap::check_interlock_groups(context);
     devicemap::run_driver_checks(context);

@@ -40,6 +40,8 @@ std::vector<OptionSpec> condition();
 std::vector<OptionSpec> action();
 // `history:` (schema_history.cpp, history_section.cpp).
 std::vector<OptionSpec> history();
+// A sensor's own `history:` mapping: raw, minute, hour and spacing, defaulting to the section's.
+std::vector<OptionSpec> sensor_history();
 
 // How the page shows a channel (schema_ui.cpp, channel_sections.cpp): the `ui:` block of every
 // channel; device_class, on_text and off_text of boolean sensors and relays, and the classes'

@@ -31,4 +31,15 @@ std::vector<OptionSpec> history() {
     };
 }
 
+std::vector<OptionSpec> sensor_history() {
+    std::vector<OptionSpec> own;
+    for (auto spec : history()) {
+        if (spec.key != "raw" && spec.key != "minute" && spec.key != "hour" && spec.key != "spacing") continue;
+        spec.fallback.reset();  // left out: the bridge's value
+        spec.help += " (this sensor; default: the history section's)";
+        own.push_back(std::move(spec));
+    }
+    return own;
+}
+
 }  // namespace hwb::devicemap::schema

@@ -34,6 +34,8 @@ struct LoadContext {
     std::map<std::string, Role> control;
     // Channel ids named by machine tokens, checked once all channels are known.
     std::vector<std::pair<std::string, SourceLocation>> token_channel_refs;
+    // Sensors with their own `history:` key (channel_sections.cpp), for map.history.channels.
+    std::map<std::string, ChannelHistory> sensor_history;
 };
 
 // `bridge:` (absent or empty: all defaults).

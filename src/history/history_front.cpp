@@ -202,8 +202,15 @@ void HistoryFront::on_reading(const Sensor& sensor) {
     if (writer_ == nullptr || failed_->load() || !sensor.last()) return;
     const Reading& reading = *sensor.last();
     if (!std::isfinite(reading.value)) return;  // nothing to chart; SQLite would store NULL
+    // A sensor's own `history:` key (usually none: the section's spacing).
+    std::int64_t spacing = config_.spacing.count();
+    if (!config_.channels.empty()) {
+        const Retention own = config_.retention(sensor.id());
+        if (!own.keep) return;
+        spacing = own.spacing.count();
+    }
     auto& last = last_kept_[sensor.id()];
-    if (last != 0 && reading.time_ms - last < config_.spacing.count() && reading.time_ms >= last) {
+    if (last != 0 && reading.time_ms - last < spacing && reading.time_ms >= last) {
         ++counters_.spaced_out;
         return;
     }

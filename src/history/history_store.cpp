@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <string>
 
 namespace hwb::history {
 
@@ -244,16 +246,34 @@ Status HistoryStore::aggregate(const char* into, const char* from_table, std::in
 }
 
 std::int64_t HistoryStore::delete_before(const char* table, std::int64_t before_ms) {
+    return delete_before(table, [before_ms](const std::string&) { return before_ms; });
+}
+
+std::int64_t HistoryStore::delete_before(const char* table, const std::function<std::int64_t(const std::string&)>& before) {
     if (std::string(table) == "raw") {
-        Statement del(db_, "DELETE FROM raw WHERE k < ?1 * 4096");
-        return del.ok() && del.bind(1, before_ms).step() == SQLITE_DONE ? sqlite3_changes(db_) : 0;
+        // Raw readings are keyed by time first: one range delete when every sensor keeps them as
+        // long; otherwise one delete per distinct cut, for the sensors that have it.
+        std::map<std::int64_t, std::string> cuts;  // before_ms -> "k1,k2,..."
+        for (const auto& [name, key] : channel_keys_) {
+            std::string& keys = cuts[before(name)];
+            keys += (keys.empty() ? "" : ",") + std::to_string(key);
+        }
+        std::int64_t n = 0;
+        const bool one_cut = cuts.size() <= 1;
+        for (const auto& [cut, keys] : cuts) {
+            std::string sql = "DELETE FROM raw WHERE k < ?1 * 4096";
+            if (!one_cut) sql += " AND k % 4096 IN (" + keys + ")";
+            Statement del(db_, sql.c_str());
+            if (del.ok() && del.bind(1, cut).step() == SQLITE_DONE) n += sqlite3_changes(db_);
+        }
+        return n;
     }
     std::string sql = std::string("DELETE FROM ") + table + " WHERE channel = ?1 AND t < ?2";
     Statement del(db_, sql.c_str());
     std::int64_t n = 0;
     if (!del.ok()) return 0;
     for (const auto& [name, key] : channel_keys_) {
-        del.bind(1, key).bind(2, before_ms);
+        del.bind(1, key).bind(2, before(name));
         if (del.step() == SQLITE_DONE) n += sqlite3_changes(db_);
         del.reset();
     }
@@ -359,9 +379,17 @@ Result<HistoryStore::Upkeep> HistoryStore::maintain(std::int64_t now_ms, const H
 
     // Retention: never delete what the next tier has not taken yet; raw readings go in the same
     // rounds as they are aggregated (deleting a few rows per batch would rewrite a page each time).
-    if (aggregating) upkeep.rows_deleted += delete_before("raw", std::min(now_ms - config.raw.count(), minute_done));
-    upkeep.rows_deleted += delete_before("minute", std::min(now_ms - config.minute.count(), hour_done));
-    upkeep.rows_deleted += delete_before("hour", now_ms - config.hour.count());
+    // Each sensor by its own retention (its `history:` key), else the section's.
+    if (aggregating)
+        upkeep.rows_deleted += delete_before("raw", [&](const std::string& name) {
+            return std::min(now_ms - config.retention(name).raw.count(), minute_done);
+        });
+    upkeep.rows_deleted += delete_before("minute", [&](const std::string& name) {
+        return std::min(now_ms - config.retention(name).minute.count(), hour_done);
+    });
+    upkeep.rows_deleted += delete_before("hour", [&](const std::string& name) {
+        return now_ms - config.retention(name).hour.count();
+    });
     {
         Statement del(db_, "DELETE FROM events WHERE t < ?1");
         if (del.ok() && del.bind(1, now_ms - config.events.count()).step() == SQLITE_DONE)
@@ -393,9 +421,10 @@ Result<HistoryAnswer> HistoryStore::points(const HistoryQuery& query, std::int64
     constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min() / 2;
     std::int64_t hour_until = none;    // hour rows before this
     std::int64_t minute_until = none;  // minute rows before this (from hour_until on)
-    if (step < minute_ms && query.from_ms >= now_ms - config.raw.count()) {
+    const Retention kept = config.retention(query.channel);
+    if (step < minute_ms && query.from_ms >= now_ms - kept.raw.count()) {
         answer.tier = "raw";
-    } else if (step < hour_ms && query.from_ms >= now_ms - config.minute.count()) {
+    } else if (step < hour_ms && query.from_ms >= now_ms - kept.minute.count()) {
         answer.tier = "minute";
         minute_until = minute_done;
     } else {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,6 +69,8 @@ private:
     Status aggregate(const char* into, const char* from_table, std::int64_t bucket_ms, std::int64_t start,
                      std::int64_t end);
     std::int64_t delete_before(const char* table, std::int64_t before_ms);
+    // Each channel's rows before before(channel name).
+    std::int64_t delete_before(const char* table, const std::function<std::int64_t(const std::string&)>& before);
     std::int64_t shrink_oldest();
     // Earliest time at or after `from_ms` in `table` over all channels; `from_ms` when none.
     std::int64_t first_at_or_after(const char* table, std::int64_t from_ms);

@@ -117,6 +117,44 @@ TEST(HistoryDaemon, StoredReadingsComeBackAsJsonAndCsv) {
     EXPECT_EQ(http_get(daemon.port(), "/api/history?from=-1h").status, 400);
 }
 
+TEST(HistoryDaemon, ASensorWithHistoryFalseIsNotKeptAndOneWithItsOwnSpacingIsThinned) {
+    TempDir dir;
+    std::string map = history_map(dir.file("h.db"));
+    const std::string extra = R"(  - id: noise
+    device: bench
+    signal: sine
+    rate: 20
+    history: false
+  - id: slow
+    device: bench
+    signal: sine
+    rate: 20
+    history: {spacing: 1s}
+relays:)";
+    map.replace(map.find("relays:"), 7, extra);
+    Daemon daemon(map);
+    // level keeps a reading per 100 ms (the section's spacing), slow one per second, noise none.
+    json level;
+    ASSERT_TRUE(eventually([&] {
+        level = history_json(daemon.port(), "channel=level&from=-1m&step=1ms");
+        return level.contains("points") && level["points"].size() >= 30;
+    }, 15000ms, 150ms)) << level.dump();
+    json slow = history_json(daemon.port(), "channel=slow&from=-1m&step=1ms");
+    ASSERT_TRUE(slow.contains("points")) << slow.dump();
+    level = history_json(daemon.port(), "channel=level&from=-1m&step=1ms");  // at least as many as then
+    ASSERT_TRUE(level.contains("points")) << level.dump();
+    EXPECT_GE(slow["points"].size(), 1u) << slow.dump();
+    // One in ten of level's (100 ms against 1 s), give or take the first of each.
+    EXPECT_LE(slow["points"].size(), level["points"].size() / 10 + 2) << slow.dump();
+    // Points are times rounded down to the answer's step.
+    const std::int64_t step = slow["step"].get<std::int64_t>();
+    for (std::size_t i = 1; i < slow["points"].size(); ++i)
+        EXPECT_GT(slow["points"][i][0].get<std::int64_t>() - slow["points"][i - 1][0].get<std::int64_t>(), 1000 - step);
+    json noise = history_json(daemon.port(), "channel=noise&from=-1m&step=1ms");
+    ASSERT_TRUE(noise.contains("points")) << noise.dump();
+    EXPECT_TRUE(noise["points"].empty()) << noise.dump();
+}
+
 TEST(HistoryDaemon, SensorSubprotocolAnswersAStoredHistoryRequest) {
     TempDir dir;
     Daemon daemon(history_map(dir.file("h.db")));

@@ -127,6 +127,46 @@ TEST(HistoryStore, RetentionDeletesOldRawReadingsOnlyAfterTheyWereAggregated) {
     EXPECT_TRUE(raw.value().points.empty());
 }
 
+TEST(HistoryStore, EachSensorKeepsItsReadingsAsLongAsItsOwnHistoryKeySays) {
+    TempDir dir;
+    auto store = open_store(dir.file("h.db"));
+    ASSERT_TRUE(store);
+    for (const char* c : {"short", "long", "plain"}) ASSERT_TRUE(store->write(ramp(c, now - 3 * hour, now), {}).ok());
+    HistoryConfig config;
+    config.raw = std::chrono::hours(2);  // the section: plain keeps 2 h of raw readings
+    config.channels["short"].raw = std::chrono::hours(1);
+    config.channels["long"].raw = std::chrono::hours(10);
+    config.channels["long"].minute = std::chrono::hours(2);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->maintain(now, config).ok());
+    // Raw rows left per sensor, read with a tier choice that always reads raw.
+    HistoryConfig read_raw = config;
+    read_raw.channels.clear();
+    read_raw.raw = std::chrono::hours(100);
+    auto raw_count = [&](const std::string& c, std::int64_t from, std::int64_t to) {
+        auto a = store->points({c, from, to, 1000}, now, read_raw);
+        EXPECT_TRUE(a.ok());
+        EXPECT_EQ(a.value().tier, "raw");
+        std::int64_t n = 0;
+        for (const auto& p : a.value().points) n += p.count;
+        return n;
+    };
+    // 2.5 h ago: only the long-keeping sensor still has its raw readings.
+    EXPECT_EQ(raw_count("long", now - 150 * minute, now - 140 * minute), 600);
+    EXPECT_EQ(raw_count("plain", now - 150 * minute, now - 140 * minute), 0);
+    EXPECT_EQ(raw_count("short", now - 150 * minute, now - 140 * minute), 0);
+    // 1.5 h ago: the short one is gone, the section's default still holds it.
+    EXPECT_EQ(raw_count("plain", now - 90 * minute, now - 80 * minute), 600);
+    EXPECT_EQ(raw_count("short", now - 90 * minute, now - 80 * minute), 0);
+    // The tier a query is served from follows the sensor's own retention too.
+    auto long_answer = store->points({"long", now - 150 * minute, now - 140 * minute, 1000}, now, config);
+    ASSERT_TRUE(long_answer.ok());
+    EXPECT_EQ(long_answer.value().tier, "raw");
+    auto short_answer = store->points({"short", now - 90 * minute, now - 80 * minute, 1000}, now, config);
+    ASSERT_TRUE(short_answer.ok());
+    EXPECT_EQ(short_answer.value().tier, "minute");
+    EXPECT_EQ(short_answer.value().points.size(), 10u);
+}
+
 TEST(HistoryStore, SizeCapDeletesTheOldestDataFirst) {
     TempDir dir;
     auto store = open_store(dir.file("h.db"));
