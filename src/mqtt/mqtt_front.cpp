@@ -9,6 +9,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "core/channel_info.h"
 #include "mqttlink/mqtt_link.h"
 #include "protocol/messages.h"
 
@@ -49,15 +50,6 @@ std::string front_origin(const Channels& channels, ChannelKind kind, const std::
 }
 
 using Json = nlohmann::json;
-
-constexpr std::size_t front_max_id = 64;
-
-bool front_id_ok(const std::string& id) {
-    if (id.empty() || id.size() > front_max_id) return false;
-    for (unsigned char c : id)
-        if (!std::isalnum(c) && c != '_' && c != '-') return false;
-    return true;
-}
 
 std::string front_trim_upper(const std::string& s) {
     std::size_t a = 0, b = s.size();
@@ -456,7 +448,7 @@ void MqttFront::message(const Incoming& in) {
     std::string leaf = rest.substr(slash2 + 1);
     bool relay = kind == "relay" && leaf == "set";
     bool text = kind == "text" && leaf == "send";
-    if ((!relay && !text) || !front_id_ok(id)) return;
+    if ((!relay && !text) || !is_identifier(id)) return;
     if (in.retained) {
         // Never switch a relay from a stale message: a retained command is old by definition.
         ++counters_.ignored;
