@@ -60,17 +60,26 @@ std::string front_trim_upper(const std::string& s) {
     return out;
 }
 
-// device_class where the unit makes it clear (Home Assistant's sensor device classes).
-const char* front_device_class(const std::string& unit) {
-    if (unit == "°C" || unit == "°F" || unit == "K") return "temperature";
-    if (unit == "V" || unit == "mV") return "voltage";
-    if (unit == "A" || unit == "mA") return "current";
-    if (unit == "W" || unit == "kW") return "power";
-    if (unit == "Wh" || unit == "kWh") return "energy";
-    if (unit == "hPa" || unit == "Pa" || unit == "kPa" || unit == "bar" || unit == "mbar") return "pressure";
-    if (unit == "lx") return "illuminance";
-    if (unit == "Hz") return "frequency";
-    return nullptr;
+// Home Assistant's sensor device_class where the unit makes it clear, with the state_class Home
+// Assistant allows for it: energy in Wh is a meter's count, `total_increasing` (Home Assistant
+// refuses `measurement` for energy and takes a decrease as a new meter cycle); the others are
+// values in present time, `measurement` (the only class it allows for them).
+struct FrontSensorClass {
+    const char* device_class = nullptr;  // nullptr: none
+    const char* state_class = "measurement";
+};
+
+FrontSensorClass front_sensor_class(const std::string& unit) {
+    auto measured = [](const char* device_class) { return FrontSensorClass{device_class, "measurement"}; };
+    if (unit == "°C" || unit == "°F" || unit == "K") return measured("temperature");
+    if (unit == "V" || unit == "mV") return measured("voltage");
+    if (unit == "A" || unit == "mA") return measured("current");
+    if (unit == "W" || unit == "kW") return measured("power");
+    if (unit == "Wh" || unit == "kWh" || unit == "MWh") return {"energy", "total_increasing"};
+    if (unit == "hPa" || unit == "Pa" || unit == "kPa" || unit == "bar" || unit == "mbar") return measured("pressure");
+    if (unit == "lx") return measured("illuminance");
+    if (unit == "Hz") return measured("frequency");
+    return {};
 }
 
 constexpr std::int64_t front_max_duration_ms = 24LL * 3600 * 1000;
@@ -649,8 +658,9 @@ void MqttFront::publish_discovery() {
                 put("binary_sensor", s->id(), c);
             } else {
                 if (!s->info().unit.empty()) c["unit_of_measurement"] = s->info().unit;
-                if (const char* dc = front_device_class(s->info().unit)) c["device_class"] = dc;
-                c["state_class"] = "measurement";
+                const FrontSensorClass classes = front_sensor_class(s->info().unit);
+                if (classes.device_class != nullptr) c["device_class"] = classes.device_class;
+                c["state_class"] = classes.state_class;
                 if (config_.json_readings) c["value_template"] = "{{ value_json.value }}";
                 put("sensor", s->id(), c);
             }

@@ -256,23 +256,31 @@ TEST_F(MqttUplinkTest, AStopPublishesOfflineItself) {
 TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChannelsAreCleared) {
     MqttClient client(broker.port(), "ha");
     client.subscribe("homeassistant/#");
-    Daemon daemon(mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n"));
+    // An energy meter besides the map's sensors: Home Assistant takes energy only as a total.
+    std::string map = mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n");
+    const std::string meter = "  - id: meter\n    device: bench\n    unit: kWh\n    signal: constant\n    low: 12\n";
+    map.insert(map.find("relays:\n"), meter);
+    Daemon daemon(map);
     std::map<std::string, json> configs;
     auto until = std::chrono::steady_clock::now() + 5s;
-    while (configs.size() < 8 && std::chrono::steady_clock::now() < until) {
+    while (configs.size() < 9 && std::chrono::steady_clock::now() < until) {
         auto m = client.wait_for([](const Message&) { return true; }, 200ms);
         if (!m) continue;
         json j = json::parse(m->payload, nullptr, false);
         ASSERT_FALSE(j.is_discarded()) << m->topic << ": " << m->payload;
         configs[m->topic] = j;
     }
-    ASSERT_EQ(configs.size(), 8u) << daemon.log();  // 2 sensors, 5 relays, 1 text channel
+    ASSERT_EQ(configs.size(), 9u) << daemon.log();  // 3 sensors, 5 relays, 1 text channel
     const json& level = configs["homeassistant/sensor/bench_one/level/config"];
     EXPECT_EQ(level["unique_id"], "hwbridge_bench_one_level");
     EXPECT_EQ(level["state_topic"], "t/bench/sensor/level");
     EXPECT_EQ(level["unit_of_measurement"], "°C");
     EXPECT_EQ(level["device_class"], "temperature");
     EXPECT_EQ(level["state_class"], "measurement");
+    const json& energy = configs["homeassistant/sensor/bench_one/meter/config"];
+    EXPECT_EQ(energy["unit_of_measurement"], "kWh");
+    EXPECT_EQ(energy["device_class"], "energy");
+    EXPECT_EQ(energy["state_class"], "total_increasing");
     const json& door = configs["homeassistant/binary_sensor/bench_one/door/config"];
     EXPECT_EQ(door["payload_on"], "ON");
     EXPECT_EQ(door["payload_off"], "OFF");
@@ -299,10 +307,23 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
     };
     const std::set<std::string> device_keys = {"identifiers", "name", "model", "manufacturer", "sw_version", "connections",
                                                "configuration_url", "hw_version", "suggested_area", "via_device"};
+    // The state classes Home Assistant's sensor allows with each device class the bridge sets
+    // (its sensor documentation; anything else is refused with a warning and no statistics).
+    const std::map<std::string, std::set<std::string>> state_classes = {
+        {"temperature", {"measurement"}}, {"voltage", {"measurement"}},  {"current", {"measurement"}},
+        {"power", {"measurement"}},       {"pressure", {"measurement"}}, {"illuminance", {"measurement"}},
+        {"frequency", {"measurement"}},   {"energy", {"total", "total_increasing"}},
+    };
     for (const auto& [topic, config] : configs) {
         std::string component = topic.substr(std::string("homeassistant/").size());
         component = component.substr(0, component.find('/'));
         ASSERT_TRUE(documented.count(component)) << topic;
+        if (component == "sensor" && config.contains("device_class")) {
+            const std::string device_class = config["device_class"];
+            ASSERT_TRUE(state_classes.count(device_class)) << topic << ": device_class " << device_class;
+            EXPECT_TRUE(state_classes.at(device_class).count(config["state_class"].get<std::string>()))
+                << topic << ": state_class " << config["state_class"] << " with device_class " << device_class;
+        }
         for (const auto& [key, value] : config.items())
             EXPECT_TRUE(common.count(key) || documented.at(component).count(key)) << topic << ": undocumented key " << key;
         for (const auto& [key, value] : config["device"].items())
