@@ -442,6 +442,8 @@ void MqttRelay::finish(RelayState actual, std::optional<Error> error) {
 }
 
 void MqttRelay::on_state(const std::string& payload) {
+    // A cleared retained state (the remote bridge dropped the relay): no state, nothing to say.
+    if (payload.empty()) return;
     auto text = mqttdrv_extract(payload, state_path_);
     std::optional<RelayState> state;
     if (text && mqttdrv_same_word(*text, state_on_)) state = RelayState::on;

@@ -82,6 +82,22 @@ FrontSensorClass front_sensor_class(const std::string& unit) {
     return {};
 }
 
+// Where Home Assistant finds an entity's discovery config.
+std::string front_discovery_topic(const MqttConfig& config, const std::string& node, const char* component,
+                                  const std::string& id) {
+    return config.discovery_prefix + "/" + component + "/" + node + "/" + id + "/config";
+}
+
+// The retained topics of one channel (`kind` and `id`) under `config`: its availability, a relay's
+// state and, with discovery, the config of its entity (`component`; nullptr: it has none).
+void front_retained_of(const MqttConfig& config, const std::string& node, const std::string& kind, const std::string& id,
+                       const char* component, std::set<std::string>& into) {
+    const std::string base = config.prefix + "/" + kind + "/" + id + "/";
+    into.insert(base + "availability");
+    if (kind == "relay") into.insert(base + "state");
+    if (config.discovery && component != nullptr) into.insert(front_discovery_topic(config, node, component, id));
+}
+
 constexpr std::int64_t front_max_duration_ms = 24LL * 3600 * 1000;
 
 std::int64_t wall_ms() {
@@ -132,6 +148,13 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     }
     if (link_) {
         door_.leave(requester_);
+        // What the new settings will not publish again on this broker under the same name (all of
+        // it when they name another broker, none or discovery off, another prefix): cleared
+        // before the old connection closes, or it would stay retained there for good.
+        if (link_->connected()) {
+            const bool same_broker = map.mqtt.enabled && map.mqtt.host == config_.host && map.mqtt.port == config_.port;
+            clear_retained(retained_, same_broker ? retained_topics(map.mqtt) : std::set<std::string>{});
+        }
         link_->close(config_.prefix + "/status", "offline", config_.qos, std::chrono::milliseconds(200));
         link_.reset();
         spdlog::info("mqtt: disconnected from {}:{} (the map's mqtt section changed)", config_.host, config_.port);
@@ -139,7 +162,7 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     config_ = map.mqtt;
     bridge_name_ = map.bridge.name;
     off_reason_.clear();
-    discovery_topics_.clear();
+    retained_.clear();
     coalesced_.clear();
     if (!config_.enabled) {
         report_state();
@@ -251,6 +274,8 @@ void MqttFront::connected() {
     link_->subscribe(config_.prefix + "/relay/+/set", config_.qos);
     link_->subscribe(config_.prefix + "/text/+/send", config_.qos);
     if (config_.discovery) link_->subscribe(config_.discovery_prefix + "/status", config_.qos);
+    // Before the new metadata goes out: the broker answers with the one retained from before.
+    link_->subscribe(config_.prefix + "/meta", config_.qos);
     warned_retained_.clear();
     if (counters_.dropped_disconnected != dropped_reported_) {
         spdlog::warn("mqtt: {} reading(s) dropped while the broker was away",
@@ -286,6 +311,65 @@ void MqttFront::publish_everything() {
         if (front_local(*t)) availability("text", t->id(), t->status());
     publish_meta();
     publish_discovery();
+    // Channels gone since the last publication (a reload removed them, or discovery was turned
+    // off): an empty retained config makes Home Assistant drop the entity, and their retained
+    // availability and state go too, so no subscriber finds them later.
+    std::set<std::string> now = retained_topics(config_);
+    clear_retained(retained_, now);
+    retained_ = std::move(now);
+}
+
+std::set<std::string> MqttFront::retained_topics(const MqttConfig& config) const {
+    std::set<std::string> topics{config.prefix + "/meta"};
+    if (channels_ == nullptr) return topics;
+    for (const auto& s : channels_->sensors())
+        if (front_local(*s))
+            front_retained_of(config, config.node_id, "sensor", s->id(),
+                              s->info().type == SensorType::boolean ? "binary_sensor" : "sensor", topics);
+    for (const auto& r : channels_->relays())
+        if (front_local(*r)) front_retained_of(config, config.node_id, "relay", r->id(), "switch", topics);
+    for (const auto& t : channels_->texts())
+        if (front_local(*t))
+            front_retained_of(config, config.node_id, "text", t->id(), t->accepts_lines() ? "text" : nullptr, topics);
+    return topics;
+}
+
+void MqttFront::clear_retained(const std::set<std::string>& before, const std::set<std::string>& now) {
+    for (const auto& t : before)
+        if (now.count(t) == 0) publish(t, "", config_.qos, true);
+}
+
+void MqttFront::clear_after_previous_run(const std::string& payload) {
+    Json meta = Json::parse(payload, nullptr, false);
+    if (!meta.is_object() || meta.value("format", 0) != 1) return;
+    // The previous run's discovery settings: its metadata names its discovery prefix (none: it
+    // had discovery off); one from a version that did not say is taken as the current prefix.
+    MqttConfig before = config_;
+    before.discovery = true;
+    if (meta.contains("discovery_prefix")) {
+        const Json& prefix = meta["discovery_prefix"];
+        before.discovery = prefix.is_string() && !prefix.get<std::string>().empty();
+        if (before.discovery) before.discovery_prefix = prefix.get<std::string>();
+    }
+    const std::string node = meta["node"].is_string() ? meta["node"].get<std::string>() : config_.node_id;
+    std::set<std::string> old;
+    auto each = [&](const char* list, const char* kind, auto component_of) {
+        if (!meta[list].is_array()) return;
+        for (const auto& entry : meta[list]) {
+            if (!entry.is_object() || !entry["id"].is_string()) continue;
+            const std::string id = entry["id"].get<std::string>();
+            if (is_identifier(id)) front_retained_of(before, node, kind, id, component_of(entry), old);
+        }
+    };
+    each("sensors", "sensor", [](const Json& e) { return e.value("kind", "") == "boolean" ? "binary_sensor" : "sensor"; });
+    each("relays", "relay", [](const Json&) { return "switch"; });
+    each("texts", "text", [](const Json& e) -> const char* { return e.value("input", false) ? "text" : nullptr; });
+    const std::set<std::string> now = retained_topics(config_);
+    std::size_t gone = 0;
+    for (const auto& t : old) gone += now.count(t) == 0 ? 1 : 0;
+    if (gone == 0) return;
+    spdlog::info("mqtt: {} retained message(s) of channels the previous run had and this map has not cleared", gone);
+    clear_retained(old, now);
 }
 
 // What `hello` tells a WebSocket client, for programs on the broker (another bridge importing this
@@ -337,6 +421,7 @@ void MqttFront::publish_meta() {
                  {"version", version_},
                  {"prefix", config_.prefix},
                  {"readings", config_.json_readings ? "json" : "plain"},
+                 {"discovery_prefix", config_.discovery ? config_.discovery_prefix : ""},
                  {"devices", std::move(devices)},
                  {"sensors", std::move(sensors)},
                  {"relays", std::move(relays)},
@@ -444,6 +529,11 @@ void MqttFront::message(const Incoming& in) {
             spdlog::info("mqtt: Home Assistant is online; discovery and states sent again");
             publish_everything();
         }
+        return;
+    }
+    if (t == config_.prefix + "/meta") {
+        // Only the retained one (the previous run's, sent at subscription); ours come back live.
+        if (in.retained) clear_after_previous_run(in.payload);
         return;
     }
     const std::string head = config_.prefix + "/";
@@ -622,84 +712,72 @@ void MqttFront::text_command(const std::string& id, const std::string& payload, 
 }
 
 void MqttFront::publish_discovery() {
-    if (channels_ == nullptr) return;
-    std::set<std::string> now;
-    if (config_.discovery) {
-        const std::string node = config_.node_id;
-        Json device = {{"identifiers", Json::array({"hwbridge_" + node})},
-                       {"name", bridge_name_},
-                       {"model", "hwbridge"},
-                       {"manufacturer", "hwbridge"},
-                       {"sw_version", version_}};
-        auto base = [&](const std::string& kind, const std::string& id, const std::string& label) {
-            Json c = {{"name", label.empty() ? id : label},
-                      {"unique_id", "hwbridge_" + node + "_" + id},
-                      {"object_id", node + "_" + id},
-                      {"availability", Json::array({Json{{"topic", config_.prefix + "/status"}},
-                                                    Json{{"topic", topic(kind, id, "availability")}}})},
-                      {"availability_mode", "all"},
-                      {"device", device}};
-            return c;
-        };
-        auto put = [&](const std::string& component, const std::string& id, const Json& config) {
-            std::string t = config_.discovery_prefix + "/" + component + "/" + node + "/" + id + "/config";
-            now.insert(t);
-            publish(t, config.dump(), config_.qos, true);
-        };
-        for (const auto& s : channels_->sensors()) {
-            if (!front_local(*s)) continue;
-            Json c = base("sensor", s->id(), s->info().label);
-            c["state_topic"] = topic("sensor", s->id(), "");
-            if (s->info().type == SensorType::boolean) {
-                c["payload_on"] = "ON";
-                c["payload_off"] = "OFF";
-                if (const char* dc = front_binary_class(s->info().words.device_class)) c["device_class"] = dc;
-                if (config_.json_readings) c["value_template"] = "{{ 'ON' if value_json.value else 'OFF' }}";
-                put("binary_sensor", s->id(), c);
-            } else {
-                if (!s->info().unit.empty()) c["unit_of_measurement"] = s->info().unit;
-                const FrontSensorClass classes = front_sensor_class(s->info().unit);
-                if (classes.device_class != nullptr) c["device_class"] = classes.device_class;
-                c["state_class"] = classes.state_class;
-                if (config_.json_readings) c["value_template"] = "{{ value_json.value }}";
-                put("sensor", s->id(), c);
-            }
-        }
-        for (const auto& r : channels_->relays()) {
-            if (!front_local(*r)) continue;
-            Json c = base("relay", r->id(), r->info().label);
-            c["state_topic"] = topic("relay", r->id(), "state");
-            c["command_topic"] = topic("relay", r->id(), "set");
+    if (channels_ == nullptr || !config_.discovery) return;
+    const std::string node = config_.node_id;
+    Json device = {{"identifiers", Json::array({"hwbridge_" + node})},
+                   {"name", bridge_name_},
+                   {"model", "hwbridge"},
+                   {"manufacturer", "hwbridge"},
+                   {"sw_version", version_}};
+    auto base = [&](const std::string& kind, const std::string& id, const std::string& label) {
+        Json c = {{"name", label.empty() ? id : label},
+                  {"unique_id", "hwbridge_" + node + "_" + id},
+                  {"object_id", node + "_" + id},
+                  {"availability", Json::array({Json{{"topic", config_.prefix + "/status"}},
+                                                Json{{"topic", topic(kind, id, "availability")}}})},
+                  {"availability_mode", "all"},
+                  {"device", device}};
+        return c;
+    };
+    auto put = [&](const char* component, const std::string& id, const Json& config) {
+        publish(front_discovery_topic(config_, node, component, id), config.dump(), config_.qos, true);
+    };
+    for (const auto& s : channels_->sensors()) {
+        if (!front_local(*s)) continue;
+        Json c = base("sensor", s->id(), s->info().label);
+        c["state_topic"] = topic("sensor", s->id(), "");
+        if (s->info().type == SensorType::boolean) {
             c["payload_on"] = "ON";
             c["payload_off"] = "OFF";
-            c["state_on"] = "ON";
-            c["state_off"] = "OFF";
-            c["qos"] = config_.qos;
-            c["retain"] = false;
-            put("switch", r->id(), c);
-        }
-        // A text channel that takes lines is a `text` entity: what it sends is set from Home
-        // Assistant, the device's last line is its state. Display-only channels have no entity
-        // (a `sensor` with text states would be graphed as numbers by nothing and stored forever).
-        for (const auto& t : channels_->texts()) {
-            if (!t->accepts_lines() || !front_local(*t)) continue;
-            Json c = base("text", t->id(), t->info().label);
-            c["command_topic"] = topic("text", t->id(), "send");
-            c["state_topic"] = topic("text", t->id(), "line");
-            c["max"] = static_cast<std::int64_t>(std::min<std::size_t>(t->info().max_line_bytes, 255));
-            c["mode"] = "text";
-            c["qos"] = config_.qos;
-            c["retain"] = false;
-            put("text", t->id(), c);
+            if (const char* dc = front_binary_class(s->info().words.device_class)) c["device_class"] = dc;
+            if (config_.json_readings) c["value_template"] = "{{ 'ON' if value_json.value else 'OFF' }}";
+            put("binary_sensor", s->id(), c);
+        } else {
+            if (!s->info().unit.empty()) c["unit_of_measurement"] = s->info().unit;
+            const FrontSensorClass classes = front_sensor_class(s->info().unit);
+            if (classes.device_class != nullptr) c["device_class"] = classes.device_class;
+            c["state_class"] = classes.state_class;
+            if (config_.json_readings) c["value_template"] = "{{ value_json.value }}";
+            put("sensor", s->id(), c);
         }
     }
-    // Channels gone since the last publication: an empty retained config makes Home Assistant
-    // drop the entity; their retained state and availability go too.
-    for (const auto& t : discovery_topics_) {
-        if (now.count(t) != 0) continue;
-        publish(t, "", config_.qos, true);
+    for (const auto& r : channels_->relays()) {
+        if (!front_local(*r)) continue;
+        Json c = base("relay", r->id(), r->info().label);
+        c["state_topic"] = topic("relay", r->id(), "state");
+        c["command_topic"] = topic("relay", r->id(), "set");
+        c["payload_on"] = "ON";
+        c["payload_off"] = "OFF";
+        c["state_on"] = "ON";
+        c["state_off"] = "OFF";
+        c["qos"] = config_.qos;
+        c["retain"] = false;
+        put("switch", r->id(), c);
     }
-    discovery_topics_ = std::move(now);
+    // A text channel that takes lines is a `text` entity: what it sends is set from Home
+    // Assistant, the device's last line is its state. Display-only channels have no entity
+    // (a `sensor` with text states would be graphed as numbers by nothing and stored forever).
+    for (const auto& t : channels_->texts()) {
+        if (!t->accepts_lines() || !front_local(*t)) continue;
+        Json c = base("text", t->id(), t->info().label);
+        c["command_topic"] = topic("text", t->id(), "send");
+        c["state_topic"] = topic("text", t->id(), "line");
+        c["max"] = static_cast<std::int64_t>(std::min<std::size_t>(t->info().max_line_bytes, 255));
+        c["mode"] = "text";
+        c["qos"] = config_.qos;
+        c["retain"] = false;
+        put("text", t->id(), c);
+    }
 }
 
 }  // namespace hwb::mqtt

@@ -1,7 +1,8 @@
 // The MQTT uplink against a real mosquitto broker, the real daemon and an independent client
 // (libmosquitto in the test): readings arrive, relay commands switch (seen on a WebSocket relay
 // client too), refusals come back on the result topic and are audited, retained commands switch
-// nothing, the last will on kill -9, discovery payloads, a removed channel's config cleared,
+// nothing, the last will on kill -9, discovery payloads, the retained messages of removed channels
+// cleared (by a reload, by turning discovery off, and at the start after they went while down),
 // and a broker restart: reconnect, states republished, no relay flipped.
 #include <signal.h>
 #include <sys/stat.h>
@@ -363,6 +364,106 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
         retained += m.retained ? 1 : 0;
     }
     EXPECT_EQ(retained, 4u);  // the configs are retained: Home Assistant finds them whenever it starts
+}
+
+// The retained messages under `patterns` that a client subscribing now is given. The metadata
+// topic is subscribed last: the broker answers subscriptions in order, so once its retained
+// message is in, every earlier one is too.
+std::vector<Message> retained_now(std::uint16_t port, const std::vector<std::string>& patterns) {
+    MqttClient late(port, "late-" + std::to_string(std::rand()));
+    for (const auto& p : patterns) late.subscribe(p);
+    late.subscribe("t/bench/meta");
+    std::vector<Message> out;
+    auto meta = late.wait_for([&](const Message& m) {
+        if (m.topic == "t/bench/meta") return m.retained;
+        if (m.retained) out.push_back(m);
+        return false;
+    });
+    EXPECT_TRUE(meta) << "no retained metadata message";
+    return out;
+}
+
+const std::string lamp_relay = "  - id: lamp\n    device: bench\n    latency: 0ms\n";
+const std::vector<std::string> lamp_topics = {"t/bench/relay/lamp/state", "t/bench/relay/lamp/availability",
+                                              "homeassistant/switch/bench_one/lamp/config"};
+
+// Waits until `client` (subscribed to the lamp's topics) has seen each of them cleared.
+bool lamp_cleared(MqttClient& client) {
+    std::set<std::string> cleared;
+    while (cleared.size() < lamp_topics.size()) {
+        auto m = client.wait_for([](const Message& m) { return m.payload.empty(); });
+        if (!m) return false;
+        cleared.insert(m->topic);
+    }
+    return true;
+}
+
+TEST_F(MqttUplinkTest, AReloadThatRemovesAChannelClearsItsRetainedStateAvailabilityAndConfig) {
+    Daemon daemon(mqtt_map(broker.port(), lamp_relay));
+    MqttClient watcher(broker.port(), "watcher");
+    for (const auto& t : lamp_topics) watcher.subscribe(t);
+    std::set<std::string> seen;
+    ASSERT_TRUE(eventually(
+        [&] {
+            if (auto m = watcher.wait_for([](const Message& m) { return !m.payload.empty(); }, 100ms))
+                seen.insert(m->topic);
+            return seen.size() == lamp_topics.size();
+        },
+        5000ms))
+        << daemon.log();
+    EXPECT_EQ(retained_now(broker.port(), lamp_topics).size(), 3u);
+
+    std::ofstream(daemon.map_path()) << mqtt_map(broker.port());
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    ASSERT_TRUE(lamp_cleared(watcher)) << daemon.log();
+    // A client that comes later finds nothing of the lamp, and the pump is still there.
+    for (const auto& m : retained_now(broker.port(), lamp_topics)) ADD_FAILURE() << "still retained: " << m.topic;
+    auto kept = retained_now(broker.port(), {"t/bench/relay/pump/availability", "homeassistant/switch/bench_one/pump/config"});
+    EXPECT_EQ(kept.size(), 2u);
+}
+
+TEST_F(MqttUplinkTest, TurningDiscoveryOffByReloadClearsTheConfigs) {
+    Daemon daemon(mqtt_map(broker.port()));
+    MqttClient ha(broker.port(), "ha");
+    ha.subscribe("homeassistant/+/bench_one/+/config");
+    std::set<std::string> configs;
+    ASSERT_TRUE(eventually(
+        [&] {
+            if (auto m = ha.wait_for([](const Message& m) { return !m.payload.empty(); }, 100ms)) configs.insert(m->topic);
+            return configs.size() == 7;  // 2 sensors, 4 relays, 1 text channel
+        },
+        5000ms))
+        << daemon.log();
+
+    std::ofstream(daemon.map_path()) << mqtt_map(broker.port(), "", "  discovery: false\n");
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    std::set<std::string> cleared;
+    while (cleared.size() < configs.size()) {
+        auto m = ha.wait_for([](const Message& m) { return m.payload.empty(); });
+        ASSERT_TRUE(m) << "cleared " << cleared.size() << " of " << configs.size() << "\n" << daemon.log();
+        cleared.insert(m->topic);
+    }
+    EXPECT_EQ(cleared, configs);
+    for (const auto& m : retained_now(broker.port(), {"homeassistant/#"})) ADD_FAILURE() << "still retained: " << m.topic;
+    // The channels themselves are still published.
+    EXPECT_EQ(retained_now(broker.port(), {"t/bench/relay/pump/availability"}).size(), 1u);
+}
+
+TEST_F(MqttUplinkTest, AChannelRemovedWhileTheDaemonWasDownIsClearedAtTheNextStart) {
+    {
+        Daemon before(mqtt_map(broker.port(), lamp_relay));
+        MqttClient watcher(broker.port(), "watcher");
+        watcher.subscribe("homeassistant/switch/bench_one/lamp/config");
+        ASSERT_TRUE(watcher.wait_for([](const Message& m) { return !m.payload.empty(); })) << before.log();
+        ASSERT_EQ(before.stop(SIGTERM), 0);
+    }
+    ASSERT_EQ(retained_now(broker.port(), lamp_topics).size(), 3u);  // left behind by the previous run
+    MqttClient watcher(broker.port(), "watcher");
+    for (const auto& t : lamp_topics) watcher.subscribe(t);
+    Daemon after(mqtt_map(broker.port()));
+    ASSERT_TRUE(lamp_cleared(watcher)) << after.log();
+    for (const auto& m : retained_now(broker.port(), lamp_topics)) ADD_FAILURE() << "still retained: " << m.topic;
+    EXPECT_TRUE(log_has(after, "retained message(s) of channels the previous run had")) << after.log();
 }
 
 TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
