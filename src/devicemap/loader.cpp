@@ -58,7 +58,7 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
     if (const auto* history = reader.find("history")) map.history = devicemap::read_history(history->value, context);
     reader.report_unknown_keys();
     devicemap::check_interlock_groups(context);
-    devicemap::run_driver_checks(context);
+    devicemap::run_driver_checks(context, map.mqtt);
     devicemap::check_auth(root, map.bridge, map.auth, context);
 }
 
