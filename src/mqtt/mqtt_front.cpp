@@ -340,30 +340,43 @@ void MqttFront::clear_retained(const std::set<std::string>& before, const std::s
 }
 
 void MqttFront::clear_after_previous_run(const std::string& payload) {
-    Json meta = Json::parse(payload, nullptr, false);
-    if (!meta.is_object() || meta.value("format", 0) != 1) return;
+    // Anyone may have published it: every field is checked for its type (Json::value would throw).
+    const Json meta = Json::parse(payload, nullptr, false);
+    auto member = [](const Json& object, const char* key) -> const Json& {
+        static const Json none;
+        auto it = object.find(key);
+        return it == object.end() ? none : *it;
+    };
+    if (!meta.is_object() || member(meta, "format") != 1) return;
     // The previous run's discovery settings: its metadata names its discovery prefix (none: it
     // had discovery off); one from a version that did not say is taken as the current prefix.
     MqttConfig before = config_;
     before.discovery = true;
     if (meta.contains("discovery_prefix")) {
-        const Json& prefix = meta["discovery_prefix"];
+        const Json& prefix = member(meta, "discovery_prefix");
         before.discovery = prefix.is_string() && !prefix.get<std::string>().empty();
         if (before.discovery) before.discovery_prefix = prefix.get<std::string>();
     }
-    const std::string node = meta["node"].is_string() ? meta["node"].get<std::string>() : config_.node_id;
+    // Topic levels only (a node as mqtt_node_id makes it, a prefix without wildcards): nothing
+    // read here may name topics outside this bridge's.
+    if (before.discovery_prefix.find_first_of("+#") != std::string::npos) before.discovery = false;
+    const Json& node_of = member(meta, "node");
+    const std::string node = node_of.is_string() ? node_of.get<std::string>() : config_.node_id;
+    if (!is_identifier(node, 200)) before.discovery = false;
     std::set<std::string> old;
     auto each = [&](const char* list, const char* kind, auto component_of) {
-        if (!meta[list].is_array()) return;
-        for (const auto& entry : meta[list]) {
-            if (!entry.is_object() || !entry["id"].is_string()) continue;
-            const std::string id = entry["id"].get<std::string>();
+        const Json& entries = member(meta, list);
+        if (!entries.is_array()) return;
+        for (const auto& entry : entries) {
+            if (!entry.is_object() || !member(entry, "id").is_string()) continue;
+            const std::string id = member(entry, "id").get<std::string>();
             if (is_identifier(id)) front_retained_of(before, node, kind, id, component_of(entry), old);
         }
     };
-    each("sensors", "sensor", [](const Json& e) { return e.value("kind", "") == "boolean" ? "binary_sensor" : "sensor"; });
+    each("sensors", "sensor",
+         [&](const Json& e) { return member(e, "kind") == "boolean" ? "binary_sensor" : "sensor"; });
     each("relays", "relay", [](const Json&) { return "switch"; });
-    each("texts", "text", [](const Json& e) -> const char* { return e.value("input", false) ? "text" : nullptr; });
+    each("texts", "text", [&](const Json& e) -> const char* { return member(e, "input") == true ? "text" : nullptr; });
     const std::set<std::string> now = retained_topics(config_);
     std::size_t gone = 0;
     for (const auto& t : old) gone += now.count(t) == 0 ? 1 : 0;

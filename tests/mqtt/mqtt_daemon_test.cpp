@@ -466,6 +466,25 @@ TEST_F(MqttUplinkTest, AChannelRemovedWhileTheDaemonWasDownIsClearedAtTheNextSta
     EXPECT_TRUE(log_has(after, "retained message(s) of channels the previous run had")) << after.log();
 }
 
+TEST_F(MqttUplinkTest, AMalformedRetainedMetadataMessageIsReadWithoutHarm) {
+    // Anyone may publish there: wrong types, missing ids and a node that is no topic level.
+    {
+        MqttClient prankster(broker.port(), "prankster");
+        prankster.publish("t/bench/meta",
+                          R"({"format":1,"node":"x/#","discovery_prefix":7,"sensors":[{"id":3},{"kind":"boolean"},5],)"
+                          R"("relays":[{"id":"ghost","kind":[]}],"texts":"none"})",
+                          true);
+        ASSERT_EQ(retained_now(broker.port(), {}).size(), 0u);  // waits until the broker holds it
+    }
+    MqttClient watcher(broker.port(), "watcher");
+    watcher.subscribe("t/bench/relay/ghost/availability");
+    Daemon daemon(mqtt_map(broker.port()));
+    // The one readable channel is cleared; nothing else happens to the daemon.
+    ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.payload.empty(); })) << daemon.log();
+    EXPECT_EQ(kill(daemon.pid(), 0), 0);
+    EXPECT_TRUE(log_has(daemon, "mqtt: connected")) << daemon.log();
+}
+
 TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
     Daemon daemon(mqtt_map(broker.port()));
     {
