@@ -222,6 +222,35 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
     return problems;
 }
 
+// Topics of the device that belong to this bridge's own uplink (under its `mqtt.prefix`, the
+// default computed by the map loader as for the uplink): the uplink takes commands there and
+// publishes its states there, so a command would reach this bridge itself and a state would be
+// confirmed by its own messages (docs/device-map.md, "Loops").
+std::vector<OptionProblem> mqttdrv_check_uplink(const DeviceConfig& device, const MqttConfig& uplink) {
+    std::vector<OptionProblem> problems;
+    if (!uplink.enabled || uplink.prefix.empty()) return problems;
+    const std::string& own = uplink.prefix;
+    auto under = [&](const std::string& t) { return t == own || t.rfind(own + "/", 0) == 0; };
+    const std::string why = " lies under this bridge's own uplink prefix '" + own +
+                            "' (mqtt.prefix): the uplink takes commands and publishes states there, so the bridge "
+                            "would command or confirm itself";
+    auto topic = [&](ChannelKind kind, const std::string& channel, const Options& o, const char* key) {
+        if (o.has(key) && under(o.string(key)))
+            problems.push_back({kind, channel, key, std::string("'") + key + "' " + o.string(key) + why});
+    };
+    const Options& d = device.options;
+    if (d.has("bridge") && under(mqttdrv_bridge_prefix(device))) {
+        const char* key = d.has("bridge_prefix") ? "bridge_prefix" : "bridge";
+        problems.push_back({ChannelKind::sensor, "", key,
+                            "the imported bridge's prefix " + mqttdrv_bridge_prefix(device) + why +
+                                " (a bridge cannot import itself)"});
+    }
+    for (const auto& r : device.relays)
+        for (const char* key : {"command_topic", "state_topic"}) topic(ChannelKind::relay, r.info.id, r.options, key);
+    for (const auto& t : device.texts) topic(ChannelKind::text, t.info.id, t.options, "command_topic");
+    return problems;
+}
+
 // A payload quoted in a log line: at most `max` bytes (40 by default), control and non-ASCII
 // bytes as \xNN.
 std::string mqttdrv_quote(const std::string& payload, std::size_t max = 40) {
@@ -442,6 +471,8 @@ void MqttRelay::finish(RelayState actual, std::optional<Error> error) {
 }
 
 void MqttRelay::on_state(const std::string& payload) {
+    // A cleared retained state (the remote bridge dropped the relay): no state, nothing to say.
+    if (payload.empty()) return;
     auto text = mqttdrv_extract(payload, state_path_);
     std::optional<RelayState> state;
     if (text && mqttdrv_same_word(*text, state_on_)) state = RelayState::on;
@@ -872,6 +903,7 @@ void register_mqtt_driver(DriverRegistry& registry) {
         .relay_options = mqttdrv_relay_options(),
         .text_options = mqttdrv_text_options(),
         .check = mqttdrv_check,
+        .check_against_uplink = mqttdrv_check_uplink,
         .create = [](const DeviceConfig& config, DeviceContext& context) -> std::unique_ptr<Device> {
             return std::make_unique<MqttDevice>(config, context);
         },

@@ -62,6 +62,9 @@ struct DriverInfo {
     // Optional: rules across keys, checked by the loader after each key's own validation.
     // Must not touch hardware (it runs for --check).
     std::function<std::vector<OptionProblem>(const DeviceConfig&)> check;
+    // Optional: rules against the bridge's own MQTT uplink (the map's `mqtt:`, `enabled` false
+    // without one), e.g. no topic of the device under the uplink's prefix. Run like `check`.
+    std::function<std::vector<OptionProblem>(const DeviceConfig&, const MqttConfig& uplink)> check_against_uplink;
     std::function<std::unique_ptr<Device>(const DeviceConfig&, DeviceContext&)> create;
     // Optional: the other hwbridge whose channels the device carries (ChannelInfo::origin); empty
     // for a device of its own.

@@ -1,4 +1,4 @@
-// Runs each driver's cross-key rules (DriverInfo::check) and reports their problems at the
+// Runs each driver's cross-key rules (DriverInfo::check, check_against_uplink) and reports their problems at the
 // file:line:col of the key they name, so they read like every other device-map error.
 #include <exception>
 
@@ -47,14 +47,16 @@ SourceLocation problem_location(const DeviceConfig& device, const OptionProblem&
 
 }  // namespace
 
-void run_driver_checks(LoadContext& context) {
+void run_driver_checks(LoadContext& context, const MqttConfig& uplink) {
     for (const auto& device : context.devices) {
         if (context.incomplete_devices.count(device.id) != 0) continue;
         const DriverInfo* driver = context.device_drivers[device.id];
-        if (driver == nullptr || !driver->check) continue;
+        if (driver == nullptr || (!driver->check && !driver->check_against_uplink)) continue;
         std::vector<OptionProblem> problems;
         try {
-            problems = driver->check(device);
+            if (driver->check) problems = driver->check(device);
+            if (driver->check_against_uplink)
+                for (auto& problem : driver->check_against_uplink(device, uplink)) problems.push_back(std::move(problem));
         } catch (const std::exception& e) {
             // A driver bug, but a map must never crash the loader: report it at the device.
             context.diagnostics.error(device.where, "driver '" + device.driver + "' failed to check device '" +

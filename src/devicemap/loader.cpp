@@ -59,7 +59,7 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
     map.history.channels = std::move(context.sensor_history);
     reader.report_unknown_keys();
     devicemap::check_interlock_groups(context);
-    devicemap::run_driver_checks(context);
+    devicemap::run_driver_checks(context, map.mqtt);
     devicemap::check_auth(root, map.bridge, map.auth, context);
 }
 

@@ -79,9 +79,10 @@ void read_texts(const YAML::Node& section, LoadContext& context);
 // misspelt in one of the relays meant to share it.
 void check_interlock_groups(LoadContext& context);
 
-// Each complete device's DriverInfo::check (rules across keys), its problems reported at the
-// key they name. Runs after all sections, when every device has its channels.
-void run_driver_checks(LoadContext& context);
+// Each complete device's DriverInfo::check (rules across keys) and check_against_uplink (with
+// `uplink`, the map's `mqtt:`), their problems reported at the key they name. Runs after all
+// sections, when every device has its channels.
+void run_driver_checks(LoadContext& context, const MqttConfig& uplink);
 
 // The entries of a list section, each checked to be a mapping; `noun` is "device", "sensor"...
 // Reports a section that is not a list (null counts as an empty list).

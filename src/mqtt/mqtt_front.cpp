@@ -9,6 +9,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "core/channel_info.h"
 #include "mqttlink/mqtt_link.h"
 #include "protocol/messages.h"
 
@@ -50,15 +51,6 @@ std::string front_origin(const Channels& channels, ChannelKind kind, const std::
 
 using Json = nlohmann::json;
 
-constexpr std::size_t front_max_id = 64;
-
-bool front_id_ok(const std::string& id) {
-    if (id.empty() || id.size() > front_max_id) return false;
-    for (unsigned char c : id)
-        if (!std::isalnum(c) && c != '_' && c != '-') return false;
-    return true;
-}
-
 std::string front_trim_upper(const std::string& s) {
     std::size_t a = 0, b = s.size();
     while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
@@ -68,17 +60,42 @@ std::string front_trim_upper(const std::string& s) {
     return out;
 }
 
-// device_class where the unit makes it clear (Home Assistant's sensor device classes).
-const char* front_device_class(const std::string& unit) {
-    if (unit == "°C" || unit == "°F" || unit == "K") return "temperature";
-    if (unit == "V" || unit == "mV") return "voltage";
-    if (unit == "A" || unit == "mA") return "current";
-    if (unit == "W" || unit == "kW") return "power";
-    if (unit == "Wh" || unit == "kWh") return "energy";
-    if (unit == "hPa" || unit == "Pa" || unit == "kPa" || unit == "bar" || unit == "mbar") return "pressure";
-    if (unit == "lx") return "illuminance";
-    if (unit == "Hz") return "frequency";
-    return nullptr;
+// Home Assistant's sensor device_class where the unit makes it clear, with the state_class Home
+// Assistant allows for it: energy in Wh is a meter's count, `total_increasing` (Home Assistant
+// refuses `measurement` for energy and takes a decrease as a new meter cycle); the others are
+// values in present time, `measurement` (the only class it allows for them).
+struct FrontSensorClass {
+    const char* device_class = nullptr;  // nullptr: none
+    const char* state_class = "measurement";
+};
+
+FrontSensorClass front_sensor_class(const std::string& unit) {
+    auto measured = [](const char* device_class) { return FrontSensorClass{device_class, "measurement"}; };
+    if (unit == "°C" || unit == "°F" || unit == "K") return measured("temperature");
+    if (unit == "V" || unit == "mV") return measured("voltage");
+    if (unit == "A" || unit == "mA") return measured("current");
+    if (unit == "W" || unit == "kW") return measured("power");
+    if (unit == "Wh" || unit == "kWh" || unit == "MWh") return {"energy", "total_increasing"};
+    if (unit == "hPa" || unit == "Pa" || unit == "kPa" || unit == "bar" || unit == "mbar") return measured("pressure");
+    if (unit == "lx") return measured("illuminance");
+    if (unit == "Hz") return measured("frequency");
+    return {};
+}
+
+// Where Home Assistant finds an entity's discovery config.
+std::string front_discovery_topic(const MqttConfig& config, const std::string& node, const char* component,
+                                  const std::string& id) {
+    return config.discovery_prefix + "/" + component + "/" + node + "/" + id + "/config";
+}
+
+// The retained topics of one channel (`kind` and `id`) under `config`: its availability, a relay's
+// state and, with discovery, the config of its entity (`component`; nullptr: it has none).
+void front_retained_of(const MqttConfig& config, const std::string& node, const std::string& kind, const std::string& id,
+                       const char* component, std::set<std::string>& into) {
+    const std::string base = config.prefix + "/" + kind + "/" + id + "/";
+    into.insert(base + "availability");
+    if (kind == "relay") into.insert(base + "state");
+    if (config.discovery && component != nullptr) into.insert(front_discovery_topic(config, node, component, id));
 }
 
 constexpr std::int64_t front_max_duration_ms = 24LL * 3600 * 1000;
@@ -131,6 +148,13 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     }
     if (link_) {
         door_.leave(requester_);
+        // What the new settings will not publish again on this broker under the same name (all of
+        // it when they name another broker, none or discovery off, another prefix): cleared
+        // before the old connection closes, or it would stay retained there for good.
+        if (link_->connected()) {
+            const bool same_broker = map.mqtt.enabled && map.mqtt.host == config_.host && map.mqtt.port == config_.port;
+            clear_retained(retained_, same_broker ? retained_topics(map.mqtt) : std::set<std::string>{});
+        }
         link_->close(config_.prefix + "/status", "offline", config_.qos, std::chrono::milliseconds(200));
         link_.reset();
         spdlog::info("mqtt: disconnected from {}:{} (the map's mqtt section changed)", config_.host, config_.port);
@@ -138,7 +162,7 @@ void MqttFront::apply(const DeviceMap& map, Channels& channels) {
     config_ = map.mqtt;
     bridge_name_ = map.bridge.name;
     off_reason_.clear();
-    discovery_topics_.clear();
+    retained_.clear();
     coalesced_.clear();
     if (!config_.enabled) {
         report_state();
@@ -250,6 +274,8 @@ void MqttFront::connected() {
     link_->subscribe(config_.prefix + "/relay/+/set", config_.qos);
     link_->subscribe(config_.prefix + "/text/+/send", config_.qos);
     if (config_.discovery) link_->subscribe(config_.discovery_prefix + "/status", config_.qos);
+    // Before the new metadata goes out: the broker answers with the one retained from before.
+    link_->subscribe(config_.prefix + "/meta", config_.qos);
     warned_retained_.clear();
     if (counters_.dropped_disconnected != dropped_reported_) {
         spdlog::warn("mqtt: {} reading(s) dropped while the broker was away",
@@ -285,6 +311,78 @@ void MqttFront::publish_everything() {
         if (front_local(*t)) availability("text", t->id(), t->status());
     publish_meta();
     publish_discovery();
+    // Channels gone since the last publication (a reload removed them, or discovery was turned
+    // off): an empty retained config makes Home Assistant drop the entity, and their retained
+    // availability and state go too, so no subscriber finds them later.
+    std::set<std::string> now = retained_topics(config_);
+    clear_retained(retained_, now);
+    retained_ = std::move(now);
+}
+
+std::set<std::string> MqttFront::retained_topics(const MqttConfig& config) const {
+    std::set<std::string> topics{config.prefix + "/meta"};
+    if (channels_ == nullptr) return topics;
+    for (const auto& s : channels_->sensors())
+        if (front_local(*s))
+            front_retained_of(config, config.node_id, "sensor", s->id(),
+                              s->info().type == SensorType::boolean ? "binary_sensor" : "sensor", topics);
+    for (const auto& r : channels_->relays())
+        if (front_local(*r)) front_retained_of(config, config.node_id, "relay", r->id(), "switch", topics);
+    for (const auto& t : channels_->texts())
+        if (front_local(*t))
+            front_retained_of(config, config.node_id, "text", t->id(), t->accepts_lines() ? "text" : nullptr, topics);
+    return topics;
+}
+
+void MqttFront::clear_retained(const std::set<std::string>& before, const std::set<std::string>& now) {
+    for (const auto& t : before)
+        if (now.count(t) == 0) publish(t, "", config_.qos, true);
+}
+
+void MqttFront::clear_after_previous_run(const std::string& payload) {
+    // Anyone may have published it: every field is checked for its type (Json::value would throw).
+    const Json meta = Json::parse(payload, nullptr, false);
+    auto member = [](const Json& object, const char* key) -> const Json& {
+        static const Json none;
+        auto it = object.find(key);
+        return it == object.end() ? none : *it;
+    };
+    if (!meta.is_object() || member(meta, "format") != 1) return;
+    // The previous run's discovery settings: its metadata names its discovery prefix (none: it
+    // had discovery off); one from a version that did not say is taken as the current prefix.
+    MqttConfig before = config_;
+    before.discovery = true;
+    if (meta.contains("discovery_prefix")) {
+        const Json& prefix = member(meta, "discovery_prefix");
+        before.discovery = prefix.is_string() && !prefix.get<std::string>().empty();
+        if (before.discovery) before.discovery_prefix = prefix.get<std::string>();
+    }
+    // Topic levels only (a node as mqtt_node_id makes it, a prefix without wildcards): nothing
+    // read here may name topics outside this bridge's.
+    if (before.discovery_prefix.find_first_of("+#") != std::string::npos) before.discovery = false;
+    const Json& node_of = member(meta, "node");
+    const std::string node = node_of.is_string() ? node_of.get<std::string>() : config_.node_id;
+    if (!is_identifier(node, 200)) before.discovery = false;
+    std::set<std::string> old;
+    auto each = [&](const char* list, const char* kind, auto component_of) {
+        const Json& entries = member(meta, list);
+        if (!entries.is_array()) return;
+        for (const auto& entry : entries) {
+            if (!entry.is_object() || !member(entry, "id").is_string()) continue;
+            const std::string id = member(entry, "id").get<std::string>();
+            if (is_identifier(id)) front_retained_of(before, node, kind, id, component_of(entry), old);
+        }
+    };
+    each("sensors", "sensor",
+         [&](const Json& e) { return member(e, "kind") == "boolean" ? "binary_sensor" : "sensor"; });
+    each("relays", "relay", [](const Json&) { return "switch"; });
+    each("texts", "text", [&](const Json& e) -> const char* { return member(e, "input") == true ? "text" : nullptr; });
+    const std::set<std::string> now = retained_topics(config_);
+    std::size_t gone = 0;
+    for (const auto& t : old) gone += now.count(t) == 0 ? 1 : 0;
+    if (gone == 0) return;
+    spdlog::info("mqtt: {} retained message(s) of channels the previous run had and this map has not cleared", gone);
+    clear_retained(old, now);
 }
 
 // What `hello` tells a WebSocket client, for programs on the broker (another bridge importing this
@@ -336,6 +434,7 @@ void MqttFront::publish_meta() {
                  {"version", version_},
                  {"prefix", config_.prefix},
                  {"readings", config_.json_readings ? "json" : "plain"},
+                 {"discovery_prefix", config_.discovery ? config_.discovery_prefix : ""},
                  {"devices", std::move(devices)},
                  {"sensors", std::move(sensors)},
                  {"relays", std::move(relays)},
@@ -445,6 +544,11 @@ void MqttFront::message(const Incoming& in) {
         }
         return;
     }
+    if (t == config_.prefix + "/meta") {
+        // Only the retained one (the previous run's, sent at subscription); ours come back live.
+        if (in.retained) clear_after_previous_run(in.payload);
+        return;
+    }
     const std::string head = config_.prefix + "/";
     if (t.compare(0, head.size(), head) != 0) return;
     std::string rest = t.substr(head.size());
@@ -456,7 +560,7 @@ void MqttFront::message(const Incoming& in) {
     std::string leaf = rest.substr(slash2 + 1);
     bool relay = kind == "relay" && leaf == "set";
     bool text = kind == "text" && leaf == "send";
-    if ((!relay && !text) || !front_id_ok(id)) return;
+    if ((!relay && !text) || !is_identifier(id)) return;
     if (in.retained) {
         // Never switch a relay from a stale message: a retained command is old by definition.
         ++counters_.ignored;
@@ -621,83 +725,72 @@ void MqttFront::text_command(const std::string& id, const std::string& payload, 
 }
 
 void MqttFront::publish_discovery() {
-    if (channels_ == nullptr) return;
-    std::set<std::string> now;
-    if (config_.discovery) {
-        const std::string node = config_.node_id;
-        Json device = {{"identifiers", Json::array({"hwbridge_" + node})},
-                       {"name", bridge_name_},
-                       {"model", "hwbridge"},
-                       {"manufacturer", "hwbridge"},
-                       {"sw_version", version_}};
-        auto base = [&](const std::string& kind, const std::string& id, const std::string& label) {
-            Json c = {{"name", label.empty() ? id : label},
-                      {"unique_id", "hwbridge_" + node + "_" + id},
-                      {"object_id", node + "_" + id},
-                      {"availability", Json::array({Json{{"topic", config_.prefix + "/status"}},
-                                                    Json{{"topic", topic(kind, id, "availability")}}})},
-                      {"availability_mode", "all"},
-                      {"device", device}};
-            return c;
-        };
-        auto put = [&](const std::string& component, const std::string& id, const Json& config) {
-            std::string t = config_.discovery_prefix + "/" + component + "/" + node + "/" + id + "/config";
-            now.insert(t);
-            publish(t, config.dump(), config_.qos, true);
-        };
-        for (const auto& s : channels_->sensors()) {
-            if (!front_local(*s)) continue;
-            Json c = base("sensor", s->id(), s->info().label);
-            c["state_topic"] = topic("sensor", s->id(), "");
-            if (s->info().type == SensorType::boolean) {
-                c["payload_on"] = "ON";
-                c["payload_off"] = "OFF";
-                if (const char* dc = front_binary_class(s->info().words.device_class)) c["device_class"] = dc;
-                if (config_.json_readings) c["value_template"] = "{{ 'ON' if value_json.value else 'OFF' }}";
-                put("binary_sensor", s->id(), c);
-            } else {
-                if (!s->info().unit.empty()) c["unit_of_measurement"] = s->info().unit;
-                if (const char* dc = front_device_class(s->info().unit)) c["device_class"] = dc;
-                c["state_class"] = "measurement";
-                if (config_.json_readings) c["value_template"] = "{{ value_json.value }}";
-                put("sensor", s->id(), c);
-            }
-        }
-        for (const auto& r : channels_->relays()) {
-            if (!front_local(*r)) continue;
-            Json c = base("relay", r->id(), r->info().label);
-            c["state_topic"] = topic("relay", r->id(), "state");
-            c["command_topic"] = topic("relay", r->id(), "set");
+    if (channels_ == nullptr || !config_.discovery) return;
+    const std::string node = config_.node_id;
+    Json device = {{"identifiers", Json::array({"hwbridge_" + node})},
+                   {"name", bridge_name_},
+                   {"model", "hwbridge"},
+                   {"manufacturer", "hwbridge"},
+                   {"sw_version", version_}};
+    auto base = [&](const std::string& kind, const std::string& id, const std::string& label) {
+        Json c = {{"name", label.empty() ? id : label},
+                  {"unique_id", "hwbridge_" + node + "_" + id},
+                  {"object_id", node + "_" + id},
+                  {"availability", Json::array({Json{{"topic", config_.prefix + "/status"}},
+                                                Json{{"topic", topic(kind, id, "availability")}}})},
+                  {"availability_mode", "all"},
+                  {"device", device}};
+        return c;
+    };
+    auto put = [&](const char* component, const std::string& id, const Json& config) {
+        publish(front_discovery_topic(config_, node, component, id), config.dump(), config_.qos, true);
+    };
+    for (const auto& s : channels_->sensors()) {
+        if (!front_local(*s)) continue;
+        Json c = base("sensor", s->id(), s->info().label);
+        c["state_topic"] = topic("sensor", s->id(), "");
+        if (s->info().type == SensorType::boolean) {
             c["payload_on"] = "ON";
             c["payload_off"] = "OFF";
-            c["state_on"] = "ON";
-            c["state_off"] = "OFF";
-            c["qos"] = config_.qos;
-            c["retain"] = false;
-            put("switch", r->id(), c);
-        }
-        // A text channel that takes lines is a `text` entity: what it sends is set from Home
-        // Assistant, the device's last line is its state. Display-only channels have no entity
-        // (a `sensor` with text states would be graphed as numbers by nothing and stored forever).
-        for (const auto& t : channels_->texts()) {
-            if (!t->accepts_lines() || !front_local(*t)) continue;
-            Json c = base("text", t->id(), t->info().label);
-            c["command_topic"] = topic("text", t->id(), "send");
-            c["state_topic"] = topic("text", t->id(), "line");
-            c["max"] = static_cast<std::int64_t>(std::min<std::size_t>(t->info().max_line_bytes, 255));
-            c["mode"] = "text";
-            c["qos"] = config_.qos;
-            c["retain"] = false;
-            put("text", t->id(), c);
+            if (const char* dc = front_binary_class(s->info().words.device_class)) c["device_class"] = dc;
+            if (config_.json_readings) c["value_template"] = "{{ 'ON' if value_json.value else 'OFF' }}";
+            put("binary_sensor", s->id(), c);
+        } else {
+            if (!s->info().unit.empty()) c["unit_of_measurement"] = s->info().unit;
+            const FrontSensorClass classes = front_sensor_class(s->info().unit);
+            if (classes.device_class != nullptr) c["device_class"] = classes.device_class;
+            c["state_class"] = classes.state_class;
+            if (config_.json_readings) c["value_template"] = "{{ value_json.value }}";
+            put("sensor", s->id(), c);
         }
     }
-    // Channels gone since the last publication: an empty retained config makes Home Assistant
-    // drop the entity; their retained state and availability go too.
-    for (const auto& t : discovery_topics_) {
-        if (now.count(t) != 0) continue;
-        publish(t, "", config_.qos, true);
+    for (const auto& r : channels_->relays()) {
+        if (!front_local(*r)) continue;
+        Json c = base("relay", r->id(), r->info().label);
+        c["state_topic"] = topic("relay", r->id(), "state");
+        c["command_topic"] = topic("relay", r->id(), "set");
+        c["payload_on"] = "ON";
+        c["payload_off"] = "OFF";
+        c["state_on"] = "ON";
+        c["state_off"] = "OFF";
+        c["qos"] = config_.qos;
+        c["retain"] = false;
+        put("switch", r->id(), c);
     }
-    discovery_topics_ = std::move(now);
+    // A text channel that takes lines is a `text` entity: what it sends is set from Home
+    // Assistant, the device's last line is its state. Display-only channels have no entity
+    // (a `sensor` with text states would be graphed as numbers by nothing and stored forever).
+    for (const auto& t : channels_->texts()) {
+        if (!t->accepts_lines() || !front_local(*t)) continue;
+        Json c = base("text", t->id(), t->info().label);
+        c["command_topic"] = topic("text", t->id(), "send");
+        c["state_topic"] = topic("text", t->id(), "line");
+        c["max"] = static_cast<std::int64_t>(std::min<std::size_t>(t->info().max_line_bytes, 255));
+        c["mode"] = "text";
+        c["qos"] = config_.qos;
+        c["retain"] = false;
+        put("text", t->id(), c);
+    }
 }
 
 }  // namespace hwb::mqtt

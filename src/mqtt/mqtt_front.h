@@ -34,8 +34,10 @@ public:
     MqttFront& operator=(const MqttFront&) = delete;
 
     // At start and after every map reload: connects when the map has `mqtt:`; a changed `mqtt:`
-    // section reconnects (or disconnects); changed channels update the discovery configs (those of
-    // removed channels are cleared). `channels` must outlive the front or the next apply.
+    // section reconnects (or disconnects), first clearing on the old connection the retained
+    // messages the new settings will not publish again; changed channels update the discovery
+    // configs, and the retained config, availability and state of removed channels are cleared.
+    // `channels` must outlive the front or the next apply.
     void apply(const DeviceMap& map, Channels& channels);
     // Shutdown: `offline` on the status topic and a clean disconnect (bounded wait).
     void stop();
@@ -73,6 +75,14 @@ private:
     void publish_reading(const Sensor& sensor);
     void publish_everything();   // availability, states, last readings, discovery
     void publish_discovery();
+    // The retained topics `config` gives this bridge's own channels now: the metadata message,
+    // each channel's availability, a relay's state and, with discovery, each entity's config.
+    std::set<std::string> retained_topics(const MqttConfig& config) const;
+    // An empty retained message (which deletes a retained one) on each of `before` not in `now`.
+    void clear_retained(const std::set<std::string>& before, const std::set<std::string>& now);
+    // The previous run's metadata message (retained): what it published for channels the map no
+    // longer has (removed while the daemon was down) is cleared.
+    void clear_after_previous_run(const std::string& meta);
     void flush_coalesced();
     std::string topic(const std::string& kind, const std::string& id, const std::string& leaf) const;
 
@@ -86,7 +96,7 @@ private:
     Requester requester_;
     std::set<std::string> coalesced_;             // sensors whose latest reading waits for the broker
     Timer flush_;
-    std::set<std::string> discovery_topics_;      // configs published (retained) by this process
+    std::set<std::string> retained_;              // retained_topics() as last published by this process
     std::vector<std::pair<std::string, std::string>> devices_;  // id, label: for the metadata message
     std::set<std::string> warned_retained_;
     Counters counters_;

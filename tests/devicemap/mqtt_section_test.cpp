@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mqttdev/mqtt_driver.h"
+#include "sim/sim_driver.h"
 #include "test_maps.h"
 
 namespace hwb {
@@ -171,6 +173,79 @@ TEST(DeviceMapMqtt, ASectionThatIsNotAMappingIsAnErrorAtIt) {
     auto lines = error_lines(result);
     ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
     EXPECT_NE(lines[0].find(":3:7: error: 'mqtt' must be a mapping of broker settings"), std::string::npos) << lines[0];
+}
+
+// A map with the mqtt driver, as the daemon registers it.
+std::vector<std::string> mqtt_driver_errors(const std::string& yaml) {
+    DriverRegistry drivers;
+    register_sim_driver(drivers);
+    register_mqtt_driver(drivers);
+    return error_lines(load_device_map_string(yaml.substr(1), "map.yaml", drivers));
+}
+
+TEST(DeviceMapMqtt, AnMqttDeviceMustNotCommandTheBridgesOwnUplink) {
+    // The default prefix (hwbridge/ and the bridge's name as a topic level): a relay commanded
+    // there would be commanded by this bridge's uplink, a text sent there too.
+    auto lines = mqtt_driver_errors(R"(
+bridge: {name: Green House 2}
+devices: [{id: dev, driver: mqtt}]
+relays:
+  - id: lamp
+    device: dev
+    command_topic: hwbridge/green_house_2/relay/lamp/set
+    state_topic: shelly/lamp/state
+texts:
+  - id: console
+    device: dev
+    command_topic: hwbridge/green_house_2
+mqtt:
+)");
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_EQ(lines[0],
+              "map.yaml:6:20: error: 'command_topic' hwbridge/green_house_2/relay/lamp/set lies under this bridge's own "
+              "uplink prefix 'hwbridge/green_house_2' (mqtt.prefix): the uplink takes commands and publishes states "
+              "there, so the bridge would command or confirm itself");
+    EXPECT_NE(lines[1].find("map.yaml:11:20: error: 'command_topic' hwbridge/green_house_2 lies under"), std::string::npos)
+        << lines[1];
+
+    // A prefix of its own; a state topic under it, and a bridge import of itself.
+    lines = mqtt_driver_errors(R"(
+bridge: {name: Green House 2}
+devices:
+  - {id: dev, driver: mqtt}
+  - {id: self, driver: mqtt, bridge: Other, bridge_prefix: site/gh2}
+relays:
+  - id: lamp
+    device: dev
+    command_topic: shelly/lamp/set
+    state_topic: site/gh2/relay/pump/state
+mqtt:
+  prefix: site/gh2
+)");
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find("map.yaml:4:60: error: the imported bridge's prefix site/gh2 lies under"), std::string::npos)
+        << lines[0];
+    EXPECT_NE(lines[0].find("(a bridge cannot import itself)"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[1].find("map.yaml:9:18: error: 'state_topic' site/gh2/relay/pump/state lies under this bridge's "
+                            "own uplink prefix 'site/gh2'"),
+              std::string::npos)
+        << lines[1];
+
+    // The same topics are fine without an uplink, and beside one: a topic that only starts with
+    // the prefix's letters is not under it.
+    EXPECT_TRUE(mqtt_driver_errors(R"(
+bridge: {name: Green House 2}
+devices: [{id: dev, driver: mqtt}]
+relays:
+  - {id: lamp, device: dev, command_topic: hwbridge/green_house_2/relay/lamp/set, state_topic: s/lamp}
+)").empty());
+    EXPECT_TRUE(mqtt_driver_errors(R"(
+bridge: {name: Green House 2}
+devices: [{id: dev, driver: mqtt}]
+relays:
+  - {id: lamp, device: dev, command_topic: hwbridge/green_house_20/relay/lamp/set, state_topic: s/lamp}
+mqtt:
+)").empty());
 }
 
 }  // namespace

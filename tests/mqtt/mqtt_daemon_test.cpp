@@ -1,7 +1,8 @@
 // The MQTT uplink against a real mosquitto broker, the real daemon and an independent client
 // (libmosquitto in the test): readings arrive, relay commands switch (seen on a WebSocket relay
 // client too), refusals come back on the result topic and are audited, retained commands switch
-// nothing, the last will on kill -9, discovery payloads, a removed channel's config cleared,
+// nothing, the last will on kill -9, discovery payloads, the retained messages of removed channels
+// cleared (by a reload, by turning discovery off, and at the start after they went while down),
 // and a broker restart: reconnect, states republished, no relay flipped.
 #include <signal.h>
 #include <sys/stat.h>
@@ -256,23 +257,31 @@ TEST_F(MqttUplinkTest, AStopPublishesOfflineItself) {
 TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChannelsAreCleared) {
     MqttClient client(broker.port(), "ha");
     client.subscribe("homeassistant/#");
-    Daemon daemon(mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n"));
+    // An energy meter besides the map's sensors: Home Assistant takes energy only as a total.
+    std::string map = mqtt_map(broker.port(), "  - id: lamp\n    device: bench\n    latency: 0ms\n");
+    const std::string meter = "  - id: meter\n    device: bench\n    unit: kWh\n    signal: constant\n    low: 12\n";
+    map.insert(map.find("relays:\n"), meter);
+    Daemon daemon(map);
     std::map<std::string, json> configs;
     auto until = std::chrono::steady_clock::now() + 5s;
-    while (configs.size() < 8 && std::chrono::steady_clock::now() < until) {
+    while (configs.size() < 9 && std::chrono::steady_clock::now() < until) {
         auto m = client.wait_for([](const Message&) { return true; }, 200ms);
         if (!m) continue;
         json j = json::parse(m->payload, nullptr, false);
         ASSERT_FALSE(j.is_discarded()) << m->topic << ": " << m->payload;
         configs[m->topic] = j;
     }
-    ASSERT_EQ(configs.size(), 8u) << daemon.log();  // 2 sensors, 5 relays, 1 text channel
+    ASSERT_EQ(configs.size(), 9u) << daemon.log();  // 3 sensors, 5 relays, 1 text channel
     const json& level = configs["homeassistant/sensor/bench_one/level/config"];
     EXPECT_EQ(level["unique_id"], "hwbridge_bench_one_level");
     EXPECT_EQ(level["state_topic"], "t/bench/sensor/level");
     EXPECT_EQ(level["unit_of_measurement"], "°C");
     EXPECT_EQ(level["device_class"], "temperature");
     EXPECT_EQ(level["state_class"], "measurement");
+    const json& energy = configs["homeassistant/sensor/bench_one/meter/config"];
+    EXPECT_EQ(energy["unit_of_measurement"], "kWh");
+    EXPECT_EQ(energy["device_class"], "energy");
+    EXPECT_EQ(energy["state_class"], "total_increasing");
     const json& door = configs["homeassistant/binary_sensor/bench_one/door/config"];
     EXPECT_EQ(door["payload_on"], "ON");
     EXPECT_EQ(door["payload_off"], "OFF");
@@ -299,10 +308,23 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
     };
     const std::set<std::string> device_keys = {"identifiers", "name", "model", "manufacturer", "sw_version", "connections",
                                                "configuration_url", "hw_version", "suggested_area", "via_device"};
+    // The state classes Home Assistant's sensor allows with each device class the bridge sets
+    // (its sensor documentation; anything else is refused with a warning and no statistics).
+    const std::map<std::string, std::set<std::string>> state_classes = {
+        {"temperature", {"measurement"}}, {"voltage", {"measurement"}},  {"current", {"measurement"}},
+        {"power", {"measurement"}},       {"pressure", {"measurement"}}, {"illuminance", {"measurement"}},
+        {"frequency", {"measurement"}},   {"energy", {"total", "total_increasing"}},
+    };
     for (const auto& [topic, config] : configs) {
         std::string component = topic.substr(std::string("homeassistant/").size());
         component = component.substr(0, component.find('/'));
         ASSERT_TRUE(documented.count(component)) << topic;
+        if (component == "sensor" && config.contains("device_class")) {
+            const std::string device_class = config["device_class"];
+            ASSERT_TRUE(state_classes.count(device_class)) << topic << ": device_class " << device_class;
+            EXPECT_TRUE(state_classes.at(device_class).count(config["state_class"].get<std::string>()))
+                << topic << ": state_class " << config["state_class"] << " with device_class " << device_class;
+        }
         for (const auto& [key, value] : config.items())
             EXPECT_TRUE(common.count(key) || documented.at(component).count(key)) << topic << ": undocumented key " << key;
         for (const auto& [key, value] : config["device"].items())
@@ -342,6 +364,125 @@ TEST_F(MqttUplinkTest, DiscoveryConfigsCarryWhatHomeAssistantNeedsAndRemovedChan
         retained += m.retained ? 1 : 0;
     }
     EXPECT_EQ(retained, 4u);  // the configs are retained: Home Assistant finds them whenever it starts
+}
+
+// The retained messages under `patterns` that a client subscribing now is given. The metadata
+// topic is subscribed last: the broker answers subscriptions in order, so once its retained
+// message is in, every earlier one is too.
+std::vector<Message> retained_now(std::uint16_t port, const std::vector<std::string>& patterns) {
+    MqttClient late(port, "late-" + std::to_string(std::rand()));
+    for (const auto& p : patterns) late.subscribe(p);
+    late.subscribe("t/bench/meta");
+    std::vector<Message> out;
+    auto meta = late.wait_for([&](const Message& m) {
+        if (m.topic == "t/bench/meta") return m.retained;
+        if (m.retained) out.push_back(m);
+        return false;
+    });
+    EXPECT_TRUE(meta) << "no retained metadata message";
+    return out;
+}
+
+const std::string lamp_relay = "  - id: lamp\n    device: bench\n    latency: 0ms\n";
+const std::vector<std::string> lamp_topics = {"t/bench/relay/lamp/state", "t/bench/relay/lamp/availability",
+                                              "homeassistant/switch/bench_one/lamp/config"};
+
+// Waits until `client` (subscribed to the lamp's topics) has seen each of them cleared.
+bool lamp_cleared(MqttClient& client) {
+    std::set<std::string> cleared;
+    while (cleared.size() < lamp_topics.size()) {
+        auto m = client.wait_for([](const Message& m) { return m.payload.empty(); });
+        if (!m) return false;
+        cleared.insert(m->topic);
+    }
+    return true;
+}
+
+TEST_F(MqttUplinkTest, AReloadThatRemovesAChannelClearsItsRetainedStateAvailabilityAndConfig) {
+    Daemon daemon(mqtt_map(broker.port(), lamp_relay));
+    MqttClient watcher(broker.port(), "watcher");
+    for (const auto& t : lamp_topics) watcher.subscribe(t);
+    std::set<std::string> seen;
+    ASSERT_TRUE(eventually(
+        [&] {
+            if (auto m = watcher.wait_for([](const Message& m) { return !m.payload.empty(); }, 100ms))
+                seen.insert(m->topic);
+            return seen.size() == lamp_topics.size();
+        },
+        5000ms))
+        << daemon.log();
+    EXPECT_EQ(retained_now(broker.port(), lamp_topics).size(), 3u);
+
+    std::ofstream(daemon.map_path()) << mqtt_map(broker.port());
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    ASSERT_TRUE(lamp_cleared(watcher)) << daemon.log();
+    // A client that comes later finds nothing of the lamp, and the pump is still there.
+    for (const auto& m : retained_now(broker.port(), lamp_topics)) ADD_FAILURE() << "still retained: " << m.topic;
+    auto kept = retained_now(broker.port(), {"t/bench/relay/pump/availability", "homeassistant/switch/bench_one/pump/config"});
+    EXPECT_EQ(kept.size(), 2u);
+}
+
+TEST_F(MqttUplinkTest, TurningDiscoveryOffByReloadClearsTheConfigs) {
+    Daemon daemon(mqtt_map(broker.port()));
+    MqttClient ha(broker.port(), "ha");
+    ha.subscribe("homeassistant/+/bench_one/+/config");
+    std::set<std::string> configs;
+    ASSERT_TRUE(eventually(
+        [&] {
+            if (auto m = ha.wait_for([](const Message& m) { return !m.payload.empty(); }, 100ms)) configs.insert(m->topic);
+            return configs.size() == 7;  // 2 sensors, 4 relays, 1 text channel
+        },
+        5000ms))
+        << daemon.log();
+
+    std::ofstream(daemon.map_path()) << mqtt_map(broker.port(), "", "  discovery: false\n");
+    ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+    std::set<std::string> cleared;
+    while (cleared.size() < configs.size()) {
+        auto m = ha.wait_for([](const Message& m) { return m.payload.empty(); });
+        ASSERT_TRUE(m) << "cleared " << cleared.size() << " of " << configs.size() << "\n" << daemon.log();
+        cleared.insert(m->topic);
+    }
+    EXPECT_EQ(cleared, configs);
+    for (const auto& m : retained_now(broker.port(), {"homeassistant/#"})) ADD_FAILURE() << "still retained: " << m.topic;
+    // The channels themselves are still published.
+    EXPECT_EQ(retained_now(broker.port(), {"t/bench/relay/pump/availability"}).size(), 1u);
+}
+
+TEST_F(MqttUplinkTest, AChannelRemovedWhileTheDaemonWasDownIsClearedAtTheNextStart) {
+    {
+        Daemon before(mqtt_map(broker.port(), lamp_relay));
+        MqttClient watcher(broker.port(), "watcher");
+        watcher.subscribe("homeassistant/switch/bench_one/lamp/config");
+        ASSERT_TRUE(watcher.wait_for([](const Message& m) { return !m.payload.empty(); })) << before.log();
+        ASSERT_EQ(before.stop(SIGTERM), 0);
+    }
+    ASSERT_EQ(retained_now(broker.port(), lamp_topics).size(), 3u);  // left behind by the previous run
+    MqttClient watcher(broker.port(), "watcher");
+    for (const auto& t : lamp_topics) watcher.subscribe(t);
+    Daemon after(mqtt_map(broker.port()));
+    ASSERT_TRUE(lamp_cleared(watcher)) << after.log();
+    for (const auto& m : retained_now(broker.port(), lamp_topics)) ADD_FAILURE() << "still retained: " << m.topic;
+    EXPECT_TRUE(log_has(after, "retained message(s) of channels the previous run had")) << after.log();
+}
+
+TEST_F(MqttUplinkTest, AMalformedRetainedMetadataMessageIsReadWithoutHarm) {
+    // Anyone may publish there: wrong types, missing ids and a node that is no topic level.
+    {
+        MqttClient prankster(broker.port(), "prankster");
+        prankster.publish("t/bench/meta",
+                          R"({"format":1,"node":"x/#","discovery_prefix":7,"sensors":[{"id":3},{"kind":"boolean"},5],)"
+                          R"("relays":[{"id":"ghost","kind":[]}],"texts":"none"})",
+                          true);
+        ASSERT_EQ(retained_now(broker.port(), {}).size(), 0u);  // waits until the broker holds it
+    }
+    MqttClient watcher(broker.port(), "watcher");
+    watcher.subscribe("t/bench/relay/ghost/availability");
+    Daemon daemon(mqtt_map(broker.port()));
+    // The one readable channel is cleared; nothing else happens to the daemon.
+    ASSERT_TRUE(watcher.wait_for([](const Message& m) { return m.payload.empty(); })) << daemon.log();
+    EXPECT_EQ(kill(daemon.pid(), 0), 0);
+    EXPECT_TRUE(log_has(daemon, "mqtt: connected")) << daemon.log();
 }
 
 TEST_F(MqttUplinkTest, ABrokerRestartFlipsNothingAndStatesComeBack) {
