@@ -90,6 +90,10 @@ void add_metrics_sources(metrics::MetricsFront& metrics, Bridge& bridge, const S
         for (ChannelKind kind : subprotocols)
             out.sample("hwbridge_clients", {{"subprotocol", to_string(kind)}}, static_cast<double>(server.client_count(kind)));
         write_server_traffic(out, server, bridge.channels());
+        out.family("hwbridge_http_refusals_total", "counter",
+                   "Connections, WebSocket upgrades and HTTP requests the server refused, by code.");
+        for (const auto& [code, n] : server.refusals())
+            out.sample("hwbridge_http_refusals_total", {{"code", code}}, static_cast<double>(n));
     });
     metrics.add_source([&bridge](MetricsWriter& out) { write_devices(out, bridge, bridge.channels()); });
     metrics.add_source([&door](MetricsWriter& out) {

@@ -414,6 +414,9 @@ TEST(AuthReading, MetricsAndStoredHistoryNeedAViewerToken) {
     }
     auto page = http_request(daemon.port(), "GET", "/metrics", {viewer});
     EXPECT_NE(page.body.find("\nhwbridge_relay_state{channel=\"pump\",state=\"off\"} 1\n"), std::string::npos) << page.body;
+    // The refusals above, by code: two without a token, two with a forged one.
+    EXPECT_NE(page.body.find("\nhwbridge_http_refusals_total{code=\"unauthorized\"} 2\n"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("\nhwbridge_http_refusals_total{code=\"bad_token\"} 2\n"), std::string::npos) << page.body;
     auto history = http_request(daemon.port(), "GET", "/api/history?channel=slow&from=-1h", {viewer});
     EXPECT_EQ(json::parse(history.body, nullptr, false).value("channel", ""), "slow") << history.body;
 }
