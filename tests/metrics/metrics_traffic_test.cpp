@@ -128,19 +128,11 @@ TEST(MetricsTraffic, SerialErrorsByKindDeviceOnlineAndReconnectsAreCounted) {
 }
 
 const char* const automation_map = R"(devices:
-  - id: bench
-    driver: sim
+  - {id: bench, driver: sim}
 sensors:
-  - id: door
-    device: bench
-    type: boolean
-    signal: constant
-    low: 1
-    rate: 2
+  - {id: door, device: bench, type: boolean, signal: constant, low: 1, rate: 2}
 relays:
-  - id: light
-    device: bench
-    latency: 0ms
+  - {id: light, device: bench, latency: 0ms}
 automations:
   - {id: porch, type: follow, sensor: door, relay: light}
 )";
