@@ -6,8 +6,19 @@
 
 namespace hwb::serial {
 
-void Complaints::note(std::string_view what, std::string_view sample, Clock::time_point now) {
+const char* to_string(Complaint complaint) {
+    switch (complaint) {
+        case Complaint::overlong_frame: return "overlong_frame";
+        case Complaint::unrecognised_frame: return "unrecognised_frame";
+        case Complaint::unreadable_value: return "unreadable_value";
+        case Complaint::out_of_range: return "out_of_range";
+    }
+    return "unknown";
+}
+
+void Complaints::note(Complaint kind, std::string_view what, std::string_view sample, Clock::time_point now) {
     ++total_;
+    ++by_kind_[static_cast<std::size_t>(kind)];
     ++since_warning_;
     if (warned_ && now - last_warning_ < interval_) return;
     constexpr std::size_t max_sample = 60;

@@ -86,6 +86,13 @@ std::string SerialDevice::describe() const {
     return out;
 }
 
+DeviceCounters SerialDevice::device_counters() const {
+    DeviceCounters out;
+    out.reconnects = reconnects_;
+    for (Complaint kind : all_complaints) out.errors.emplace_back(to_string(kind), complaints_.count(kind));
+    return out;
+}
+
 void SerialDevice::set_status(const ChannelStatus& status) {
     status_online_ = status.online;
     for (auto& s : sensors_) s->sensor().set_status(status);
@@ -171,6 +178,7 @@ void SerialDevice::become_ready() {
         spdlog::info("device {}: ready", id_);
     }
     bool first = !ever_online_;
+    if (!first) ++reconnects_;
     ever_online_ = true;
     // Relays first: one that asks the board stays offline instead of showing online for a moment.
     for (auto& r : relays_) r->on_online(first);
@@ -263,7 +271,7 @@ void SerialDevice::read_available() {
             }
         }
         if (framer_.counters().overlong != before)
-            complaints_.note("over-long frame (max_frame exceeded) discarded", bytes, loop_.now());
+            complaints_.note(Complaint::overlong_frame, "over-long frame (max_frame exceeded) discarded", bytes, loop_.now());
     }
 }
 
@@ -271,7 +279,7 @@ void SerialDevice::note_range(SerialSensor& sensor, double value, const char* ou
                               Clock::time_point now) {
     char number[32];
     std::snprintf(number, sizeof number, "%g", value);
-    complaints_.note("sensor " + sensor.sensor().id() + ": value " + number + " outside its range " + sensor.range_text() +
+    complaints_.note(Complaint::out_of_range, "sensor " + sensor.sensor().id() + ": value " + number + " outside its range " + sensor.range_text() +
                          " " + outcome,
                      frame, now);
 }
@@ -309,9 +317,9 @@ void SerialDevice::on_frame(std::string_view frame) {
         used = true;
     }
     if (unreadable != nullptr && !used) {
-        complaints_.note("sensor " + unreadable->sensor().id() + ": frame with an unreadable value discarded", frame, now);
+        complaints_.note(Complaint::unreadable_value, "sensor " + unreadable->sensor().id() + ": frame with an unreadable value discarded", frame, now);
     } else if (!used && unreadable == nullptr) {
-        complaints_.note("frame no channel recognised discarded", frame, now);
+        complaints_.note(Complaint::unrecognised_frame, "frame no channel recognised discarded", frame, now);
     }
 }
 

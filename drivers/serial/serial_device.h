@@ -41,6 +41,8 @@ public:
 
     void start() override;
     std::string describe() const override;
+    // Reconnects and unusable input by kind (GET /metrics).
+    DeviceCounters device_counters() const override;
 
     const FramerCounters& framer_counters() const { return framer_.counters(); }
 
@@ -85,13 +87,14 @@ private:
     Timer settle_;
     Timer quiet_;                     // syncing: the line was quiet long enough
     Clock::time_point sync_started_{};
-    std::uint64_t dropped_on_open_ = 0;
-    std::uint64_t skipped_before_ = 0;
-    std::uint64_t bytes_in_ = 0;         // all bytes read from the port   // framer's skipped count at the last ready  // bytes dropped while settling (and fixed frames while syncing)
+    std::uint64_t dropped_on_open_ = 0;  // bytes dropped while settling (and fixed frames while syncing)
+    std::uint64_t skipped_before_ = 0;   // framer's skipped count at the last ready
+    std::uint64_t bytes_in_ = 0;         // all bytes read from the port
     bool modem_lines_warned_ = false;
     bool status_online_ = true;          // what the channels were last told (they start online)
     Millis backoff_;
     bool ever_online_ = false;
+    std::uint64_t reconnects_ = 0;       // ready again after having been ready before
     std::string last_failure_;
 
     std::string out_;                 // bytes not yet written; out_[0, out_sent_) are done

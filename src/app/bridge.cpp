@@ -335,6 +335,11 @@ std::string Bridge::describe(const std::string& device_id) const {
     return it == devices_.end() ? std::string("closed") : it->second->describe();
 }
 
+DeviceCounters Bridge::device_counters(const std::string& device_id) const {
+    auto it = devices_.find(device_id);
+    return it == devices_.end() || !it->second ? DeviceCounters{} : it->second->device_counters();
+}
+
 MapDocument Bridge::current() const {
     return MapDocument{map_.path, text_, version_};
 }

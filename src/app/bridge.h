@@ -44,6 +44,8 @@ public:
     Channels& channels() { return *channels_; }
     const DeviceMap& map() const { return map_; }
     std::string describe(const std::string& device_id) const;
+    // A running device's counters (GET /metrics); empty for a device that is not open.
+    DeviceCounters device_counters(const std::string& device_id) const;
 
     // Other fronts (MQTT) learn of each finished reload here, after the server did.
     void on_reloaded(std::function<void()> listener) { reloaded_ = std::move(listener); }

@@ -194,6 +194,10 @@ int run(const Options& options) {
     server->set_auth(map.auth, std::move(secret).value());
     auto bridge = std::make_unique<hwb::app::Bridge>(drivers, *server, map, text.ok() ? text.value() : std::string(),
                                                      overrides);
+    // GET /metrics (docs/metrics.md): watching the channels before the devices start, so the first
+    // switches (startup, an automation's) are counted too; the other fronts' sources follow below.
+    auto metrics = std::make_unique<hwb::metrics::MetricsFront>(server->loop(), version);
+    metrics->attach(bridge->channels());
     bridge->start();
     print_summary(bridge->map(), *bridge, *server);
     log_access(bridge->map());
@@ -208,10 +212,7 @@ int run(const Options& options) {
     history->apply(bridge->map(), bridge->channels());
     server->set_history(history.get());
     server->door().set_audit_listener([&](const std::string& line) { history->record_audit("", line); });
-    // GET /metrics (docs/metrics.md).
-    auto metrics = std::make_unique<hwb::metrics::MetricsFront>(server->loop(), version);
-    metrics->attach(bridge->channels());
-    hwb::app::add_metrics_sources(*metrics, *server, server->door(), *mqtt, *history);
+    hwb::app::add_metrics_sources(*metrics, *bridge, *server, server->door(), *mqtt, *history);
     server->set_metrics([&] { return metrics->render(); });
     bridge->on_reloaded([&] {
         mqtt->apply(bridge->map(), bridge->channels());

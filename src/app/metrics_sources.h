@@ -1,7 +1,8 @@
 // What the parts of the bridge add to GET /metrics besides the channels (docs/metrics.md): the
-// server's clients, the door's answers, the MQTT uplink, the history store.
+// server's clients and traffic, the devices, the door's answers, the MQTT uplink, the history store.
 #pragma once
 
+#include "app/bridge.h"
 #include "history/history_front.h"
 #include "metrics/metrics_front.h"
 #include "mqtt/mqtt_front.h"
@@ -10,7 +11,7 @@
 namespace hwb::app {
 
 // All references must outlive `metrics`' last render().
-void add_metrics_sources(metrics::MetricsFront& metrics, const Server& server, Door& door, const mqtt::MqttFront& mqtt,
-                         const history::HistoryFront& history);
+void add_metrics_sources(metrics::MetricsFront& metrics, Bridge& bridge, const Server& server, Door& door,
+                         const mqtt::MqttFront& mqtt, const history::HistoryFront& history);
 
 }  // namespace hwb::app

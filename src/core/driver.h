@@ -1,10 +1,14 @@
 // Drivers: one folder each under drivers/, registered by the name used in the map's `driver:` key.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <optional>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/channels.h"
@@ -13,6 +17,16 @@
 #include "core/options.h"
 
 namespace hwb {
+
+// What a device counts about its hardware, for GET /metrics (docs/metrics.md): each driver fills
+// in what it knows; what it leaves empty is not exported. Read on the loop thread at a scrape.
+struct DeviceCounters {
+    // Times the device came back after it had been online and was lost (a serial port reopened).
+    std::optional<std::uint64_t> reconnects;
+    // Input or I/O the device could not use, by kind: a short snake_case word that becomes the
+    // metric's `kind` label ("overlong_frame"); running totals since the device was opened.
+    std::vector<std::pair<std::string_view, std::uint64_t>> errors;
+};
 
 // A running device. Created from its DeviceConfig; binds itself to its channels in start().
 // A device whose hardware is missing must not fail start(): it marks its channels offline and
@@ -23,6 +37,8 @@ public:
     virtual void start() = 0;
     // One line for the start-up summary, e.g. "simulated" or "/dev/ttyUSB0 at 115200 8N1".
     virtual std::string describe() const = 0;
+    // Per-device counters (GET /metrics); a driver that counts nothing keeps the default.
+    virtual DeviceCounters device_counters() const { return {}; }
 };
 
 // Channels a device found at run time rather than in the map (the mqtt driver importing another

@@ -45,6 +45,15 @@ void write_process(MetricsWriter& out) {
     out.family("process_open_fds", "gauge", "Open file descriptors of the process.").sample("process_open_fds", fds);
 }
 
+// An automation's request reaches the relay as a client's would (through the door, cause
+// `client`); its requester's subject says it was one, and the metrics count it apart.
+std::string_view switch_cause(const Cause& cause) {
+    constexpr std::string_view automation_subject = "automation:";
+    if (cause.kind == Cause::Kind::client && cause.subject.compare(0, automation_subject.size(), automation_subject) == 0)
+        return "automation";
+    return to_string(cause.kind);
+}
+
 }  // namespace
 
 MetricsFront::MetricsFront(EventLoop& loop, std::string version)
@@ -76,10 +85,8 @@ void MetricsFront::tick() {
     lag_timer_.start(lag_interval);
 }
 
-void MetricsFront::on_reading(const Sensor& sensor) { ++readings_[sensor.id()]; }
-
 void MetricsFront::on_relay_change(const Relay& relay, const Cause& cause) {
-    if (relay.transitioned()) ++switches_[{relay.id(), to_string(cause.kind)}];
+    if (relay.transitioned()) ++switches_[{relay.id(), std::string(switch_cause(cause))}];
 }
 
 void MetricsFront::on_relay_failure(const Relay& relay, const RelayFailure& failure) {
@@ -100,12 +107,10 @@ std::string MetricsFront::render() const {
             if (s->last())
                 out.sample("hwbridge_sensor_last_reading_timestamp_seconds", {{"channel", s->id()}},
                            static_cast<double>(s->last()->time_ms) / 1000.0);
+        // A sensor's sequence number counts its readings (a channel a reload made anew starts again at 0).
         out.family("hwbridge_sensor_readings_total", "counter", "Readings received from the driver, per sensor.");
-        for (const auto& s : channels_->sensors()) {
-            auto it = readings_.find(s->id());
-            out.sample("hwbridge_sensor_readings_total", {{"channel", s->id()}},
-                       static_cast<double>(it == readings_.end() ? 0 : it->second));
-        }
+        for (const auto& s : channels_->sensors())
+            out.sample("hwbridge_sensor_readings_total", {{"channel", s->id()}}, static_cast<double>(s->last() ? s->last()->seq : 0));
         out.family("hwbridge_relay_state", "gauge", "1 for the confirmed state of each relay (on, off or unknown), else 0.");
         for (const auto& r : channels_->relays())
             for (RelayState state : {RelayState::on, RelayState::off, RelayState::unknown})

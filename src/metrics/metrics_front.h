@@ -1,5 +1,5 @@
-// The metrics front (docs/metrics.md): an observer of the core channels that counts readings and
-// relay switches, measures the event loop's lag, and renders GET /metrics from those, the
+// The metrics front (docs/metrics.md): an observer of the core channels that counts relay
+// switches (readings it takes from each sensor's sequence number: nothing to do per reading), measures the event loop's lag, and renders GET /metrics from those, the
 // process's own figures (memory, CPU, file descriptors) and the sources other parts add (server
 // clients, the door's answers, MQTT, history). Cheap on the loop: counting only; the text is built
 // when Prometheus asks.
@@ -33,7 +33,6 @@ public:
     std::string render() const;
 
 private:
-    void on_reading(const Sensor& sensor) override;
     void on_relay_change(const Relay& relay, const Cause& cause) override;
     void on_relay_failure(const Relay& relay, const RelayFailure& failure) override;
     void tick();
@@ -42,7 +41,6 @@ private:
     std::string version_;
     Channels* channels_ = nullptr;
     std::vector<std::function<void(MetricsWriter&)>> sources_;
-    std::map<std::string, std::uint64_t> readings_;                               // per sensor
     std::map<std::pair<std::string, std::string>, std::uint64_t> switches_;      // (relay, cause)
     std::map<std::pair<std::string, std::string>, std::uint64_t> write_failures_;  // (relay, error code)
     Histogram lag_;

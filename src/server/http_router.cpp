@@ -265,12 +265,14 @@ bool HttpRouter::origin_allowed(lws* wsi, const char* what) {
     if (!host.empty() && scheme_ok && origin_host == host) return true;
     spdlog::warn("refused {} from {}: origin '{}' is not allowed (host '{}'; see bridge.allowed_origins)", what,
                  peer_address(wsi), origin, host);
+    count_refusal("origin_not_allowed");
     return false;
 }
 
 bool HttpRouter::host_allowed(lws* wsi, const char* what) {
     std::string host = header(wsi, WSI_TOKEN_HOST);
     if (host_names_.allowed(host, loop_.now())) return true;
+    count_refusal("host_not_allowed");
     gate_.audit_refusal(what, peer_address(wsi),
                         host.empty() ? std::string("no Host header")
                                      : "Host '" + host + "' is not a name of this bridge (see bridge.allowed_hosts)",
@@ -285,6 +287,7 @@ bool HttpRouter::upgrade_allowed(lws* wsi) {
         return false;
     }
     if (sessions_.size() >= config_.limits.max_connections) {
+        count_refusal("max_connections");
         gate_.audit_refusal("WebSocket upgrade", peer_address(wsi),
                             "connection cap reached (" + std::to_string(config_.limits.max_connections) +
                                 " connections, bridge.limits.max_connections)",
@@ -305,6 +308,7 @@ bool HttpRouter::upgrade_allowed(lws* wsi) {
         pos = comma + 1;
     }
     if (!ours) {
+        count_refusal("bad_subprotocol");
         spdlog::warn("refused WebSocket upgrade from {}: subprotocol '{}' is not one of sensor, relay, text",
                      peer_address(wsi), offered);
         lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "name one of the subprotocols sensor, relay, text");
@@ -319,6 +323,7 @@ bool HttpRouter::connection_allowed(int fd) {
     char peer[64] = "?";
     lws_get_peer_simple_fd(fd, peer, sizeof(peer));
     if (gate_.admit_connection(peer, loop_.now())) return true;
+    count_refusal("connection_rate");
     gate_.audit_refusal("connection", peer,
                         "more than " + std::to_string(static_cast<long long>(config_.limits.connections_per_address.burst)) +
                             " new connections at once (bridge.limits.connection_rate/connection_burst)",
@@ -369,6 +374,7 @@ int HttpRouter::map_request(lws* wsi, Request& request, bool post, const std::st
         if (!admin.admin) {
             door_.audit(requester(wsi, who), false, std::string("map ") + map_api::to_string(action),
                          "refused (forbidden): " + admin.reason);
+            count_refusal("forbidden");
             return refuse(HTTP_STATUS_FORBIDDEN, "refused", admin.reason);
         }
     }
@@ -730,10 +736,17 @@ Result<Identity> HttpRouter::identity(lws* wsi) const {
     return door_.access().authenticate(*token, wall_clock_ms());
 }
 
+void HttpRouter::count_refusal(std::string_view code) {
+    auto it = refusals_.find(code);
+    if (it == refusals_.end()) it = refusals_.emplace(std::string(code), 0).first;
+    ++it->second;
+}
+
 bool HttpRouter::may_read(lws* wsi, Request& request) {
     auto who = identity(wsi);
     if (who.ok() && who.value().role >= Role::viewer) return true;
     Error error = who.ok() ? Error{"unauthorized", "sign in first: send 'Authorization: Bearer TOKEN'"} : who.error();
+    count_refusal(error.code);
     door_.audit(requester(wsi, Error{"", ""}), false,
                 "read " + header(wsi, WSI_TOKEN_GET_URI) + header(wsi, WSI_TOKEN_POST_URI),
                 "refused (" + error.code + "): " + error.message);

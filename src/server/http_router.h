@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ public:
     void set_map_admin(MapAdmin* admin);
     void set_history(HistorySource* history) { history_ = history; }
     void set_metrics(std::function<std::string()> metrics) { metrics_ = std::move(metrics); }
+    // Connections, upgrades and HTTP requests refused, by code (GET /metrics): a fixed set of
+    // codes (connection_rate, host_not_allowed, ..., the authentication's error codes).
+    const std::map<std::string, std::uint64_t, std::less<>>& refusals() const { return refusals_; }
     // Map reload: new limits and allowed hosts.
     void configure();
     Gatekeeper& gate() { return gate_; }
@@ -78,6 +82,7 @@ private:
     Requester requester(lws* wsi, const Result<Identity>& who) const;
     // Answers 401 when the request may not read the bridge's data; true when it may.
     bool may_read(lws* wsi, Request& request);
+    void count_refusal(std::string_view code);  // refusals() for GET /metrics
     // Map apply/save: admins with authentication, local clients without (map_api::admin_check).
     map_api::AdminCheck admin_check(lws* wsi, const Result<Identity>& who) const;
     // GET /api/history?channel=&from=&to=&step=&format=json|csv (history_api.cpp).
@@ -103,6 +108,7 @@ private:
     std::string schema_, schema_gzip_, schema_etag_;
     HistorySource* history_ = nullptr;
     std::function<std::string()> metrics_;
+    std::map<std::string, std::uint64_t, std::less<>> refusals_;
     std::unique_ptr<LoginChecks> login_;  // created with the first pass-phrase sign-in
     Clock::time_point started_ = Clock::now();
     std::unordered_map<lws*, std::unique_ptr<Request>> requests_;

@@ -35,6 +35,7 @@ void SensorSession::channels_changing() {
 }
 
 void SensorSession::channels_changed() {
+    // Waiting readings are not lost: the new hello carries every sensor's last one.
     rate_timer_.cancel();
     size_for_sensors();
     const auto& sensors = host_.channels().sensors();
@@ -50,12 +51,23 @@ void SensorSession::start() {
     for (const auto& u : host_.channels().uplinks()) send(protocol::uplink(u));
 }
 
+SensorSession::~SensorSession() {
+    // Readings that waited for this client (it was behind, or rate-capped) never reach it.
+    for (std::size_t index : dirty_order_) ++host_.traffic(index).dropped;
+}
+
 void SensorSession::reading_changed(std::size_t index) {
-    if (!subscribed_[index] || dirty_[index] || closing() || !authorized()) return;
+    if (!subscribed_[index] || closing() || !authorized()) return;
+    auto& traffic = host_.traffic(index);
+    if (dirty_[index]) {  // the client has not taken the previous one: the newer replaces it
+        ++traffic.coalesced;
+        return;
+    }
     // Several readings can arrive in one turn of the loop (a serial read holds many lines); they
     // are all sent unless the client is behind or capped its rate.
     if (!min_interval_ && queued_messages() < keep_up_limit) {
         send(host_.encoded_reading(index));
+        ++(closing() ? traffic.dropped : traffic.published);  // the send may have closed a client that does not read
         return;
     }
     dirty_[index] = true;
@@ -83,6 +95,7 @@ std::optional<Message> SensorSession::next_message() {
         dirty_order_.erase(it);
         dirty_[index] = false;
         last_sent_[index] = now;
+        ++host_.traffic(index).published;
         return host_.encoded_reading(index);
     }
     if (earliest && !rate_timer_.active())
@@ -129,6 +142,7 @@ void SensorSession::handle_message(std::string_view message) {
     subscribed_all_ = !request.channels.has_value();
     for (std::size_t i = 0; i < subscribed_.size(); ++i) {
         if (!subscribed_[i] && dirty_[i]) {
+            ++host_.traffic(i).dropped;
             dirty_[i] = false;
             dirty_order_.erase(std::find(dirty_order_.begin(), dirty_order_.end(), i));
         }

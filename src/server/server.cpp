@@ -70,6 +70,9 @@ void Server::set_history(HistorySource* history) {
 }
 void Server::set_metrics(std::function<std::string()> metrics) { http_->set_metrics(std::move(metrics)); }
 std::size_t Server::client_count(ChannelKind kind) const { return sessions_->count(kind); }
+const std::map<std::string, std::uint64_t, std::less<>>& Server::refusals() const { return http_->refusals(); }
+SentCounts Server::sent(ChannelKind kind) const { return sessions_->sent(kind); }
+ReadingTraffic Server::reading_traffic(const Sensor& sensor) const { return sessions_->reading_traffic(sensor); }
 
 void Server::attach(Channels& channels) {
     sessions_->attach(channels);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@
 #include "core/history.h"
 #include "door/door.h"
 #include "server/map_admin.h"
+#include "server/traffic.h"
 
 namespace hwb {
 
@@ -65,6 +67,12 @@ public:
     void set_metrics(std::function<std::string()> metrics);
     // Connected WebSocket clients of one subprotocol.
     std::size_t client_count(ChannelKind kind) const;
+    // What the clients of one subprotocol were sent, since start.
+    SentCounts sent(ChannelKind kind) const;
+    // Connections, WebSocket upgrades and HTTP requests the server refused, by code.
+    const std::map<std::string, std::uint64_t, std::less<>>& refusals() const;
+    // What became of a sensor's readings for the sensor clients (zeros for an unknown sensor).
+    ReadingTraffic reading_traffic(const Sensor& sensor) const;
 
     void run();   // services the loop until stop()
     void stop();  // callable from any loop callback

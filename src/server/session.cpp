@@ -83,10 +83,12 @@ int Session::on_writeable() {
     // written raw; libwebsockets buffers what the socket does not take and sends it before the next
     // WRITEABLE. (No extension such as permessage-deflate is enabled, which would need its framing.)
     tx_.resize(LWS_PRE);
+    std::size_t frames = 0;
     while (tx_.size() - LWS_PRE < max_batch_bytes) {
         auto message = next_message();
         if (!message) break;
         append_text_frame(tx_, **message);
+        ++frames;
     }
     std::size_t length = tx_.size() - LWS_PRE;
     if (length == 0) {
@@ -97,6 +99,7 @@ int Session::on_writeable() {
         spdlog::debug("client {}: write failed, closing", client_id());
         return -1;
     }
+    host_.count_sent(kind_, frames, length);
     if (has_output() || closing_) {
         request_write();
     } else if (tx_.capacity() > idle_tx_capacity) {

@@ -19,6 +19,7 @@
 #include "core/event_loop.h"
 #include "protocol/auth.h"
 #include "door/door.h"
+#include "server/traffic.h"
 
 struct lws;
 
@@ -41,6 +42,11 @@ public:
     virtual std::size_t max_message_bytes() const = 0;
     // The encoded last reading of sensor `index`, shared by all sensor sessions.
     virtual const Message& encoded_reading(std::size_t index) = 0;
+    // Per sensor by index: what the sessions did with its readings (GET /metrics). An index out
+    // of range (a reload under way) gets a scratch entry.
+    virtual ReadingTraffic& traffic(std::size_t index) = 0;
+    // A session wrote `messages` frames, `bytes` on the wire, to its client.
+    virtual void count_sent(ChannelKind kind, std::size_t messages, std::size_t bytes) = 0;
     // Bytes queued by all sessions together: each session counts what it holds.
     virtual void account_queued(std::size_t added, std::size_t removed) = 0;
     // Adding `adding` bytes to a session that holds `held` would exceed the bridge-wide budget, and

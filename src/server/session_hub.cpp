@@ -32,8 +32,20 @@ void SessionHub::attach(Channels& channels) {
 
 void SessionHub::index_sensors() {
     sensor_index_.clear();
-    for (std::size_t i = 0; i < channels_->sensors().size(); ++i) sensor_index_[channels_->sensors()[i].get()] = i;
-    reading_cache_.assign(channels_->sensors().size(), {});
+    const auto& sensors = channels_->sensors();
+    for (std::size_t i = 0; i < sensors.size(); ++i) sensor_index_[sensors[i].get()] = i;
+    reading_cache_.assign(sensors.size(), {});
+    // A reload rearranges the indexes, not the counts: a sensor that stays keeps its totals.
+    for (std::size_t i = 0; i < sensors.size(); ++i) {
+        auto it = traffic_by_id_.find(sensors[i]->id());
+        if (it != traffic_by_id_.end()) reading_cache_[i].traffic = it->second;
+    }
+    traffic_by_id_.clear();
+}
+
+ReadingTraffic SessionHub::reading_traffic(const Sensor& sensor) const {
+    auto it = sensor_index_.find(&sensor);
+    return it == sensor_index_.end() ? ReadingTraffic{} : reading_cache_[it->second].traffic;
 }
 
 Session* SessionHub::open(ChannelKind kind, lws* wsi, std::string peer, std::optional<std::string> header_token) {
@@ -85,6 +97,9 @@ void SessionHub::channels_changing() {
     // Until channels_changed(), no reading may be looked up by a stale index.
     sensor_index_.clear();
     for (auto& [raw, session] : sessions_) session->channels_changing();
+    const auto& sensors = channels_->sensors();
+    for (std::size_t i = 0; i < sensors.size() && i < reading_cache_.size(); ++i)
+        traffic_by_id_[sensors[i]->id()] = reading_cache_[i].traffic;
 }
 
 void SessionHub::channels_changed() {

@@ -4,6 +4,7 @@
 // session may use, never the whole server.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -66,6 +67,16 @@ public:
     const std::string& bridge_name() const override { return config_.name; }
     std::size_t max_message_bytes() const override { return config_.max_message_bytes; }
     const Message& encoded_reading(std::size_t index) override;
+    ReadingTraffic& traffic(std::size_t index) override {
+        return index < reading_cache_.size() ? reading_cache_[index].traffic : scratch_traffic_;
+    }
+    void count_sent(ChannelKind kind, std::size_t messages, std::size_t bytes) override {
+        auto& sent = sent_[static_cast<std::size_t>(kind)];
+        sent.messages += messages;
+        sent.bytes += bytes;
+    }
+    SentCounts sent(ChannelKind kind) const { return sent_[static_cast<std::size_t>(kind)]; }
+    ReadingTraffic reading_traffic(const Sensor& sensor) const;
     void account_queued(std::size_t added, std::size_t removed) override {
         queued_total_ += added;
         queued_total_ -= removed;
@@ -90,16 +101,21 @@ private:
     std::uint64_t next_client_ = 1;
 
     std::size_t queued_total_ = 0;  // before sessions_: sessions give their bytes back when destroyed
+    struct CachedReading {
+        std::uint64_t seq = 0;
+        Message json;
+        ReadingTraffic traffic;  // kept by sensor id across reloads (index_sensors)
+    };
+    // Before sessions_ too: a sensor session counts its waiting readings as dropped when destroyed.
+    std::vector<CachedReading> reading_cache_;
+    ReadingTraffic scratch_traffic_;
+    std::array<SentCounts, 3> sent_{};  // by ChannelKind
     std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
     std::vector<SensorSession*> sensor_sessions_;
     std::vector<RelaySession*> relay_sessions_;
     std::vector<TextSession*> text_sessions_;
     std::unordered_map<const Sensor*, std::size_t> sensor_index_;
-    struct CachedReading {
-        std::uint64_t seq = 0;
-        Message json;
-    };
-    std::vector<CachedReading> reading_cache_;
+    std::unordered_map<std::string, ReadingTraffic> traffic_by_id_;  // during a reload
 };
 
 }  // namespace hwb

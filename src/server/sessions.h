@@ -16,6 +16,7 @@ namespace hwb {
 class SensorSession final : public Session {
 public:
     SensorSession(SessionHost& host, lws* wsi, std::string client_id);
+    ~SensorSession() override;
     void start() override;
     void quiesce() override { rate_timer_.cancel(); }
     void channels_changing() override;

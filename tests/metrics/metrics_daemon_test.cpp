@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "metrics_page.h"
 #include "support/daemon.h"
 #include "support/eventually.h"
 #include "support/ws_client.h"
@@ -45,17 +46,6 @@ relays:
     device: bench
     latency: 0ms
 )";
-
-// Runs a shell command; its exit status and what it printed (stdout and stderr).
-std::pair<int, std::string> run(const std::string& command) {
-    std::string out;
-    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-    if (pipe == nullptr) return {-1, ""};
-    char buffer[4096];
-    while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 bool has_line(const std::string& page, const std::string& line) {
     return page.find("\n" + line + "\n") != std::string::npos;
@@ -96,13 +86,7 @@ TEST(Metrics, PagePassesPromtoolAndCarriesChannelsRelaysAndRequests) {
     EXPECT_NE(page.find("\nprocess_resident_memory_bytes "), std::string::npos);
     EXPECT_NE(page.find("\nhwbridge_event_loop_lag_seconds_bucket{le=\"+Inf\"} "), std::string::npos);
 
-    char name[] = "/tmp/hwb-metrics-XXXXXX";
-    int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(write(fd, r.body.data(), r.body.size()), static_cast<ssize_t>(r.body.size()));
-    close(fd);
-    auto [status, output] = run(std::string("promtool check metrics < ") + name);
-    std::remove(name);
+    auto [status, output] = promtool_check(r.body);
     EXPECT_EQ(status, 0) << output;
     EXPECT_EQ(output, "") << output;  // no lint remarks either
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -388,6 +389,36 @@ TEST(AuthMachineTokenCommand, PrintsATokenAndAMapEntryThatTheDaemonAccepts) {
     ASSERT_TRUE(hello.has_value());
     EXPECT_EQ((*hello)["access"]["subject"], "plc");
     EXPECT_EQ(daemon.log().find(t), std::string::npos);
+}
+
+// What Prometheus and a spreadsheet read (docs/metrics.md, docs/history.md) is read like the
+// channels: refused without a token, served to a viewer.
+TEST(AuthReading, MetricsAndStoredHistoryNeedAViewerToken) {
+    char folder[] = "/tmp/hwb-auth-history-XXXXXX";
+    ASSERT_NE(mkdtemp(folder), nullptr);
+    struct Remove {
+        std::string dir;
+        ~Remove() { std::filesystem::remove_all(dir); }
+    } remove{folder};
+    TempFile secret_file{".secret", std::string(secret) + "\n"};
+    Daemon daemon(auth_map(secret_file.path(), auth::token_sha256_hex(auth::new_machine_token()),
+                           "history:\n  path: " + remove.dir + "/history.db\n  flush: 300ms\n"));
+    const std::string viewer = "Authorization: Bearer " + token(Role::viewer, "grafana");
+    for (const std::string path : {"/metrics", "/api/history?channel=slow&from=-1h"}) {
+        auto refused = http_get(daemon.port(), path);
+        EXPECT_EQ(refused.status, 401) << path << "\n" << refused.head;
+        auto forged = http_request(daemon.port(), "GET", path, {viewer + "x"});
+        EXPECT_EQ(forged.status, 401) << path << "\n" << forged.head;
+        auto served = http_request(daemon.port(), "GET", path, {viewer});
+        EXPECT_EQ(served.status, 200) << path << "\n" << served.head << served.body;
+    }
+    auto page = http_request(daemon.port(), "GET", "/metrics", {viewer});
+    EXPECT_NE(page.body.find("\nhwbridge_relay_state{channel=\"pump\",state=\"off\"} 1\n"), std::string::npos) << page.body;
+    // The refusals above, by code: two without a token, two with a forged one.
+    EXPECT_NE(page.body.find("\nhwbridge_http_refusals_total{code=\"unauthorized\"} 2\n"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("\nhwbridge_http_refusals_total{code=\"bad_token\"} 2\n"), std::string::npos) << page.body;
+    auto history = http_request(daemon.port(), "GET", "/api/history?channel=slow&from=-1h", {viewer});
+    EXPECT_EQ(json::parse(history.body, nullptr, false).value("channel", ""), "slow") << history.body;
 }
 
 TEST(AuthListen, ANonLoopbackListenWithoutAuthIsRefusedAtStartAndByCheck) {

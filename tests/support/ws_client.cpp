@@ -302,6 +302,10 @@ std::optional<WsClient::Frame> WsClient::read_frame(Deadline deadline) {
     if (!fill(header + length, deadline)) return std::nullopt;
     Frame f{static_cast<std::uint8_t>(b0 & 0x0F), (b0 & 0x80) != 0, buffer_.substr(header, length)};
     buffer_.erase(0, header + length);
+    if (f.opcode == 0x1 || f.opcode == 0x0) {
+        ++data_frames_;
+        data_bytes_ += header + length;
+    }
     return f;
 }
 

@@ -82,6 +82,10 @@ public:
     // Reads until the server closes; the close code it sent (1005 if none), nullopt on timeout.
     std::optional<int> wait_close(std::chrono::milliseconds timeout = 3000ms);
     bool closed() const { return closed_; }
+    // Text and continuation frames read so far, and their bytes on the wire (headers included):
+    // what the bridge's hwbridge_messages_sent_total / hwbridge_sent_bytes_total count.
+    std::uint64_t data_frames() const { return data_frames_; }
+    std::uint64_t data_bytes() const { return data_bytes_; }
     int close_code() const { return close_code_; }
 
 private:
@@ -104,6 +108,8 @@ private:
     HttpResponse refusal_;
     std::string buffer_;
     std::vector<nlohmann::json> kept_;
+    std::uint64_t data_frames_ = 0;
+    std::uint64_t data_bytes_ = 0;
 };
 
 }  // namespace hwb::test
