@@ -496,8 +496,12 @@ void MqttRelay::on_result(const std::string& correlation, const std::string& pay
     Json answer = Json::parse(payload, nullptr, false);
     if (!answer.is_object() || !answer.contains("ok") || !answer["ok"].is_boolean()) return;
     if (answer["ok"].get<bool>()) return;  // the state topic confirms
-    std::string code = answer.value("error", std::string("hardware"));
-    std::string message = answer.value("message", std::string());
+    auto text = [&](const char* key, const char* fallback) {
+        auto it = answer.find(key);
+        return it != answer.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+    };
+    std::string code = text("error", "hardware");
+    std::string message = text("message", "");
     if (code.size() > 40) code = "hardware";
     // The remote's own reason, for the client: as long as the bridge's own messages may be.
     finish(relay_.state(), Error{code, device_.id() + " answered: " + mqttdrv_quote(message, 300)});
@@ -734,12 +738,19 @@ void MqttDevice::on_meta(const std::string& payload) {
     if (payload.empty()) return;  // a cleared retained message: the bridge is gone for good; keep what we have
     const std::string& bridge = config_.options.string("bridge");
     Json meta = Json::parse(payload, nullptr, false);
-    if (!meta.is_object() || meta.value("format", 0) != 1) {
+    // Anyone may publish here: every field is read with its type checked (a wrong type is not the
+    // message we know, never an exception).
+    auto format = meta.is_object() ? meta.find("format") : meta.end();
+    if (!meta.is_object() || format == meta.end() || !format->is_number_integer() || *format != 1) {
         complain("metadata on " + meta_topic_ + " is not a hwbridge metadata message (format 1); ignored");
         return;
     }
-    const std::string name = meta.value("bridge", std::string());
-    const std::string node = meta.value("node", std::string());
+    auto string_field = [&](const char* key) {
+        auto it = meta.find(key);
+        return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string name = string_field("bridge");
+    const std::string node = string_field("node");
     if (name != bridge && node != mqtt_node_id(bridge)) {
         complain("metadata on " + meta_topic_ + " belongs to bridge '" + mqttdrv_quote(name) + "', not '" + bridge +
                  "'; ignored");
