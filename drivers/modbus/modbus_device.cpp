@@ -177,7 +177,6 @@ void ModbusDevice::go_offline(Unit& unit, const BusResult& result) {
     unit.reason = why + "; retrying in " + seconds_text(unit.backoff);
     if (!was) {
         spdlog::warn("device {}: unit {} offline: {}", id_, unit.id, unit.reason);
-        for (auto* r : unit.relays) r->on_unit_offline();
     } else {
         spdlog::debug("device {}: unit {} still offline: {}", id_, unit.id, unit.reason);
     }
