@@ -93,6 +93,16 @@ void SerialDevice::set_status(const ChannelStatus& status) {
     for (auto& t : texts_) t->channel().set_status(status);
 }
 
+std::vector<DeviceCounter> SerialDevice::counters() const {
+    return {
+        {"hwbridge_serial_port_opens_total", "Serial ports opened (at start and after each loss), per device.", opens_},
+        {"hwbridge_serial_overlong_frames_total", "Serial frames longer than max_frame, discarded, per device.",
+         framer_.counters().overlong},
+        {"hwbridge_serial_discarded_frames_total", "Whole serial frames no channel could use (unrecognised or unreadable), per device.",
+         discarded_frames_},
+    };
+}
+
 void SerialDevice::try_open() {
     retired_watch_.reset();
     auto opened = port_->open();
@@ -114,6 +124,7 @@ void SerialDevice::try_open() {
         spdlog::warn("device {}: {}", id_, termios->modem_note());
         modem_lines_warned_ = true;
     }
+    ++opens_;
     backoff_ = settings_.port.reconnect_min;
     last_failure_.clear();
     framer_.reset();
@@ -308,6 +319,7 @@ void SerialDevice::on_frame(std::string_view frame) {
         t->on_frame(frame);
         used = true;
     }
+    if (!used) ++discarded_frames_;
     if (unreadable != nullptr && !used) {
         complaints_.note("sensor " + unreadable->sensor().id() + ": frame with an unreadable value discarded", frame, now);
     } else if (!used && unreadable == nullptr) {

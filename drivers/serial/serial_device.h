@@ -42,7 +42,7 @@ public:
     void start() override;
     std::string describe() const override;
 
-    const FramerCounters& framer_counters() const { return framer_.counters(); }
+    std::vector<DeviceCounter> counters() const override;
 
 private:
     void send(std::string_view bytes, Done done) override;
@@ -86,6 +86,8 @@ private:
     Timer quiet_;                     // syncing: the line was quiet long enough
     Clock::time_point sync_started_{};
     std::uint64_t dropped_on_open_ = 0;
+    std::uint64_t discarded_frames_ = 0;  // whole frames no channel could use
+    std::uint64_t opens_ = 0;             // the port opened (the first time and after each loss)
     std::uint64_t skipped_before_ = 0;
     std::uint64_t bytes_in_ = 0;         // all bytes read from the port   // framer's skipped count at the last ready  // bytes dropped while settling (and fixed frames while syncing)
     bool modem_lines_warned_ = false;

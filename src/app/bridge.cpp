@@ -335,6 +335,15 @@ std::string Bridge::describe(const std::string& device_id) const {
     return it == devices_.end() ? std::string("closed") : it->second->describe();
 }
 
+std::map<std::string, std::vector<DeviceCounter>> Bridge::device_counters() const {
+    std::map<std::string, std::vector<DeviceCounter>> out;
+    for (const auto& [id, device] : devices_) {
+        auto counters = device->counters();
+        if (!counters.empty()) out.emplace(id, std::move(counters));
+    }
+    return out;
+}
+
 MapDocument Bridge::current() const {
     return MapDocument{map_.path, text_, version_};
 }

@@ -44,6 +44,8 @@ public:
     Channels& channels() { return *channels_; }
     const DeviceMap& map() const { return map_; }
     std::string describe(const std::string& device_id) const;
+    // Every running device's counters, by device id (GET /metrics).
+    std::map<std::string, std::vector<DeviceCounter>> device_counters() const;
 
     // Other fronts (MQTT) learn of each finished reload here, after the server did.
     void on_reloaded(std::function<void()> listener) { reloaded_ = std::move(listener); }

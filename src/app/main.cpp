@@ -76,7 +76,8 @@ void print_summary(const hwb::DeviceMap& map, const hwb::app::Bridge& bridge, co
                  server.tls() ? " (TLS: https and wss only)" : "");
 }
 
-// `hwbridge modbus read ...` (docs/modbus.md, "Finding the addresses").
+// `hwbridge modbus read ...` (docs/modbus.md, "`hwbridge modbus read`"; finding a new device's addresses with it:
+// "Finding the unit id and the speed" and "Addresses: the numbering in manuals").
 CLI::App* add_modbus_read_command(CLI::App& app, hwb::ModbusReadOptions& o) {
     auto* modbus = app.add_subcommand("modbus", "Modbus tools (docs/modbus.md)");
     auto* read = modbus->add_subcommand("read", "read registers or bits of a Modbus unit and print them");
@@ -211,7 +212,7 @@ int run(const Options& options) {
     // GET /metrics (docs/metrics.md).
     auto metrics = std::make_unique<hwb::metrics::MetricsFront>(server->loop(), version);
     metrics->attach(bridge->channels());
-    hwb::app::add_metrics_sources(*metrics, *server, server->door(), *mqtt, *history);
+    hwb::app::add_metrics_sources(*metrics, *server, server->door(), *mqtt, *history, *bridge);
     server->set_metrics([&] { return metrics->render(); });
     bridge->on_reloaded([&] {
         mqtt->apply(bridge->map(), bridge->channels());

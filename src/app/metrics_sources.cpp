@@ -1,5 +1,7 @@
 #include "app/metrics_sources.h"
 
+#include <algorithm>
+
 namespace hwb::app {
 
 namespace {
@@ -12,7 +14,25 @@ void outcomes(MetricsWriter& out, const char* name, const char* help, const Door
 }  // namespace
 
 void add_metrics_sources(metrics::MetricsFront& metrics, const Server& server, Door& door, const mqtt::MqttFront& mqtt,
-                         const history::HistoryFront& history) {
+                         const history::HistoryFront& history, const Bridge& bridge) {
+    // One family per counter name, one sample per device that has it (families in first-seen order).
+    metrics.add_source([&bridge](MetricsWriter& out) {
+        struct Family {
+            const char* help;
+            std::vector<std::pair<std::string, std::uint64_t>> samples;
+        };
+        std::vector<std::pair<std::string, Family>> families;
+        for (const auto& [device, counters] : bridge.device_counters())
+            for (const auto& c : counters) {
+                auto it = std::find_if(families.begin(), families.end(), [&](const auto& f) { return f.first == c.name; });
+                if (it == families.end()) it = families.insert(families.end(), {c.name, Family{c.help, {}}});
+                it->second.samples.emplace_back(device, c.value);
+            }
+        for (const auto& [name, family] : families) {
+            out.family(name, "counter", family.help);
+            for (const auto& [device, value] : family.samples) out.sample(name, {{"device", device}}, static_cast<double>(value));
+        }
+    });
     metrics.add_source([&server](MetricsWriter& out) {
         out.family("hwbridge_clients", "gauge", "Connected WebSocket clients per subprotocol.");
         for (ChannelKind kind : {ChannelKind::sensor, ChannelKind::relay, ChannelKind::text})

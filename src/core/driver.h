@@ -1,6 +1,7 @@
 // Drivers: one folder each under drivers/, registered by the name used in the map's `driver:` key.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,6 +15,14 @@
 
 namespace hwb {
 
+// A count a device keeps of its own traffic (Modbus timeouts, over-long serial frames), shown on
+// GET /metrics as the family `name` with one sample per device, labelled `device`.
+struct DeviceCounter {
+    const char* name;  // e.g. "hwbridge_modbus_timeouts_total"
+    const char* help;
+    std::uint64_t value = 0;
+};
+
 // A running device. Created from its DeviceConfig; binds itself to its channels in start().
 // A device whose hardware is missing must not fail start(): it marks its channels offline and
 // retries on its own timers.
@@ -23,6 +32,8 @@ public:
     virtual void start() = 0;
     // One line for the start-up summary, e.g. "simulated" or "/dev/ttyUSB0 at 115200 8N1".
     virtual std::string describe() const = 0;
+    // Its counters, the same names each time (docs/metrics.md); none by default.
+    virtual std::vector<DeviceCounter> counters() const { return {}; }
 };
 
 // Channels a device found at run time rather than in the map (the mqtt driver importing another

@@ -111,6 +111,9 @@ TEST(SerialDaemon, UnplugGoesOfflineAndReplugOnTheSamePathComesBackOnline) {
     auto r = c->wait_for(reading_of("temp"));
     ASSERT_TRUE(r);
     EXPECT_EQ((*r)["value"], 2);
+    // The reconnect shows on GET /metrics: the port opened twice.
+    auto page = http_get(daemon.port(), "/metrics").body;
+    EXPECT_EQ(metric_value(page, "hwbridge_serial_port_opens_total{device=\"board\"}"), 2) << page;
     // No busy loop while it was gone: a handful of reopen attempts, not thousands.
     auto log = daemon.log();
     std::size_t tries = 0;
@@ -142,6 +145,13 @@ TEST(SerialDaemon, GarbageAndOverlongFramesAreCountedAndOtherChannelsKeepFlowing
     auto log = daemon.log();
     EXPECT_NE(log.find("discarded"), std::string::npos) << log;
     EXPECT_EQ(kill(daemon.pid(), 0), 0);
+    // Counted per device on GET /metrics: the over-long frame, and the garbage line and the two
+    // lines with no readable value; nothing on the other port.
+    auto page = http_get(daemon.port(), "/metrics").body;
+    EXPECT_EQ(metric_value(page, "hwbridge_serial_overlong_frames_total{device=\"board\"}"), 1) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_serial_discarded_frames_total{device=\"board\"}"), 3) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_serial_overlong_frames_total{device=\"other\"}"), 0) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_serial_discarded_frames_total{device=\"other\"}"), 0) << page;
 }
 
 std::string relay_map(const std::string& port) {
