@@ -63,20 +63,32 @@ ModbusDevice::~ModbusDevice() {
     relays_.clear();
 }
 
-void ModbusDevice::start() {
+std::string ModbusDevice::cost() const {
     std::vector<PlannedRead> reads;
     for (const auto& g : groups_) reads.push_back(g.read);
-    if (!groups_.empty())
-        spdlog::info("device {}: {} sensor{} in {} read{}: {:.3g} requests/s while every unit answers", id_,
-                     settings_.sensors.size(), settings_.sensors.size() == 1 ? "" : "s", reads.size(),
-                     reads.size() == 1 ? "" : "s", requests_per_second(reads));
+    double rate = requests_per_second(reads);
+    std::size_t polled = 0;  // relays read back every `interval`
+    for (const auto& r : settings_.relays)
+        if (r.interval.count() > 0) {
+            ++polled;
+            rate += 1000.0 / static_cast<double>(r.interval.count());
+        }
+    if (reads.empty() && polled == 0) return {};
+    std::string out;
+    if (!reads.empty())
+        out = fmt::format("{} sensor{} in {} read{}", settings_.sensors.size(), settings_.sensors.size() == 1 ? "" : "s",
+                          reads.size(), reads.size() == 1 ? "" : "s");
+    if (polled > 0) out += fmt::format("{}{} relay{} read back periodically", out.empty() ? "" : ", ", polled, polled == 1 ? "" : "s");
+    return out + fmt::format(": {:.3g} requests/s while every unit answers", rate);
+}
+
+void ModbusDevice::start() {
+    if (auto c = cost(); !c.empty()) spdlog::info("device {}: {}", id_, c);
     for (auto& r : relays_) r->start();
     for (std::size_t g = 0; g < groups_.size(); ++g) groups_[g].timer->start(Millis(0));
 }
 
 std::string ModbusDevice::describe() const {
-    std::vector<PlannedRead> reads;
-    for (const auto& g : groups_) reads.push_back(g.read);
     std::string out = "modbus " + std::string(settings_.bus.tcp() ? "" : "RTU ") + settings_.bus.name() + ", unit";
     out += units_.size() == 1 ? " " : "s ";
     bool first = true;
@@ -84,12 +96,23 @@ std::string ModbusDevice::describe() const {
         out += (first ? "" : ", ") + std::to_string(id);
         first = false;
     }
-    char rate[64];
-    std::snprintf(rate, sizeof rate, "%.3g", requests_per_second(reads));
-    out += "; " + std::to_string(reads.size()) + " read" + (reads.size() == 1 ? "" : "s") + " for " +
-           std::to_string(settings_.sensors.size()) + " sensor" + (settings_.sensors.size() == 1 ? "" : "s") + " (" + rate +
-           " requests/s)";
-    return out;
+    auto c = cost();
+    return c.empty() ? out : out + "; " + c;
+}
+
+std::vector<DeviceCounter> ModbusDevice::counters() const {
+    const Counters& c = counters_;
+    return {
+        {"hwbridge_modbus_requests_total", "Modbus requests done on the bus (answered or failed), per device.", c.requests},
+        {"hwbridge_modbus_timeouts_total", "Modbus requests without an answer in time, per device.", c.timeouts},
+        {"hwbridge_modbus_crc_errors_total", "Modbus answers with a bad checksum (never used), per device.", c.crc_errors},
+        {"hwbridge_modbus_bad_answers_total", "Modbus answers that do not fit their request, per device.", c.bad_frames},
+        {"hwbridge_modbus_exceptions_total", "Modbus exception answers (the unit refused), per device.", c.exceptions},
+        {"hwbridge_modbus_link_failures_total", "Modbus ports or connections that could not be opened or failed, per device.",
+         c.link_failures},
+        {"hwbridge_modbus_skipped_polls_total", "Modbus polls skipped because the previous read was still in flight, per device.",
+         c.skipped_polls},
+    };
 }
 
 bool ModbusDevice::unit_online(int unit) const {
@@ -100,10 +123,6 @@ bool ModbusDevice::unit_online(int unit) const {
 std::string ModbusDevice::unit_reason(int unit) const {
     auto it = units_.find(unit);
     return it == units_.end() ? std::string() : it->second.reason;
-}
-
-std::string ModbusDevice::what(const BusRequest& r) const {
-    return "unit " + std::to_string(r.unit) + " " + to_string(r.table) + " " + std::to_string(r.address);
 }
 
 void ModbusDevice::submit(BusRequest request, Done done, bool force) {

@@ -5,9 +5,7 @@
 
 #include <sys/types.h>
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,8 +55,5 @@ private:
     pid_t socat2_ = -1;
     pid_t proxy_ = -1;
 };
-
-// Waits until `condition` holds (polled every 10 ms) or `timeout` passed; returns whether it held.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 }  // namespace hwb::test
