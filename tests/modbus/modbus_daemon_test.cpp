@@ -305,35 +305,39 @@ TEST(ModbusDaemon, ReadCommandPrintsRegistersAndExplainsFailures) {
     EXPECT_NE(silent.err.find("timed out"), std::string::npos) << silent.err;
 }
 
+// What `hwbridge --check` says about a map that must be refused, the map's temporary path
+// written as "map.yaml" (empty, with a test failure, when the map was taken).
+std::string refused(const std::string& map) {
+    TempFile file(".yaml", map);
+    auto r = run_hwbridge({"--check", file.path()});
+    EXPECT_EQ(r.exit_code, 1) << map;
+    std::string all = r.exit_code == 1 ? r.out + r.err : std::string();
+    for (auto at = all.find(file.path()); at != std::string::npos; at = all.find(file.path(), at))
+        all.replace(at, file.path().size(), "map.yaml");
+    return all;
+}
+
 TEST(ModbusDaemon, MapErrorsAreLocatedWithDidYouMean) {
-    TempFile keys(".yaml",
-                  "devices:\n"
-                  "  - {id: m, driver: modbus, host: 127.0.0.1}\n"
-                  "sensors:\n"
-                  "  - {id: s, device: m, table: input, adress: 3}\n"
-                  "  - {id: u, device: m, table: inputs, address: 3}\n");
-    auto r = run_hwbridge({"--check", keys.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    std::string all = r.out + r.err;
-    EXPECT_NE(all.find(keys.path() + ":4:38: error: unknown key 'adress' in sensor 's'; did you mean 'address'?"), std::string::npos) << all;
-    EXPECT_NE(all.find(keys.path() + ":5:"), std::string::npos) << all;
+    std::string all = refused("devices:\n"
+                              "  - {id: m, driver: modbus, host: 127.0.0.1}\n"
+                              "sensors:\n"
+                              "  - {id: s, device: m, table: input, adress: 3}\n"
+                              "  - {id: u, device: m, table: inputs, address: 3}\n");
+    EXPECT_NE(all.find("map.yaml:4:38: error: unknown key 'adress' in sensor 's'; did you mean 'address'?"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:5:"), std::string::npos) << all;
     EXPECT_NE(all.find("inputs"), std::string::npos) << all;
 
     // Rules across keys, at the key concerned.
-    TempFile rules(".yaml",
-                   "devices:\n"
-                   "  - {id: m, driver: modbus, host: 127.0.0.1, baud: 9600}\n"
-                   "sensors:\n"
-                   "  - {id: t, device: m, table: coil, address: 3, data_type: float32}\n"
-                   "relays:\n"
-                   "  - {id: r, device: m, address: 1}\n"
-                   "  - {id: q, device: m, address: 1}\n");
-    r = run_hwbridge({"--check", rules.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    all = r.out + r.err;
-    EXPECT_NE(all.find(rules.path() + ":2:52: error: 'baud' applies to RTU"), std::string::npos) << all;
-    EXPECT_NE(all.find(rules.path() + ":4:60: error: 'data_type' applies to registers"), std::string::npos) << all;
-    EXPECT_NE(all.find(rules.path() + ":7:33: error: relay 'r' already uses unit 1 coil 1"), std::string::npos) << all;
+    all = refused("devices:\n"
+                  "  - {id: m, driver: modbus, host: 127.0.0.1, baud: 9600}\n"
+                  "sensors:\n"
+                  "  - {id: t, device: m, table: coil, address: 3, data_type: float32}\n"
+                  "relays:\n"
+                  "  - {id: r, device: m, address: 1}\n"
+                  "  - {id: q, device: m, address: 1}\n");
+    EXPECT_NE(all.find("map.yaml:2:52: error: 'baud' applies to RTU"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:4:60: error: 'data_type' applies to registers"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:7:33: error: relay 'r' already uses unit 1 coil 1"), std::string::npos) << all;
 }
 
 }  // namespace
@@ -426,22 +430,27 @@ int board_coil(const ModbusPeer& peer, int coil) {
     return colon == std::string::npos ? -1 : r.out[colon + 3] - '0';
 }
 
+// Waits for the board's start-up writes (the last relay confirmed off), then switches `channel`
+// on: the first two requests the peer saw for it (the write and the read-back), fewer when the
+// ack did not come.
+std::vector<PeerRequest> board_switch_on(const Daemon& daemon, WsClient& c, ModbusPeer& peer, const std::string& channel) {
+    EXPECT_TRUE(eventually([&] { return daemon.log().find("relay ch8 unknown -> off") != std::string::npos; }, 10000ms)) << daemon.log();
+    peer.clear_requests();
+    c.send_json({{"type", "set"}, {"id", "on-" + channel}, {"channel", channel}, {"state", "on"}});
+    auto ack = c.wait_type("ack", 5000ms);
+    EXPECT_TRUE(ack) << daemon.log();
+    if (!ack || (*ack)["state"] != "on") return {};
+    auto reqs = peer.requests();
+    reqs.resize(std::min<std::size_t>(reqs.size(), 2));
+    return reqs;
+}
+
 TEST(ModbusDaemon, RelayBoardExampleMapAgainstAPeerShapedLikeTheBoard) {
     ModbusPeer peer(Mode::rtu, relay_board_spec());
     Daemon daemon(relay_board_map(peer));
-    json hello;
-    auto c = connect(daemon, "relay", &hello);
-    ASSERT_TRUE(eventually([&] { return daemon.log().find("relay ch8 unknown -> off") != std::string::npos; }, 10000ms)) << daemon.log();
-    peer.clear_requests();
-    c->send_json({{"type", "set"}, {"id", 1}, {"channel", "ch5"}, {"state", "on"}});
-    auto ack = c->wait_type("ack", 5000ms);
-    ASSERT_TRUE(ack) << daemon.log();
-    EXPECT_EQ((*ack)["state"], "on");
-    auto reqs = peer.requests();
-    ASSERT_GE(reqs.size(), 2u);
-    EXPECT_EQ(reqs[0].function, 5);
-    EXPECT_EQ(reqs[0].address, 4);
-    EXPECT_EQ(reqs[1].function, 1);
+    auto c = connect(daemon, "relay");
+    // No max_on: a plain write (05 FF00 at coil 4), read back (01).
+    EXPECT_EQ(board_switch_on(daemon, *c, peer, "ch5"), (std::vector<PeerRequest>{{1, 5, 4, 1}, {1, 1, 4, 1}}));
     // Interlock from the map: valve B is refused while valve A is on.
     c->send_json({{"type", "set"}, {"id", 2}, {"channel", "ch2"}, {"state", "on"}});
     ASSERT_TRUE(c->wait_for([](const json& m) { return m["type"] == "ack" && m["id"] == 2; }, 5000ms));
@@ -455,9 +464,7 @@ TEST(ModbusDaemon, RelayBoardExampleMapAgainstAPeerShapedLikeTheBoard) {
     c->send_json({{"type", "pulse"}, {"id", 4}, {"channel", "ch7"}, {"duration_ms", 200}});
     ASSERT_TRUE(c->wait_for(state_of("ch7", "on"), 5000ms));
     ASSERT_FALSE(peer.requests().empty());
-    EXPECT_EQ(peer.requests()[0].function, 5);
-    EXPECT_EQ(peer.requests()[0].address, 0x0206);
-    EXPECT_EQ(peer.requests()[0].count, 2) << "the time in 100 ms counts";
+    EXPECT_EQ(peer.requests()[0], (PeerRequest{1, 5, 0x0206, 2})) << "the time in 100 ms counts";
     ASSERT_TRUE(c->wait_for(state_of("ch7", "off"), 5000ms));
     // Shutdown: relays with a safe_state are switched off on the board.
     EXPECT_EQ(daemon.stop(SIGTERM), 0);
@@ -468,20 +475,9 @@ TEST(ModbusDaemon, TheBoardsTimedPulseSwitchesOffEvenWhenTheBridgeIsKilled) {
     ModbusPeer peer(Mode::rtu, relay_board_spec());
     Daemon daemon(relay_board_map(peer));
     auto c = connect(daemon, "relay");
-    ASSERT_TRUE(eventually([&] { return daemon.log().find("relay ch8 unknown -> off") != std::string::npos; }, 10000ms)) << daemon.log();
     // The door opener has max_on 5s: switching it on is the board's timed pulse of 50 x 100 ms.
-    peer.clear_requests();
-    c->send_json({{"type", "set"}, {"id", 1}, {"channel", "ch8"}, {"state", "on"}});
-    auto ack = c->wait_type("ack", 5000ms);
-    ASSERT_TRUE(ack) << daemon.log();
-    EXPECT_EQ((*ack)["state"], "on");
-    auto reqs = peer.requests();
-    ASSERT_GE(reqs.size(), 2u);
-    EXPECT_EQ(reqs[0].function, 5);
-    EXPECT_EQ(reqs[0].address, 0x0207);
-    EXPECT_EQ(reqs[0].count, 50);
-    EXPECT_EQ(reqs[1].function, 1);
-    EXPECT_EQ(reqs[1].address, 7);
+    // Then coil 7 is read back (01).
+    ASSERT_EQ(board_switch_on(daemon, *c, peer, "ch8"), (std::vector<PeerRequest>{{1, 5, 0x0207, 50}, {1, 1, 7, 1}}));
     // The bridge dies without a word; the relay is still on, and the board switches it off.
     auto killed = std::chrono::steady_clock::now();
     EXPECT_EQ(daemon.stop(SIGKILL), 128 + SIGKILL);
@@ -491,32 +487,24 @@ TEST(ModbusDaemon, TheBoardsTimedPulseSwitchesOffEvenWhenTheBridgeIsKilled) {
 }
 
 TEST(ModbusDaemon, BoardPulseMapErrorsAreLocated) {
-    TempFile map(".yaml",
-                 "devices:\n"
-                 "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
-                 "relays:\n"
-                 "  - {id: h, device: m, table: holding, address: 1, board_pulse: 0x0201}\n"
-                 "  - {id: l, device: m, address: 2, board_pulse: 0x0202, max_on: 3h}\n"
-                 "  - {id: u, device: m, address: 4, board_pulse_unit: 1s}\n"
-                 "  - {id: s, device: m, address: 5, board_pulse: 5}\n");
-    auto r = run_hwbridge({"--check", map.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    std::string all = r.out + r.err;
-    EXPECT_NE(all.find(map.path() + ":4:65: error: 'board_pulse' applies to 'table: coil'"), std::string::npos) << all;
-    EXPECT_NE(all.find(map.path() + ":5:49: error: the board times at most 65535 x 100 ms = 6553 s, shorter than this relay's max_on (10800 s)"),
+    std::string all = refused("devices:\n"
+                              "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
+                              "relays:\n"
+                              "  - {id: h, device: m, table: holding, address: 1, board_pulse: 0x0201}\n"
+                              "  - {id: l, device: m, address: 2, board_pulse: 0x0202, max_on: 3h}\n"
+                              "  - {id: u, device: m, address: 4, board_pulse_unit: 1s}\n"
+                              "  - {id: s, device: m, address: 5, board_pulse: 5}\n");
+    EXPECT_NE(all.find("map.yaml:4:65: error: 'board_pulse' applies to 'table: coil'"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:5:49: error: the board times at most 65535 x 100 ms = 6553 s, shorter than this relay's max_on (10800 s)"),
               std::string::npos) << all;
-    EXPECT_NE(all.find(map.path() + ":6:54: error: 'board_pulse_unit' applies only with 'board_pulse'"), std::string::npos) << all;
-    EXPECT_NE(all.find(map.path() + ":7:49: error: 'board_pulse' must be the address of the board's timed pulse"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:6:54: error: 'board_pulse_unit' applies only with 'board_pulse'"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:7:49: error: 'board_pulse' must be the address of the board's timed pulse"), std::string::npos) << all;
 
-    TempFile typo(".yaml",
-                  "devices:\n"
+    all = refused("devices:\n"
                   "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
                   "relays:\n"
                   "  - {id: t, device: m, address: 3, board_puls: 0x0203}\n");
-    r = run_hwbridge({"--check", typo.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    all = r.out + r.err;
-    EXPECT_NE(all.find(typo.path() + ":4:36: error: unknown key 'board_puls' in relay 't'; did you mean 'board_pulse'?"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:4:36: error: unknown key 'board_puls' in relay 't'; did you mean 'board_pulse'?"), std::string::npos) << all;
 }
 
 }  // namespace
@@ -543,14 +531,11 @@ TEST(ModbusDaemon, ShutdownDoesNotWaitForATransactionUnderWay) {
 }
 
 TEST(ModbusDaemon, RtuUnitIdsStopAt247) {
-    TempFile map(".yaml",
-                 "devices:\n"
-                 "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
-                 "sensors:\n"
-                 "  - {id: s, device: m, unit_id: 255, table: input, address: 3}\n");
-    auto r = run_hwbridge({"--check", map.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE((r.out + r.err).find(map.path() + ":4:33: error: 'unit_id' 255 is not an RTU unit"), std::string::npos) << r.out + r.err;
+    std::string all = refused("devices:\n"
+                              "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
+                              "sensors:\n"
+                              "  - {id: s, device: m, unit_id: 255, table: input, address: 3}\n");
+    EXPECT_NE(all.find("map.yaml:4:33: error: 'unit_id' 255 is not an RTU unit"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,12 @@ struct PeerRequest {
     int unit = 0;
     int function = 0;
     int address = 0;
-    int count = 0;
+    int count = 0;  // a write: 1; a board's timed pulse: the value (its time in counts)
+    bool operator==(const PeerRequest&) const = default;
 };
+inline std::ostream& operator<<(std::ostream& out, const PeerRequest& r) {
+    return out << "{unit " << r.unit << ", function " << r.function << ", address " << r.address << ", count " << r.count << "}";
+}
 
 class ModbusPeer {
 public:
