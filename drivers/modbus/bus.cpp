@@ -59,7 +59,13 @@ public:
             return out;
         }
         modbus_set_slave(ctx_, r.unit);
-        if (r.kind == BusRequest::Kind::write) {
+        if (r.kind == BusRequest::Kind::timed) {
+            if (!timed_write(r, out)) {
+                out.at = Clock::now();
+                return out;
+            }
+            out.written = true;
+        } else if (r.kind == BusRequest::Kind::write) {
             int rc = r.table == Table::coil ? modbus_write_bit(ctx_, r.address, r.value != 0 ? 1 : 0)
                                             : modbus_write_register(ctx_, r.address, r.value);
             if (rc < 0) {
@@ -73,7 +79,7 @@ public:
                 return out;
             }
         }
-        read(r.kind == BusRequest::Kind::write ? 1 : r.count, r, out);
+        read(r.kind == BusRequest::Kind::read ? r.count : 1, r, out);
         out.at = Clock::now();
         return out;
     }
@@ -130,6 +136,36 @@ private:
             out.failure = Failure::link;
             out.message = where + ": the port refuses RS-485 mode (" + modbus_strerror(e) + "); remove 'rs485: true' for adapters that switch direction themselves";
             close();
+            return false;
+        }
+        return true;
+    }
+
+    // libmodbus writes a coil only as FF00/0000: the timed pulse goes out as a raw request, and
+    // its answer must be the request's echo (or an exception).
+    bool timed_write(const BusRequest& r, BusResult& out) {
+        const std::uint8_t request[6] = {static_cast<std::uint8_t>(r.unit), 0x05,
+                                         static_cast<std::uint8_t>(r.timed_address >> 8), static_cast<std::uint8_t>(r.timed_address & 0xff),
+                                         static_cast<std::uint8_t>(r.value >> 8), static_cast<std::uint8_t>(r.value & 0xff)};
+        if (modbus_send_raw_request(ctx_, request, sizeof request) < 0) {
+            fail(out, errno);
+            return false;
+        }
+        std::uint8_t answer[MODBUS_MAX_ADU_LENGTH];
+        int n = modbus_receive_confirmation(ctx_, answer);
+        if (n < 0) {
+            fail(out, errno);
+            return false;
+        }
+        int pdu = modbus_get_header_length(ctx_);  // the function code's offset; the unit is just before it
+        if (n > pdu + 1 && answer[pdu] == (0x05 | 0x80) && answer[pdu + 1] >= 1 && answer[pdu + 1] <= 11) {
+            fail(out, static_cast<int>(MODBUS_ENOBASE) + answer[pdu + 1]);
+            return false;
+        }
+        if (n < pdu + 5 || answer[pdu - 1] != request[0] || std::memcmp(answer + pdu, request + 1, 5) != 0) {
+            out.failure = Failure::bad_frame;
+            out.message = "the answer to the timed pulse is not its echo";
+            modbus_flush(ctx_);
             return false;
         }
         return true;

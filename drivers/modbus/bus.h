@@ -26,13 +26,16 @@
 namespace hwb::modbus {
 
 struct BusRequest {
-    enum class Kind : std::uint8_t { read, write };
+    // timed: a relay board's timed pulse, function 05 with `value` (a time, not FF00/0000) to
+    // `timed_address`, echoed by the unit; then the coil at `address` is read back.
+    enum class Kind : std::uint8_t { read, write, timed };
     Kind kind = Kind::read;
     int unit = 1;
     Table table = Table::holding;
     std::uint16_t address = 0;
     std::uint16_t count = 1;   // read
     std::uint16_t value = 0;   // write: register value, or 0/1 for a coil
+    std::uint16_t timed_address = 0;  // timed
     bool read_back = false;    // write: read the same address afterwards
     bool urgent = false;       // ahead of queued polls
     std::uint64_t tag = 0;     // the caller's

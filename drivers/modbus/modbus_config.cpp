@@ -152,6 +152,23 @@ RelaySettings parse_relay(const RelayConfig& c, const Options& device, Problems&
     }
     s.confirm_timeout = o.duration("confirm_timeout");
     s.interval = o.duration("interval");
+    s.board_pulse_unit = o.duration("board_pulse_unit");
+    if (o.has("board_pulse")) {
+        s.board_pulse = static_cast<std::uint16_t>(o.integer("board_pulse"));
+        if (s.table != Table::coil) {
+            p.add("board_pulse", "'board_pulse' applies to 'table: coil' (a relay board's timed pulse is a function 05 write)");
+        } else if (*s.board_pulse == s.address) {
+            p.add("board_pulse", "'board_pulse' must be the address of the board's timed pulse for this relay (Waveshare kind: 0x0200 + relay), "
+                                 "not the relay's own coil " + std::to_string(s.address));
+        }
+        auto longest = s.board_pulse_unit.count() * RelaySettings::board_pulse_max_counts;
+        if (c.info.max_on_ms > longest)
+            p.add("board_pulse", "the board times at most " + std::to_string(RelaySettings::board_pulse_max_counts) + " x " +
+                                     std::to_string(s.board_pulse_unit.count()) + " ms = " + std::to_string(longest / 1000) +
+                                     " s, shorter than this relay's max_on (" + std::to_string(c.info.max_on_ms / 1000) + " s)");
+    } else if (o.location("board_pulse_unit") != nullptr) {
+        p.add("board_pulse_unit", "'board_pulse_unit' applies only with 'board_pulse'");
+    }
     return s;
 }
 
@@ -226,6 +243,9 @@ std::vector<OptionSpec> relay_option_specs() {
         integer("off_value", "holding: value written for off", 0, 65535, 0),
         duration("confirm_timeout", "how long the read-back may take to show the written state", 10, 60000, Millis(1000)),
         duration("interval", "read the state back this often (changes made at the device); 0s: never", 0, 86400000, Millis(0)),
+        integer("board_pulse", "coil: address of the board's own timed pulse for this relay (function 05, the time as value; "
+                               "Waveshare kind: 0x0200 + relay), used for pulse and max_on", 0, 65535, std::nullopt),
+        duration("board_pulse_unit", "what one count of the board's timed pulse lasts", 1, 60000, Millis(100)),
     };
 }
 

@@ -66,6 +66,11 @@ struct RelaySettings {
     std::uint16_t off_value = 0;
     Millis confirm_timeout{1000};
     Millis interval{0};  // read back this often (0: only after writes and when the unit returns)
+    // The board's own timed pulse for this relay (coils only): function 05 to this address with
+    // the time in board_pulse_unit counts as the value (Waveshare kind: 0x0200 + relay, 100 ms).
+    std::optional<std::uint16_t> board_pulse;
+    Millis board_pulse_unit{100};
+    static constexpr std::int64_t board_pulse_max_counts = 65535;
 };
 
 struct ModbusSettings {

@@ -63,20 +63,32 @@ ModbusDevice::~ModbusDevice() {
     relays_.clear();
 }
 
-void ModbusDevice::start() {
+std::string ModbusDevice::cost() const {
     std::vector<PlannedRead> reads;
     for (const auto& g : groups_) reads.push_back(g.read);
-    if (!groups_.empty())
-        spdlog::info("device {}: {} sensor{} in {} read{}: {:.3g} requests/s while every unit answers", id_,
-                     settings_.sensors.size(), settings_.sensors.size() == 1 ? "" : "s", reads.size(),
-                     reads.size() == 1 ? "" : "s", requests_per_second(reads));
+    double rate = requests_per_second(reads);
+    std::size_t polled = 0;  // relays read back every `interval`
+    for (const auto& r : settings_.relays)
+        if (r.interval.count() > 0) {
+            ++polled;
+            rate += 1000.0 / static_cast<double>(r.interval.count());
+        }
+    if (reads.empty() && polled == 0) return {};
+    std::string out;
+    if (!reads.empty())
+        out = fmt::format("{} sensor{} in {} read{}", settings_.sensors.size(), settings_.sensors.size() == 1 ? "" : "s",
+                          reads.size(), reads.size() == 1 ? "" : "s");
+    if (polled > 0) out += fmt::format("{}{} relay{} read back periodically", out.empty() ? "" : ", ", polled, polled == 1 ? "" : "s");
+    return out + fmt::format(": {:.3g} requests/s while every unit answers", rate);
+}
+
+void ModbusDevice::start() {
+    if (auto c = cost(); !c.empty()) spdlog::info("device {}: {}", id_, c);
     for (auto& r : relays_) r->start();
     for (std::size_t g = 0; g < groups_.size(); ++g) groups_[g].timer->start(Millis(0));
 }
 
 std::string ModbusDevice::describe() const {
-    std::vector<PlannedRead> reads;
-    for (const auto& g : groups_) reads.push_back(g.read);
     std::string out = "modbus " + std::string(settings_.bus.tcp() ? "" : "RTU ") + settings_.bus.name() + ", unit";
     out += units_.size() == 1 ? " " : "s ";
     bool first = true;
@@ -84,11 +96,21 @@ std::string ModbusDevice::describe() const {
         out += (first ? "" : ", ") + std::to_string(id);
         first = false;
     }
-    char rate[64];
-    std::snprintf(rate, sizeof rate, "%.3g", requests_per_second(reads));
-    out += "; " + std::to_string(reads.size()) + " read" + (reads.size() == 1 ? "" : "s") + " for " +
-           std::to_string(settings_.sensors.size()) + " sensor" + (settings_.sensors.size() == 1 ? "" : "s") + " (" + rate +
-           " requests/s)";
+    auto c = cost();
+    return c.empty() ? out : out + "; " + c;
+}
+
+DeviceCounters ModbusDevice::device_counters() const {
+    const Counters& c = counters_;
+    DeviceCounters out;
+    out.errors = {{"timeout", c.timeouts},           {"crc_error", c.crc_errors},
+                  {"bad_answer", c.bad_frames},      {"exception", c.exceptions},
+                  {"link_failure", c.link_failures}};
+    out.totals = {
+        {"hwbridge_modbus_requests_total", "Modbus requests done on the bus (answered or failed), per device.", c.requests},
+        {"hwbridge_modbus_skipped_polls_total", "Modbus polls skipped because the previous read was still in flight, per device.",
+         c.skipped_polls},
+    };
     return out;
 }
 
@@ -100,10 +122,6 @@ bool ModbusDevice::unit_online(int unit) const {
 std::string ModbusDevice::unit_reason(int unit) const {
     auto it = units_.find(unit);
     return it == units_.end() ? std::string() : it->second.reason;
-}
-
-std::string ModbusDevice::what(const BusRequest& r) const {
-    return "unit " + std::to_string(r.unit) + " " + to_string(r.table) + " " + std::to_string(r.address);
 }
 
 void ModbusDevice::submit(BusRequest request, Done done, bool force) {
@@ -177,7 +195,6 @@ void ModbusDevice::go_offline(Unit& unit, const BusResult& result) {
     unit.reason = why + "; retrying in " + seconds_text(unit.backoff);
     if (!was) {
         spdlog::warn("device {}: unit {} offline: {}", id_, unit.id, unit.reason);
-        for (auto* r : unit.relays) r->on_unit_offline();
     } else {
         spdlog::debug("device {}: unit {} still offline: {}", id_, unit.id, unit.reason);
     }

@@ -45,7 +45,7 @@ public:
 
     void start() override;
     std::string describe() const override;
-    const Counters& counters() const { return counters_; }
+    DeviceCounters device_counters() const override;
 
     // For relays: a request whose result goes to `done` on the loop thread. Refused (nullopt
     // result with Failure::link) without touching the bus when the unit is offline.
@@ -84,7 +84,9 @@ private:
     void send_probe(Unit& unit);
     void set_group_status(std::size_t group, const ChannelStatus& status);
     void set_unit_status(Unit& unit, const ChannelStatus& status);
-    std::string what(const BusRequest& r) const;
+    // What polling costs: "8 sensors in 4 reads: 0.9 requests/s while every unit answers"; empty
+    // when nothing is polled.
+    std::string cost() const;
 
     std::string id_;
     ModbusSettings settings_;

@@ -24,7 +24,8 @@ ModbusRelay::ModbusRelay(Relay& relay, const RelaySettings& settings, ModbusDevi
       poll_(loop, [this] {
           poll_.start(settings_.interval);
           read_state();
-      }) {}
+      }),
+      board_check_(loop, [this] { read_state(); }) {}
 
 ModbusRelay::~ModbusRelay() {
     *alive_ = false;
@@ -37,27 +38,56 @@ std::string ModbusRelay::where() const {
 
 void ModbusRelay::start() {
     bool on = relay_.info().initial_on;
-    write(on, [this, on](RelayState actual, std::optional<Error> error) {
+    Done started = [this, on](RelayState actual, std::optional<Error> error) {
         if (error) spdlog::warn("relay {}: initial state {}: {}", relay_.id(), on ? "on" : "off", error->message);
         relay_.report(actual, Cause::of(Cause::Kind::startup));
         relay_.bind(this);
         bound_ = true;
         if (settings_.interval.count() > 0) poll_.start(settings_.interval);
-    });
+    };
+    if (on && relay_.info().max_on_ms > 0) {
+        write_on_for(Millis(relay_.info().max_on_ms), std::move(started));
+    } else {
+        write(on, std::move(started));
+    }
 }
 
-void ModbusRelay::write(bool on, Done done) {
+void ModbusRelay::write(bool on, Done done) { send(on, std::nullopt, std::move(done)); }
+
+void ModbusRelay::write_on_for(Millis off_after, Done done) {
+    if (!settings_.board_pulse) {
+        send(true, std::nullopt, std::move(done));
+        return;
+    }
+    auto counts = std::max<std::int64_t>(1, off_after.count() / settings_.board_pulse_unit.count());
+    if (counts > RelaySettings::board_pulse_max_counts) {
+        // Only a pulse longer than the board can time gets here (max_on is checked with the map).
+        spdlog::warn("relay {} ({}): {} ms is longer than the board's timed pulse reaches; timed by the bridge alone",
+                     relay_.id(), where(), off_after.count());
+        send(true, std::nullopt, std::move(done));
+        return;
+    }
+    send(true, counts, std::move(done));
+}
+
+void ModbusRelay::send(bool on, std::optional<std::int64_t> board_counts, Done done) {
     if (pending_) finish(RelayState::unknown, Error{"hardware", "superseded by a newer request"});
     if (!device_.unit_online(settings_.unit)) {
         // Nothing reached the unit: the state is what it was.
         done(relay_.state(), Error{"offline", "relay '" + relay_.id() + "': " + device_.unit_reason(settings_.unit)});
         return;
     }
-    pending_ = Pending{on, std::move(done), loop_.now() + settings_.confirm_timeout};
+    pending_ = Pending{on, std::move(done), loop_.now() + settings_.confirm_timeout, std::nullopt};
     std::uint64_t generation = ++generation_;
     std::uint16_t value = settings_.table == Table::coil ? (on ? 1 : 0) : (on ? settings_.on_value : settings_.off_value);
     BusRequest r{.kind = BusRequest::Kind::write, .unit = settings_.unit, .table = settings_.table,
                  .address = settings_.address, .value = value, .read_back = true, .urgent = true};
+    if (board_counts) {
+        pending_->board_time = *board_counts * settings_.board_pulse_unit;
+        r.kind = BusRequest::Kind::timed;
+        r.timed_address = *settings_.board_pulse;
+        r.value = static_cast<std::uint16_t>(*board_counts);
+    }
     device_.submit(r, [this, generation, alive = std::weak_ptr<bool>(alive_)](const BusResult& result) {
         if (alive.lock()) on_write_result(generation, result);
     });
@@ -76,8 +106,10 @@ void ModbusRelay::on_write_result(std::uint64_t generation, const BusResult& res
     if (!pending_ || generation != generation_) return;
     if (result.failure == Failure::exception && !result.written) {
         // The unit refused the write; it may not have done nothing, so the state is not assumed.
+        std::string what = pending_->board_time ? "the timed pulse (function 05 to board_pulse " + std::to_string(*settings_.board_pulse) + ")"
+                                                : std::string("the write");
         finish(RelayState::unknown, Error{"hardware", "relay '" + relay_.id() + "' (" + where() + ", map " + settings_.where.str() +
-                                                          "): the unit refused the write: " + result.message + " (exception " +
+                                                          "): the unit refused " + what + ": " + result.message + " (exception " +
                                                           std::to_string(result.exception) + "); its state is unknown"});
         return;
     }
@@ -95,6 +127,7 @@ void ModbusRelay::on_read_back(std::uint64_t generation, const BusResult& result
     auto said = decode(result);
     RelayState wanted = relay_state(pending_->on);
     if (said && *said == wanted) {
+        if (auto board = pending_->board_time) board_check_.start(*board + *board / 20 + reread_delay);
         finish(wanted, std::nullopt);
         return;
     }
@@ -145,7 +178,5 @@ void ModbusRelay::on_state_read(const BusResult& result) {
 }
 
 void ModbusRelay::on_unit_online() { read_state(true); }
-
-void ModbusRelay::on_unit_offline() {}
 
 }  // namespace hwb::modbus

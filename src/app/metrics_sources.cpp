@@ -1,5 +1,6 @@
 #include "app/metrics_sources.h"
 
+#include <algorithm>
 #include <map>
 
 namespace hwb::app {
@@ -49,7 +50,7 @@ void write_server_traffic(MetricsWriter& out, const Server& server, const Channe
 }
 
 // Per device: online (all its channels reachable), and what its driver counts (DeviceCounters:
-// reconnects, unusable input by kind). Modbus adds its own families for its requests.
+// reconnects, unusable input or I/O by kind, and totals of its own such as Modbus requests).
 void write_devices(MetricsWriter& out, const Bridge& bridge, const Channels& channels) {
     std::map<std::string_view, bool> online;
     for (const auto& device : bridge.map().devices) online.emplace(device.id, true);
@@ -79,6 +80,21 @@ void write_devices(MetricsWriter& out, const Bridge& bridge, const Channels& cha
         for (const auto& [kind, n] : counters[i].errors)
             out.sample("hwbridge_device_errors_total", {{"device", devices[i].id}, {"driver", devices[i].driver}, {"kind", kind}},
                        static_cast<double>(n));
+    // The drivers' own totals: one family per name (in first-seen order), one sample per device.
+    std::vector<std::string_view> names;
+    for (const auto& c : counters)
+        for (const auto& total : c.totals)
+            if (std::find(names.begin(), names.end(), total.name) == names.end()) names.push_back(total.name);
+    for (std::string_view name : names) {
+        bool described = false;
+        for (std::size_t i = 0; i < devices.size(); ++i)
+            for (const auto& total : counters[i].totals) {
+                if (name != total.name) continue;
+                if (!described) out.family(total.name, "counter", total.help);
+                described = true;
+                out.sample(total.name, {{"device", devices[i].id}, {"driver", devices[i].driver}}, static_cast<double>(total.value));
+            }
+    }
 }
 
 }  // namespace

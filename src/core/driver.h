@@ -26,6 +26,14 @@ struct DeviceCounters {
     // Input or I/O the device could not use, by kind: a short snake_case word that becomes the
     // metric's `kind` label ("overlong_frame"); running totals since the device was opened.
     std::vector<std::pair<std::string_view, std::uint64_t>> errors;
+    // Other running totals of the driver's own (Modbus requests), each a family of its own with
+    // one sample per device: `name` and `help` are string literals.
+    struct Total {
+        const char* name;  // e.g. "hwbridge_modbus_requests_total"
+        const char* help;
+        std::uint64_t value = 0;
+    };
+    std::vector<Total> totals;
 };
 
 // A running device. Created from its DeviceConfig; binds itself to its channels in start().

@@ -259,10 +259,23 @@ void Relay::fall_back(Cause cause) {
     owe(info_.safe_state.value_or(false), std::move(cause));
 }
 
+// How long a switch on may last at most: the pulse, or what max_on leaves (all of it when the
+// relay is off now). The driver may hand that to hardware that times it itself.
+std::optional<Millis> Relay::on_limit(const InFlight& flight) const {
+    std::optional<Millis> limit = flight.pulse;
+    if (info_.max_on_ms > 0) {
+        std::int64_t left = info_.max_on_ms;
+        if (state_ == RelayState::on) left -= std::chrono::duration_cast<Millis>(loop_.now() - changed_at_).count();
+        left = std::max<std::int64_t>(left, 1);
+        if (!limit || left < limit->count()) limit = Millis(left);
+    }
+    return limit;
+}
+
 void Relay::write(std::shared_ptr<InFlight> flight) {
     in_flight_ = flight;
-    output_->write(flight->on, [this, weak = std::weak_ptr<InFlight>(flight)](RelayState actual,
-                                                                             std::optional<Error> error) {
+    RelayOutput::Done outcome = [this, weak = std::weak_ptr<InFlight>(flight)](RelayState actual,
+                                                                              std::optional<Error> error) {
         auto done = weak.lock();
         if (!done || in_flight_ != done) return;  // superseded or unbound: the outcome belongs to nobody
         in_flight_.reset();
@@ -295,7 +308,12 @@ void Relay::write(std::shared_ptr<InFlight> flight) {
         } else {
             done->reply(actual);
         }
-    });
+    };
+    if (auto limit = flight->on ? on_limit(*flight) : std::nullopt) {
+        output_->write_on_for(*limit, std::move(outcome));
+    } else {
+        output_->write(flight->on, std::move(outcome));
+    }
 }
 
 // Bookkeeping of a confirmed write, before it is broadcast so the broadcast carries it.

@@ -44,6 +44,11 @@ public:
     virtual ~RelayOutput() = default;
     // Must call `done` exactly once, now or later on the loop thread.
     virtual void write(bool on, Done done) = 0;
+    // Switch on, to be off again after `off_after` (a pulse, max_on). Hardware that can time
+    // that itself (a relay board's timed pulse) is told to, so the relay goes off even when the
+    // bridge is gone; the relay's own timer still switches it off at the end. By default a plain
+    // write(true).
+    virtual void write_on_for(Millis /*off_after*/, Done done) { write(true, std::move(done)); }
 };
 
 // Asked for with a request that switches on: hold it only while `owner` keeps renewing.
@@ -139,6 +144,7 @@ private:
     struct InFlight;
     std::optional<Error> refuse(bool on) const;
     void write(std::shared_ptr<InFlight> flight);
+    std::optional<Millis> on_limit(const InFlight& flight) const;
     void confirmed(const InFlight& flight);
     void change(RelayState state, const Cause& cause, bool force = false);
     void owe(bool on, Cause cause);

@@ -1,5 +1,5 @@
-// Reading GET /metrics in the daemon tests: one sample's value by its exact series, and Prometheus'
-// own linter on the whole page.
+// Reading GET /metrics in the daemon tests: Prometheus' own linter on the whole page (one sample's
+// value: metric_value in support/ws_client.h).
 #pragma once
 
 #include <sys/wait.h>
@@ -22,15 +22,6 @@ inline std::pair<int, std::string> run_command(const std::string& command) {
     while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
     int status = pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-// The value of one series, `series` written as on the page (name{labels}); none if absent.
-inline std::optional<double> sample_value(const std::string& page, const std::string& series) {
-    const std::string key = "\n" + series + " ";
-    const std::string text = "\n" + page;
-    auto at = text.find(key);
-    if (at == std::string::npos) return std::nullopt;
-    return std::strtod(text.c_str() + at + key.size(), nullptr);
 }
 
 // `promtool check metrics` on the page: its exit status and remarks (none when clean).

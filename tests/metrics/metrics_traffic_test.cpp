@@ -70,24 +70,24 @@ TEST(MetricsTraffic, ReadingsPublishedCoalescedDroppedAndSentAreCountedPerChanne
     ASSERT_TRUE(capped.wait_type("ack"));
 
     const std::string page = scrape_until(daemon, [](const std::string& p) {
-        return sample_value(p, "hwbridge_sensor_readings_dropped_total{channel=\"temp\"}") == 1;
+        return metric_value(p, "hwbridge_sensor_readings_dropped_total{channel=\"temp\"}") == 1;
     });
-    EXPECT_EQ(sample_value(page, "hwbridge_sensor_readings_total{channel=\"temp\"}"), 5) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_sensor_readings_total{channel=\"temp\"}"), 5) << page;
     // 5 to the client that keeps up, 1 to the capped one.
-    EXPECT_EQ(sample_value(page, "hwbridge_sensor_readings_published_total{channel=\"temp\"}"), 6) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_sensor_readings_published_total{channel=\"temp\"}"), 6) << page;
     // 2 waited; 3, 4 and 5 each replaced the one before.
-    EXPECT_EQ(sample_value(page, "hwbridge_sensor_readings_coalesced_total{channel=\"temp\"}"), 3) << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_sensor_readings_dropped_total{channel=\"temp\"}"), 1) << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_sensor_readings_total{channel=\"hum\"}"), 0) << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_sensor_readings_published_total{channel=\"hum\"}"), 0) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_sensor_readings_coalesced_total{channel=\"temp\"}"), 3) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_sensor_readings_dropped_total{channel=\"temp\"}"), 1) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_sensor_readings_total{channel=\"hum\"}"), 0) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_sensor_readings_published_total{channel=\"hum\"}"), 0) << page;
     // Every frame the two clients read (hellos, acks, readings), and not one more.
-    EXPECT_EQ(sample_value(page, "hwbridge_messages_sent_total{subprotocol=\"sensor\"}"),
+    EXPECT_EQ(metric_value(page, "hwbridge_messages_sent_total{subprotocol=\"sensor\"}"),
               static_cast<double>(keeps_up.data_frames() + capped.data_frames()))
         << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_sent_bytes_total{subprotocol=\"sensor\"}"),
+    EXPECT_EQ(metric_value(page, "hwbridge_sent_bytes_total{subprotocol=\"sensor\"}"),
               static_cast<double>(keeps_up.data_bytes() + capped.data_bytes()))
         << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_messages_sent_total{subprotocol=\"relay\"}"), 0) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_messages_sent_total{subprotocol=\"relay\"}"), 0) << page;
     auto [status, output] = promtool_check(page);
     EXPECT_EQ(status, 0) << output;
     EXPECT_EQ(output, "") << output;
@@ -106,25 +106,25 @@ TEST(MetricsTraffic, SerialErrorsByKindDeviceOnlineAndReconnectsAreCounted) {
     // Two lines no channel knows, one longer than max_frame (16), one reading.
     dev.write("hello\r\nwhat?\r\n0123456789abcdefghij\r\nT=7\r\n");
     std::string page = scrape_until(daemon, [](const std::string& p) {
-        return sample_value(p, "hwbridge_sensor_readings_total{channel=\"temp\"}") == 1;
+        return metric_value(p, "hwbridge_sensor_readings_total{channel=\"temp\"}") == 1;
     });
-    EXPECT_EQ(sample_value(page, errors("unrecognised_frame")), 2) << page;
-    EXPECT_EQ(sample_value(page, errors("overlong_frame")), 1) << page;
-    EXPECT_EQ(sample_value(page, errors("unreadable_value")), 0) << page;
-    EXPECT_EQ(sample_value(page, online), 1) << page;
-    EXPECT_EQ(sample_value(page, reconnects), 0) << page;
+    EXPECT_EQ(metric_value(page, errors("unrecognised_frame")), 2) << page;
+    EXPECT_EQ(metric_value(page, errors("overlong_frame")), 1) << page;
+    EXPECT_EQ(metric_value(page, errors("unreadable_value")), 0) << page;
+    EXPECT_EQ(metric_value(page, online), 1) << page;
+    EXPECT_EQ(metric_value(page, reconnects), 0) << page;
     auto [status, output] = promtool_check(page);
     EXPECT_EQ(status, 0) << output;
     EXPECT_EQ(output, "") << output;
 
     dev.unplug();
-    page = scrape_until(daemon, [&](const std::string& p) { return sample_value(p, online) == 0; });
-    EXPECT_EQ(sample_value(page, online), 0) << page;
+    page = scrape_until(daemon, [&](const std::string& p) { return metric_value(p, online) == 0; });
+    EXPECT_EQ(metric_value(page, online), 0) << page;
     dev.plug();
     ASSERT_TRUE(eventually([&] { return times_in(daemon.log(), "device board: ready") == 2; }, 10000ms)) << daemon.log();
-    page = scrape_until(daemon, [&](const std::string& p) { return sample_value(p, online) == 1; });
-    EXPECT_EQ(sample_value(page, online), 1) << page;
-    EXPECT_EQ(sample_value(page, reconnects), 1) << page;
+    page = scrape_until(daemon, [&](const std::string& p) { return metric_value(p, online) == 1; });
+    EXPECT_EQ(metric_value(page, online), 1) << page;
+    EXPECT_EQ(metric_value(page, reconnects), 1) << page;
 }
 
 const char* const automation_map = R"(devices:
@@ -140,11 +140,11 @@ automations:
 TEST(MetricsTraffic, AnAutomationsSwitchesCountUnderCauseAutomation) {
     Daemon daemon(automation_map);
     const std::string page = scrape_until(daemon, [](const std::string& p) {
-        return sample_value(p, "hwbridge_relay_state{channel=\"light\",state=\"on\"}") == 1;
+        return metric_value(p, "hwbridge_relay_state{channel=\"light\",state=\"on\"}") == 1;
     });
-    EXPECT_EQ(sample_value(page, "hwbridge_relay_switches_total{channel=\"light\",cause=\"automation\"}"), 1) << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_relay_switches_total{channel=\"light\",cause=\"client\"}"), std::nullopt) << page;
-    EXPECT_EQ(sample_value(page, "hwbridge_device_online{device=\"bench\",driver=\"sim\"}"), 1) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_relay_switches_total{channel=\"light\",cause=\"automation\"}"), 1) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_relay_switches_total{channel=\"light\",cause=\"client\"}"), std::nullopt) << page;
+    EXPECT_EQ(metric_value(page, "hwbridge_device_online{device=\"bench\",driver=\"sim\"}"), 1) << page;
     // A driver that counts nothing of its own exports no reconnects or errors.
     EXPECT_EQ(page.find("hwbridge_device_reconnects_total{device=\"bench\""), std::string::npos) << page;
 }

@@ -11,6 +11,7 @@
 #include "launch.h"
 #include "modbus/peer.h"
 #include "support/daemon.h"
+#include "support/eventually.h"
 #include "support/ws_client.h"
 
 namespace hwb::test {
@@ -304,35 +305,39 @@ TEST(ModbusDaemon, ReadCommandPrintsRegistersAndExplainsFailures) {
     EXPECT_NE(silent.err.find("timed out"), std::string::npos) << silent.err;
 }
 
+// What `hwbridge --check` says about a map that must be refused, the map's temporary path
+// written as "map.yaml" (empty, with a test failure, when the map was taken).
+std::string refused(const std::string& map) {
+    TempFile file(".yaml", map);
+    auto r = run_hwbridge({"--check", file.path()});
+    EXPECT_EQ(r.exit_code, 1) << map;
+    std::string all = r.exit_code == 1 ? r.out + r.err : std::string();
+    for (auto at = all.find(file.path()); at != std::string::npos; at = all.find(file.path(), at))
+        all.replace(at, file.path().size(), "map.yaml");
+    return all;
+}
+
 TEST(ModbusDaemon, MapErrorsAreLocatedWithDidYouMean) {
-    TempFile keys(".yaml",
-                  "devices:\n"
-                  "  - {id: m, driver: modbus, host: 127.0.0.1}\n"
-                  "sensors:\n"
-                  "  - {id: s, device: m, table: input, adress: 3}\n"
-                  "  - {id: u, device: m, table: inputs, address: 3}\n");
-    auto r = run_hwbridge({"--check", keys.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    std::string all = r.out + r.err;
-    EXPECT_NE(all.find(keys.path() + ":4:38: error: unknown key 'adress' in sensor 's'; did you mean 'address'?"), std::string::npos) << all;
-    EXPECT_NE(all.find(keys.path() + ":5:"), std::string::npos) << all;
+    std::string all = refused("devices:\n"
+                              "  - {id: m, driver: modbus, host: 127.0.0.1}\n"
+                              "sensors:\n"
+                              "  - {id: s, device: m, table: input, adress: 3}\n"
+                              "  - {id: u, device: m, table: inputs, address: 3}\n");
+    EXPECT_NE(all.find("map.yaml:4:38: error: unknown key 'adress' in sensor 's'; did you mean 'address'?"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:5:"), std::string::npos) << all;
     EXPECT_NE(all.find("inputs"), std::string::npos) << all;
 
     // Rules across keys, at the key concerned.
-    TempFile rules(".yaml",
-                   "devices:\n"
-                   "  - {id: m, driver: modbus, host: 127.0.0.1, baud: 9600}\n"
-                   "sensors:\n"
-                   "  - {id: t, device: m, table: coil, address: 3, data_type: float32}\n"
-                   "relays:\n"
-                   "  - {id: r, device: m, address: 1}\n"
-                   "  - {id: q, device: m, address: 1}\n");
-    r = run_hwbridge({"--check", rules.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    all = r.out + r.err;
-    EXPECT_NE(all.find(rules.path() + ":2:52: error: 'baud' applies to RTU"), std::string::npos) << all;
-    EXPECT_NE(all.find(rules.path() + ":4:60: error: 'data_type' applies to registers"), std::string::npos) << all;
-    EXPECT_NE(all.find(rules.path() + ":7:33: error: relay 'r' already uses unit 1 coil 1"), std::string::npos) << all;
+    all = refused("devices:\n"
+                  "  - {id: m, driver: modbus, host: 127.0.0.1, baud: 9600}\n"
+                  "sensors:\n"
+                  "  - {id: t, device: m, table: coil, address: 3, data_type: float32}\n"
+                  "relays:\n"
+                  "  - {id: r, device: m, address: 1}\n"
+                  "  - {id: q, device: m, address: 1}\n");
+    EXPECT_NE(all.find("map.yaml:2:52: error: 'baud' applies to RTU"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:4:60: error: 'data_type' applies to registers"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:7:33: error: relay 'r' already uses unit 1 coil 1"), std::string::npos) << all;
 }
 
 }  // namespace
@@ -363,29 +368,89 @@ TEST(ModbusDaemon, CorruptedAnswersAreCountedCrcErrorsAndNeverAValue) {
     EXPECT_NE(log.find("CRC error (Invalid CRC)"), std::string::npos) << log;
     // Never 3 failures in a row: the unit stays online.
     EXPECT_EQ(log.find("offline"), std::string::npos) << log;
+    // Counted per device on GET /metrics: about every 2nd request a CRC error, nothing else failed.
+    auto page = http_get(daemon.port(), "/metrics");
+    ASSERT_EQ(page.status, 200);
+    auto crc = metric_value(page.body, "hwbridge_device_errors_total{device=\"line\",driver=\"modbus\",kind=\"crc_error\"}");
+    auto requests = metric_value(page.body, "hwbridge_modbus_requests_total{device=\"line\",driver=\"modbus\"}");
+    ASSERT_TRUE(crc && requests) << page.body;
+    EXPECT_GE(*crc, 2) << page.body;
+    EXPECT_GE(*requests, 2 * *crc - 2) << page.body;
+    EXPECT_LE(*requests, 2 * *crc + 2) << page.body;
+    EXPECT_EQ(metric_value(page.body, "hwbridge_device_errors_total{device=\"line\",driver=\"modbus\",kind=\"timeout\"}"), 0) << page.body;
+    EXPECT_EQ(metric_value(page.body, "hwbridge_device_errors_total{device=\"line\",driver=\"modbus\",kind=\"exception\"}"), 0) << page.body;
+}
+
+TEST(ModbusDaemon, TimeoutsAndExceptionsAreCountedPerDeviceOnTheMetricsPage) {
+    // Unit 1 answers (one address it refuses), unit 9 is not there: timeouts on device `m` only.
+    ModbusPeer peer(Mode::tcp, json{{"size", 100}, {"units", {{"1", {{"hr", {{"0", 1}}}}}}}}.dump());
+    ModbusPeer other(Mode::tcp, json{{"units", {{"1", {{"hr", {{"0", 2}}}}}}}}.dump());
+    Daemon daemon("devices:\n"
+                  "  - {id: m, driver: modbus, " + peer.bus_keys() + ", timeout: 100ms, offline_after: 100}\n"
+                  "  - {id: n, driver: modbus, " + other.bus_keys() + "}\n"
+                  "sensors:\n"
+                  "  - {id: good, device: m, table: holding, address: 0, interval: 100ms}\n"
+                  "  - {id: bad, device: m, table: holding, address: 500, interval: 100ms}\n"
+                  "  - {id: silent, device: m, unit_id: 9, table: holding, address: 0, interval: 100ms}\n"
+                  "  - {id: fine, device: n, table: holding, address: 0, interval: 100ms}\n");
+    std::optional<double> timeouts, exceptions;
+    HttpResponse page;
+    ASSERT_TRUE(eventually([&] {
+        page = http_get(daemon.port(), "/metrics");
+        timeouts = metric_value(page.body, "hwbridge_device_errors_total{device=\"m\",driver=\"modbus\",kind=\"timeout\"}");
+        exceptions = metric_value(page.body, "hwbridge_device_errors_total{device=\"m\",driver=\"modbus\",kind=\"exception\"}");
+        return timeouts >= 3 && exceptions >= 3;
+    }, 10000ms, 200ms)) << page.body << daemon.log();
+    EXPECT_GE(metric_value(page.body, "hwbridge_modbus_requests_total{device=\"m\",driver=\"modbus\"}"), *timeouts + *exceptions) << page.body;
+    EXPECT_EQ(metric_value(page.body, "hwbridge_device_errors_total{device=\"n\",driver=\"modbus\",kind=\"timeout\"}"), 0) << page.body;
+    EXPECT_EQ(metric_value(page.body, "hwbridge_device_errors_total{device=\"n\",driver=\"modbus\",kind=\"exception\"}"), 0) << page.body;
+    EXPECT_GT(metric_value(page.body, "hwbridge_modbus_requests_total{device=\"n\",driver=\"modbus\"}"), 0) << page.body;
+    EXPECT_NE(page.body.find("# TYPE hwbridge_modbus_requests_total counter"), std::string::npos) << page.body;
+}
+
+// Unit 1 with coils 0..7 and the board's timed pulse at 0x0200 + relay in 100 ms counts, over RTU
+// at the board's 9600 8N1.
+std::string relay_board_spec() { return json{{"units", {{"1", json::object()}}}, {"timed_coils", {{1, 0x0200, 8, 100}}}}.dump(); }
+
+// The relay-board example map as shipped, only the port changed.
+std::string relay_board_map(const ModbusPeer& peer) {
+    std::string map = launch::read_file(source_dir() + "/config/modbus-relay-board.yaml");
+    auto at = map.find("port: /dev/serial/by-id/");
+    EXPECT_NE(at, std::string::npos);
+    if (at != std::string::npos) map.replace(at, map.find('#', at) - at, "port: " + peer.bridge_path() + "   ");
+    return map;
+}
+
+// The board's coil as `hwbridge modbus read` sees it (the bridge must not hold the port): 0, 1 or -1.
+int board_coil(const ModbusPeer& peer, int coil) {
+    auto r = run_hwbridge({"modbus", "read", "--port", peer.bridge_path(), "--table", "coil", "--register", std::to_string(coil),
+                           "--timeout", "300"});
+    if (r.exit_code != 0) return -1;
+    auto colon = r.out.find("): ");
+    return colon == std::string::npos ? -1 : r.out[colon + 3] - '0';
+}
+
+// Waits for the board's start-up writes (the last relay confirmed off), then switches `channel`
+// on: the first two requests the peer saw for it (the write and the read-back), fewer when the
+// ack did not come.
+std::vector<PeerRequest> board_switch_on(const Daemon& daemon, WsClient& c, ModbusPeer& peer, const std::string& channel) {
+    EXPECT_TRUE(eventually([&] { return daemon.log().find("relay ch8 unknown -> off") != std::string::npos; }, 10000ms)) << daemon.log();
+    peer.clear_requests();
+    c.send_json({{"type", "set"}, {"id", "on-" + channel}, {"channel", channel}, {"state", "on"}});
+    auto ack = c.wait_type("ack", 5000ms);
+    EXPECT_TRUE(ack) << daemon.log();
+    if (!ack || (*ack)["state"] != "on") return {};
+    auto reqs = peer.requests();
+    reqs.resize(std::min<std::size_t>(reqs.size(), 2));
+    return reqs;
 }
 
 TEST(ModbusDaemon, RelayBoardExampleMapAgainstAPeerShapedLikeTheBoard) {
-    // Unit 1 with coils 0..7, over RTU at the board's 9600 8N1; the map as shipped, only the port changed.
-    ModbusPeer peer(Mode::rtu, json{{"units", {{"1", json::object()}}}}.dump());
-    std::string map = launch::read_file(source_dir() + "/config/modbus-relay-board.yaml");
-    auto at = map.find("port: /dev/serial/by-id/");
-    ASSERT_NE(at, std::string::npos);
-    map.replace(at, map.find('#', at) - at, "port: " + peer.bridge_path() + "   ");
-    Daemon daemon(map);
-    json hello;
-    auto c = connect(daemon, "relay", &hello);
-    ASSERT_TRUE(eventually([&] { return daemon.log().find("relay ch8 unknown -> off") != std::string::npos; }, 10000ms)) << daemon.log();
-    peer.clear_requests();
-    c->send_json({{"type", "set"}, {"id", 1}, {"channel", "ch5"}, {"state", "on"}});
-    auto ack = c->wait_type("ack", 5000ms);
-    ASSERT_TRUE(ack) << daemon.log();
-    EXPECT_EQ((*ack)["state"], "on");
-    auto reqs = peer.requests();
-    ASSERT_GE(reqs.size(), 2u);
-    EXPECT_EQ(reqs[0].function, 5);
-    EXPECT_EQ(reqs[0].address, 4);
-    EXPECT_EQ(reqs[1].function, 1);
+    ModbusPeer peer(Mode::rtu, relay_board_spec());
+    Daemon daemon(relay_board_map(peer));
+    auto c = connect(daemon, "relay");
+    // No max_on: a plain write (05 FF00 at coil 4), read back (01).
+    EXPECT_EQ(board_switch_on(daemon, *c, peer, "ch5"), (std::vector<PeerRequest>{{1, 5, 4, 1}, {1, 1, 4, 1}}));
     // Interlock from the map: valve B is refused while valve A is on.
     c->send_json({{"type", "set"}, {"id", 2}, {"channel", "ch2"}, {"state", "on"}});
     ASSERT_TRUE(c->wait_for([](const json& m) { return m["type"] == "ack" && m["id"] == 2; }, 5000ms));
@@ -393,13 +458,53 @@ TEST(ModbusDaemon, RelayBoardExampleMapAgainstAPeerShapedLikeTheBoard) {
     auto refused = c->wait_for([](const json& m) { return m["type"] == "error" && m["id"] == 3; }, 5000ms);
     ASSERT_TRUE(refused);
     EXPECT_EQ((*refused)["code"], "interlock");
-    // A pulse: on, then off again by the bridge, both confirmed by read-back.
+    // A pulse: written as the board's timed pulse (2 x 100 ms at 0x0206), confirmed on by
+    // read-back, then off again (by the board, and by the bridge as the second guard).
+    peer.clear_requests();
     c->send_json({{"type", "pulse"}, {"id", 4}, {"channel", "ch7"}, {"duration_ms", 200}});
     ASSERT_TRUE(c->wait_for(state_of("ch7", "on"), 5000ms));
+    ASSERT_FALSE(peer.requests().empty());
+    EXPECT_EQ(peer.requests()[0], (PeerRequest{1, 5, 0x0206, 2})) << "the time in 100 ms counts";
     ASSERT_TRUE(c->wait_for(state_of("ch7", "off"), 5000ms));
     // Shutdown: relays with a safe_state are switched off on the board.
     EXPECT_EQ(daemon.stop(SIGTERM), 0);
     EXPECT_NE(daemon.log().find("relay ch2 on -> off by shutdown"), std::string::npos) << daemon.log();
+}
+
+TEST(ModbusDaemon, TheBoardsTimedPulseSwitchesOffEvenWhenTheBridgeIsKilled) {
+    ModbusPeer peer(Mode::rtu, relay_board_spec());
+    Daemon daemon(relay_board_map(peer));
+    auto c = connect(daemon, "relay");
+    // The door opener has max_on 5s: switching it on is the board's timed pulse of 50 x 100 ms.
+    // Then coil 7 is read back (01).
+    ASSERT_EQ(board_switch_on(daemon, *c, peer, "ch8"), (std::vector<PeerRequest>{{1, 5, 0x0207, 50}, {1, 1, 7, 1}}));
+    // The bridge dies without a word; the relay is still on, and the board switches it off.
+    auto killed = std::chrono::steady_clock::now();
+    EXPECT_EQ(daemon.stop(SIGKILL), 128 + SIGKILL);
+    EXPECT_EQ(board_coil(peer, 7), 1);
+    EXPECT_TRUE(eventually([&] { return board_coil(peer, 7) == 0; }, 15000ms, 200ms)) << "the relay stayed on";
+    EXPECT_GE(std::chrono::steady_clock::now() - killed, 3000ms) << "off before the board's time";
+}
+
+TEST(ModbusDaemon, BoardPulseMapErrorsAreLocated) {
+    std::string all = refused("devices:\n"
+                              "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
+                              "relays:\n"
+                              "  - {id: h, device: m, table: holding, address: 1, board_pulse: 0x0201}\n"
+                              "  - {id: l, device: m, address: 2, board_pulse: 0x0202, max_on: 3h}\n"
+                              "  - {id: u, device: m, address: 4, board_pulse_unit: 1s}\n"
+                              "  - {id: s, device: m, address: 5, board_pulse: 5}\n");
+    EXPECT_NE(all.find("map.yaml:4:65: error: 'board_pulse' applies to 'table: coil'"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:5:49: error: the board times at most 65535 x 100 ms = 6553 s, shorter than this relay's max_on (10800 s)"),
+              std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:6:54: error: 'board_pulse_unit' applies only with 'board_pulse'"), std::string::npos) << all;
+    EXPECT_NE(all.find("map.yaml:7:49: error: 'board_pulse' must be the address of the board's timed pulse"), std::string::npos) << all;
+
+    all = refused("devices:\n"
+                  "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
+                  "relays:\n"
+                  "  - {id: t, device: m, address: 3, board_puls: 0x0203}\n");
+    EXPECT_NE(all.find("map.yaml:4:36: error: unknown key 'board_puls' in relay 't'; did you mean 'board_pulse'?"), std::string::npos) << all;
 }
 
 }  // namespace
@@ -426,14 +531,11 @@ TEST(ModbusDaemon, ShutdownDoesNotWaitForATransactionUnderWay) {
 }
 
 TEST(ModbusDaemon, RtuUnitIdsStopAt247) {
-    TempFile map(".yaml",
-                 "devices:\n"
-                 "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
-                 "sensors:\n"
-                 "  - {id: s, device: m, unit_id: 255, table: input, address: 3}\n");
-    auto r = run_hwbridge({"--check", map.path()});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE((r.out + r.err).find(map.path() + ":4:33: error: 'unit_id' 255 is not an RTU unit"), std::string::npos) << r.out + r.err;
+    std::string all = refused("devices:\n"
+                              "  - {id: m, driver: modbus, port: /dev/ttyUSB0}\n"
+                              "sensors:\n"
+                              "  - {id: s, device: m, unit_id: 255, table: input, address: 3}\n");
+    EXPECT_NE(all.find("map.yaml:4:33: error: 'unit_id' 255 is not an RTU unit"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -5,9 +5,8 @@
 
 #include <sys/types.h>
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,8 +16,12 @@ struct PeerRequest {
     int unit = 0;
     int function = 0;
     int address = 0;
-    int count = 0;
+    int count = 0;  // a write: 1; a board's timed pulse: the value (its time in counts)
+    bool operator==(const PeerRequest&) const = default;
 };
+inline std::ostream& operator<<(std::ostream& out, const PeerRequest& r) {
+    return out << "{unit " << r.unit << ", function " << r.function << ", address " << r.address << ", count " << r.count << "}";
+}
 
 class ModbusPeer {
 public:
@@ -57,8 +60,5 @@ private:
     pid_t socat2_ = -1;
     pid_t proxy_ = -1;
 };
-
-// Waits until `condition` holds (polled every 10 ms) or `timeout` passed; returns whether it held.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 }  // namespace hwb::test

@@ -8,11 +8,16 @@ loopback TCP or over a serial port (one end of a pseudo-terminal pair) as RTU.
 The spec: {"size": 1024, "units": {"1": {"hr": {"0": 17, ...}, "ir": {...}, "co": {...}, "di": {...}}},
            "values": [{"unit": 1, "table": "hr", "address": 10, "type": "float32", "order": "CDAB",
                        "value": -12.5}, ...],
-           "stuck_coils": [[unit, address], ...], "stuck_registers": [[unit, address], ...]}
+           "stuck_coils": [[unit, address], ...], "stuck_registers": [[unit, address], ...],
+           "timed_coils": [[unit, first, count, unit_ms], ...]}
 "values" are encoded here with Python's struct module (an encoder independent of hwbridge's).
 Addresses are protocol addresses (zero-based). Reading outside 0..size-1 gives the exception
 "illegal data address"; units not in the spec get no answer at all (a unit that is not there).
 A stuck coil or register takes the write but keeps its value (a relay that did not switch).
+Timed coils are a relay board's timed pulse (the Waveshare kind's "flash on"): function 05 to
+address first+N with a value V (a time, not FF00) switches coil N on, echoes the request, and
+switches coil N off again V x unit_ms later, whatever was written since (a new timed pulse of the
+same coil starts its time anew); logged as "unit 5 address V".
 Every request the peer serves is written to --log as one line "unit fc address count", and
 "listening PORT" (TCP) or "listening" (RTU) is printed on stdout once it serves.
 """
@@ -39,11 +44,28 @@ except ImportError:
 class LoggedUnit(ModbusSlaveContext):
     """A unit whose blocks start at protocol address 0 (the versions differ in their own offset)."""
 
-    def __init__(self, unit, log, stuck, **kwargs):
+    def __init__(self, unit, log, stuck, timed, **kwargs):
         super().__init__(**kwargs)
         self.unit = unit
         self.log = log
         self.stuck = stuck
+        self.timed = timed  # [(first, count, unit_ms)]
+        self.timers = {}    # coil -> the pending switch-off
+
+    def timed_coil(self, address):
+        """The coil (and the time unit) a timed-pulse address stands for, or None."""
+        for first, count, unit_ms in self.timed:
+            if first <= address < first + count:
+                return address - first, unit_ms
+        return None
+
+    def pulse(self, address, value):
+        coil, unit_ms = self.timed_coil(address)
+        self.note(5, address, value)
+        self.store["c"].setValues(coil, [True])
+        if coil in self.timers:
+            self.timers[coil].cancel()
+        self.timers[coil] = LOOP.call_later(value * unit_ms / 1000.0, self.store["c"].setValues, coil, [False])
 
     def note(self, fc_as_hex, address, count):
         if self.log:
@@ -65,6 +87,38 @@ class LoggedUnit(ModbusSlaveContext):
         if len(values) == 1 and (table, address) in self.stuck:
             return
         self.store[self.decode(fc_as_hex)].setValues(address, values)
+
+
+LOOP = None  # the server's event loop, for the timed coils
+
+
+def serve_timed_coils():
+    """Function 05 with any value (not only FF00/0000) reaches the unit's timed coils, and is echoed."""
+    if not PYMODBUS_30:
+        raise SystemExit("peer.py: timed_coils are written for pymodbus 3.0")
+    from pymodbus.bit_write_message import WriteSingleCoilRequest, WriteSingleCoilResponse
+
+    class Echo(WriteSingleCoilResponse):
+        def __init__(self, address, raw, **kwargs):
+            super().__init__(address, bool(raw), **kwargs)
+            self.raw = raw
+
+        def encode(self):
+            return struct.pack(">HH", self.address, self.raw)
+
+    plain_decode, plain_execute = WriteSingleCoilRequest.decode, WriteSingleCoilRequest.execute
+
+    def decode(self, data):
+        plain_decode(self, data)
+        self.raw = struct.unpack(">HH", data)[1]
+
+    def execute(self, context):
+        if isinstance(context, LoggedUnit) and context.timed_coil(self.address) is not None:
+            context.pulse(self.address, self.raw)
+            return Echo(self.address, self.raw)
+        return plain_execute(self, context)
+
+    WriteSingleCoilRequest.decode, WriteSingleCoilRequest.execute = decode, execute
 
 
 FORMATS = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f",
@@ -100,12 +154,17 @@ async def main():
     spec = json.loads(args.spec)
     size = spec.get("size", 1024)
     log = open(args.log, "a", buffering=1) if args.log else None
+    global LOOP
+    LOOP = asyncio.get_running_loop()
+    if spec.get("timed_coils"):
+        serve_timed_coils()
     slaves = {}
     for unit, tables in spec.get("units", {}).items():
         unit = int(unit)
         stuck = {("co", a) for u, a in spec.get("stuck_coils", []) if u == unit}
         stuck |= {("hr", a) for u, a in spec.get("stuck_registers", []) if u == unit}
-        slaves[unit] = LoggedUnit(unit, log, stuck, di=block(size, tables.get("di", {})), co=block(size, tables.get("co", {})),
+        timed = [(first, count, unit_ms) for u, first, count, unit_ms in spec.get("timed_coils", []) if u == unit]
+        slaves[unit] = LoggedUnit(unit, log, stuck, timed, di=block(size, tables.get("di", {})), co=block(size, tables.get("co", {})),
                                   hr=block(size, tables.get("hr", {})), ir=block(size, tables.get("ir", {})))
     for v in spec.get("values", []):
         regs = encode(v["value"], v["type"], v.get("order", "ABCD"))

@@ -111,6 +111,9 @@ TEST(SerialDaemon, UnplugGoesOfflineAndReplugOnTheSamePathComesBackOnline) {
     auto r = c->wait_for(reading_of("temp"));
     ASSERT_TRUE(r);
     EXPECT_EQ((*r)["value"], 2);
+    // The reconnect shows on GET /metrics.
+    auto page = http_get(daemon.port(), "/metrics").body;
+    EXPECT_EQ(metric_value(page, "hwbridge_device_reconnects_total{device=\"board\",driver=\"serial\"}"), 1) << page;
     // No busy loop while it was gone: a handful of reopen attempts, not thousands.
     auto log = daemon.log();
     std::size_t tries = 0;
@@ -142,6 +145,18 @@ TEST(SerialDaemon, GarbageAndOverlongFramesAreCountedAndOtherChannelsKeepFlowing
     auto log = daemon.log();
     EXPECT_NE(log.find("discarded"), std::string::npos) << log;
     EXPECT_EQ(kill(daemon.pid(), 0), 0);
+    // Counted per device on GET /metrics: the over-long frame, and the garbage line and the two
+    // lines with no readable value; nothing on the other port.
+    auto page = http_get(daemon.port(), "/metrics").body;
+    auto errors = [&](const std::string& device, const std::string& kind) {
+        return metric_value(page, "hwbridge_device_errors_total{device=\"" + device + "\",driver=\"serial\",kind=\"" +
+                                      kind + "\"}");
+    };
+    EXPECT_EQ(errors("board", "overlong_frame"), 1) << page;
+    EXPECT_EQ(errors("board", "unrecognised_frame").value_or(-1) + errors("board", "unreadable_value").value_or(-1), 3)
+        << page;
+    for (const char* kind : {"overlong_frame", "unrecognised_frame", "unreadable_value"})
+        EXPECT_EQ(errors("other", kind), 0) << page;
 }
 
 std::string relay_map(const std::string& port) {

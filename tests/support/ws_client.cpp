@@ -99,6 +99,13 @@ std::size_t content_length(const std::string& head) {
 
 }  // namespace
 
+std::optional<double> metric_value(const std::string& page, const std::string& series) {
+    std::size_t at = page.rfind(series + " ", 0) == 0 ? 0 : page.find("\n" + series + " ");
+    if (at == std::string::npos) return std::nullopt;
+    if (page[at] == '\n') ++at;
+    return std::stod(page.substr(at + series.size() + 1));
+}
+
 HttpResponse http_get(std::uint16_t port, const std::string& path) {
     int fd = connect_loopback(port);
     write_all(fd, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\nConnection: close\r\n\r\n");

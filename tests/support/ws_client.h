@@ -28,6 +28,10 @@ struct HttpResponse {
 // One HTTP/1.1 request with Connection: close; the whole answer.
 HttpResponse http_get(std::uint16_t port, const std::string& path);
 
+// The value of one sample on a GET /metrics page: `series` is its name and labels as written,
+// e.g. hwbridge_modbus_timeouts_total{device="bus"}; nullopt when the page has no such line.
+std::optional<double> metric_value(const std::string& page, const std::string& series);
+
 // Any request with Connection: close: `headers` are whole lines without CRLF ("Origin: http://x");
 // Host and Content-Length are added unless `headers` name them. Sends the whole body even if the
 // server answers early (a refused upload), then waits up to `timeout` for the answer.
