@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 
+#include "automation/automation.h"
 #include "automation/automation_front.h"
 #include "automation/local_time.h"
 #include "core/channels.h"
@@ -54,6 +55,17 @@ std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
     tm.tm_min = minute;
     tm.tm_isdst = -1;
     return static_cast<std::int64_t>(std::mktime(&tm)) * 1000;
+}
+
+// A UTC date in ms since the epoch: the instants of the named-zone tests, whatever the process's TZ.
+std::int64_t utc_ms(int year, int month, int day, int hour, int minute) {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
 }
 
 std::string local_text(std::int64_t ms) {
@@ -121,7 +133,7 @@ protected:
         new_front();
     }
     DeviceMap parse(const std::string& automations) {
-        auto loaded = load_device_map_string(std::string(base_map) + "automations:\n" + automations,
+        auto loaded = load_device_map_string(bridge_yaml + base_map + "automations:\n" + automations,
                                              (state_dir / "map.yaml").string(), drivers);
         for (const auto& e : loaded.errors) ADD_FAILURE() << e.str();
         return loaded.map.value_or(DeviceMap{});
@@ -144,6 +156,14 @@ protected:
         loop.run_ready();
     }
     void advance(std::chrono::microseconds d) { loop.advance(d); }
+    // A client's switch through the door, as an operator connected over WebSocket would make it.
+    void client_set(const std::string& relay, bool on) {
+        RelayCommand command;
+        command.channel = relay;
+        command.on = on;
+        door.relay(operator_, command, [](Result<RelayState>) {});
+        loop.run_ready();
+    }
     RelayState state(const std::string& relay) { return channels->relay(relay)->state(); }
     std::size_t lines_with(const std::string& what) const {
         std::size_t n = 0;
@@ -158,6 +178,7 @@ protected:
         return {};
     }
 
+    std::string bridge_yaml;  // e.g. "bridge: {time_zone: Europe/Berlin}\n"
     test::ManualLoop loop;
     std::int64_t wall_base = 1'780'000'000'000;  // a fixed day, so runs are alike
     DriverRegistry drivers;
@@ -428,6 +449,101 @@ TEST_F(AutomationTest, ScheduleFollowsLocalTimeAcrossADaylightSavingChange) {
     EXPECT_EQ(local_text(fan_ons[1]), "Mon 02:30");
 }
 
+// The map's zone, not the process's: the process runs in UTC, the map says Europe/Berlin.
+// Clocks go forward on Sunday 2026-03-29 at 01:00 UTC (02:00 CET -> 03:00 CEST).
+TEST_F(AutomationTest, NamedZoneSpringForwardFiresSkippedTimeOnceWhenTheClockJumps) {
+    bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
+    wall_base = utc_ms(2026, 3, 28, 4, 0);  // Saturday 05:00 in Berlin
+    start(R"(
+  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
+  - {id: skipped, type: schedule, relay: fan, at: "02:30", duration: 10m}
+)");
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 3, 28, 5, 0)) << "06:00 CET, not 06:00 UTC";
+    std::vector<std::int64_t> light_ons, fan_ons;
+    for (int minute = 0; minute < 60 * 50; ++minute) {
+        auto light = state("light"), fan = state("fan");
+        advance(1min);
+        if (light == RelayState::off && state("light") == RelayState::on) light_ons.push_back(wall());
+        if (fan == RelayState::off && state("fan") == RelayState::on) fan_ons.push_back(wall());
+    }
+    EXPECT_EQ(light_ons, (std::vector<std::int64_t>{utc_ms(2026, 3, 28, 5, 0), utc_ms(2026, 3, 29, 4, 0),
+                                                    utc_ms(2026, 3, 30, 4, 0)}))
+        << "06:00 local each day: 23 h apart over the change, then 24 h";
+    // 02:30 does not exist on the 29th: it happens once, 02:30 CET counted on (03:30 CEST).
+    EXPECT_EQ(fan_ons, (std::vector<std::int64_t>{utc_ms(2026, 3, 29, 1, 30), utc_ms(2026, 3, 30, 0, 30)}));
+    EXPECT_EQ(switches.count["fan"], 4) << "on and off once on each day";
+}
+
+// Clocks go back on Sunday 2026-10-25 at 01:00 UTC (03:00 CEST -> 02:00 CET): 02:30 happens twice.
+TEST_F(AutomationTest, NamedZoneFallBackFiresRepeatedTimeOnce) {
+    bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
+    wall_base = utc_ms(2026, 10, 24, 3, 0);  // Saturday 05:00 in Berlin
+    start(R"(
+  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
+  - {id: twice, type: schedule, relay: fan, at: "02:30", duration: 10m}
+  - id: chime
+    type: rule
+    trigger: {at: "02:45"}
+    actions:
+      - {log: "quarter to three"}
+)");
+    std::vector<std::int64_t> light_ons, fan_ons;
+    for (int minute = 0; minute < 60 * 50; ++minute) {
+        auto light = state("light"), fan = state("fan");
+        advance(1min);
+        if (light == RelayState::off && state("light") == RelayState::on) light_ons.push_back(wall());
+        if (fan == RelayState::off && state("fan") == RelayState::on) fan_ons.push_back(wall());
+    }
+    EXPECT_EQ(light_ons, (std::vector<std::int64_t>{utc_ms(2026, 10, 24, 4, 0), utc_ms(2026, 10, 25, 5, 0),
+                                                    utc_ms(2026, 10, 26, 5, 0)}))
+        << "Saturday 06:00 CEST to Sunday 06:00 CET is 25 h";
+    EXPECT_EQ(fan_ons, (std::vector<std::int64_t>{utc_ms(2026, 10, 25, 0, 30), utc_ms(2026, 10, 26, 1, 30)}))
+        << "the first 02:30 (CEST) only, then Monday's";
+    EXPECT_EQ(lines_with("audit: log by automation:chime"), 2u) << "02:45 on Sunday once, on Monday once\n" << log.str();
+}
+
+// Weekdays and midnight in the map's zone: Friday 23:30 in New York is Saturday 03:30 UTC.
+TEST_F(AutomationTest, NamedZoneWeekdaysAndMidnight) {
+    bridge_yaml = "bridge: {time_zone: America/New_York}\n";
+    wall_base = utc_ms(2026, 5, 29, 12, 0);  // Friday 08:00 EDT
+    start(R"(
+  - {id: late, type: schedule, relay: pump, at: "23:30", duration: 1h, days: [fri]}
+  - id: night_light
+    type: rule
+    trigger: {relay: pump, becomes: on}
+    conditions:
+      - {time: "23:00-01:00"}
+    actions:
+      - {relay: light, set: on}
+)");
+    EXPECT_EQ(info("late").next_fire_ms, utc_ms(2026, 5, 30, 3, 30));
+    advance(std::chrono::milliseconds(utc_ms(2026, 5, 30, 3, 30) - wall()));
+    EXPECT_EQ(state("pump"), RelayState::on);
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on) << "23:30 local is inside 23:00-01:00 (it is 03:30 in UTC)";
+    advance(30min);  // midnight in New York
+    EXPECT_EQ(state("pump"), RelayState::on);
+    advance(30min);  // Saturday 00:30
+    EXPECT_EQ(state("pump"), RelayState::off);
+    EXPECT_EQ(info("late").next_fire_ms, utc_ms(2026, 6, 6, 3, 30)) << "next Friday";
+}
+
+TEST_F(AutomationTest, ChangingTheZoneOnReloadMovesTheSchedules) {
+    bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
+    wall_base = utc_ms(2026, 5, 28, 3, 0);
+    const char* morning = R"(
+  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
+)";
+    start(morning);
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 5, 28, 4, 0));
+    bridge_yaml = "bridge: {time_zone: Asia/Tokyo}\n";
+    reload(morning);
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 5, 28, 21, 0));
+    bridge_yaml = "";
+    reload(morning);
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 5, 28, 6, 0)) << "the process's zone (UTC)";
+}
+
 TEST_F(AutomationTest, RuleAboveForADurationFiresOnceUntilItDropsAgain) {
     start(R"(
   - id: hot
@@ -603,6 +719,287 @@ TEST_F(AutomationTest, DisabledAutomationDoesNothingAndCanBeEnabled) {
     EXPECT_EQ(state("heater"), RelayState::on);
     new_front();  // kept across a restart
     EXPECT_NE(info("heat").state, "disabled");
+}
+
+TEST_F(AutomationTest, RuleConditionOnABooleanSensor) {
+    start(R"(
+  - id: hall
+    type: rule
+    trigger: {relay: fan, becomes: on}
+    conditions:
+      - {sensor: door, is: false}
+    actions:
+      - {relay: light, toggle: true}
+)");
+    auto fan = [&](bool on) {
+        RelayCommand command;
+        command.channel = "fan";
+        command.on = on;
+        door.relay(operator_, command, [](Result<RelayState>) {});
+        advance(1ms);
+    };
+    fan(true);  // the door has no value yet: the condition fails
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("door", 1);
+    fan(false);
+    fan(true);  // open
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("door", 0);
+    fan(false);
+    fan(true);  // closed: fires
+    EXPECT_EQ(state("light"), RelayState::on);
+    offline("door");
+    fan(false);
+    fan(true);  // offline: the last value is not trusted
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(switches.count["light"], 1);
+}
+
+// A stand-in for the MQTT uplink: what the rule handed it, and whether the broker is there.
+class RecordingUplink final : public automation::Uplink {
+public:
+    Status publish(const std::string& topic, const std::string& payload, int qos, bool retain) override {
+        if (!connected) return Error{"mqtt_offline", "the MQTT broker is not connected"};
+        sent.push_back(topic + " " + payload + " qos" + std::to_string(qos) + (retain ? " retained" : ""));
+        return {};
+    }
+    bool connected = true;
+    std::vector<std::string> sent;
+};
+
+TEST_F(AutomationTest, PublishActionGoesToTheUplinkAndIsAudited) {
+    bridge_yaml = "mqtt: {prefix: t/bench}\n";
+    RecordingUplink uplink;
+    start(R"(
+  - id: tell
+    type: rule
+    trigger: {sensor: door, edge: rising}
+    actions:
+      - {publish: events/door, payload: open}
+      - {publish: /garden/door, payload: "1", retain: true, qos: 2}
+      - {relay: light, set: on}
+)");
+    front->set_uplink(&uplink);
+    publish("door", 0);
+    publish("door", 1);
+    advance(1ms);
+    EXPECT_EQ(uplink.sent, (std::vector<std::string>{"t/bench/events/door open qos1", "garden/door 1 qos2 retained"}));
+    EXPECT_EQ(lines_with("audit: mqtt publish t/bench/events/door by automation:tell"), 1u) << log.str();
+    EXPECT_EQ(state("light"), RelayState::on);
+    // The broker away: refused, audited as such, and the rest of the run is skipped.
+    uplink.connected = false;
+    client_set("light", false);
+    publish("door", 0);
+    publish("door", 1);
+    advance(1ms);
+    EXPECT_EQ(uplink.sent.size(), 2u);
+    EXPECT_EQ(lines_with("mqtt publish t/bench/events/door by automation:tell from map (automation:tell): refused (mqtt_offline)"), 1u)
+        << log.str();
+    EXPECT_EQ(state("light"), RelayState::off);
+}
+
+TEST_F(AutomationTest, RuleEntersRangeFiresOnceOnEntry) {
+    start(R"(
+  - id: comfy
+    type: rule
+    trigger: {sensor: temp, enters: [18, 22]}
+    actions:
+      - {relay: light, toggle: true}
+)");
+    publish("temp", 15);
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("temp", 18);  // the range includes its ends
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on);
+    publish("temp", 20);  // still inside: no second firing
+    publish("temp", 22);
+    advance(1ms);
+    EXPECT_EQ(switches.count["light"], 1);
+    publish("temp", 22.1);  // out
+    publish("temp", 21);    // in again: fires again
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off);
+    EXPECT_EQ(switches.count["light"], 2);
+}
+
+TEST_F(AutomationTest, RuleBelowForADurationNeedsItToHold) {
+    start(R"(
+  - id: cold
+    type: rule
+    trigger: {sensor: temp, below: 5, for: 10m}
+    actions:
+      - {relay: heater, set: on}
+)");
+    publish("temp", 4);
+    advance(9min);
+    publish("temp", 6);  // broken before the 10 minutes: starts again
+    advance(5min);
+    publish("temp", 3);
+    advance(9min + 59s);
+    EXPECT_EQ(state("heater"), RelayState::off);
+    publish("temp", 2);  // still below: the hold keeps running, not restarted
+    advance(1s);
+    EXPECT_EQ(state("heater"), RelayState::on);
+    EXPECT_EQ(lines_with("automation cold: fired (held for 600 s)"), 1u) << log.str();
+    // Offline while below: the hold stops; back online and below again, it starts over.
+    client_set("heater", false);
+    publish("temp", 6);
+    publish("temp", 3);
+    advance(5min);
+    offline("temp");
+    advance(10min);
+    EXPECT_EQ(state("heater"), RelayState::off) << "stale data never fires a rule";
+    offline("temp", false);
+    publish("temp", 3);
+    advance(10min);
+    EXPECT_EQ(state("heater"), RelayState::on);
+}
+
+TEST_F(AutomationTest, RuleFallingEdgeFiresOnlyOnTrueToFalse) {
+    start(R"(
+  - id: closed
+    type: rule
+    trigger: {sensor: door, edge: falling}
+    actions:
+      - {relay: light, toggle: true}
+)");
+    publish("door", 0);  // the first value is no edge
+    publish("door", 1);  // rising: not this rule's
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("door", 0);
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on);
+    publish("door", 0);  // the same value again is no edge
+    advance(1ms);
+    EXPECT_EQ(switches.count["light"], 1);
+    // An outage in between: the value after it is a first value, no edge.
+    publish("door", 1);
+    offline("door");
+    offline("door", false);
+    publish("door", 0);
+    advance(1ms);
+    EXPECT_EQ(switches.count["light"], 1);
+}
+
+TEST_F(AutomationTest, RuleDeviceGoesOnlineWhenAllItsChannelsAreBack) {
+    start(R"(
+  - id: shed_back
+    type: rule
+    trigger: {device: shed, goes: online}
+    actions:
+      - {relay: light, toggle: true}
+)");
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off) << "online at start is no change";
+    channels->sensor("shed_temp")->set_status(ChannelStatus{false, "gone"});
+    channels->relay("alarm")->set_status(ChannelStatus{false, "gone"});
+    advance(1ms);
+    channels->sensor("shed_temp")->set_status(ChannelStatus{true, ""});
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off) << "the alarm relay is still offline";
+    channels->relay("alarm")->set_status(ChannelStatus{true, ""});
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(lines_with("automation shed_back: fired (device shed online)"), 1u) << log.str();
+}
+
+TEST_F(AutomationTest, RuleAtTimesWithATimeWindowCondition) {
+    wall_base = local_ms(2026, 5, 28, 5, 0);  // Thursday, process TZ UTC
+    start(R"(
+  - id: chime
+    type: rule
+    trigger: {at: ["06:00", "12:00", "21:30"], days: [thu, fri]}
+    conditions:
+      - {time: "20:00-07:00"}
+    actions:
+      - {relay: light, toggle: true}
+)");
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 6, 0));
+    advance(59min);
+    EXPECT_EQ(state("light"), RelayState::off);
+    advance(1min);  // 06:00, inside the window across midnight
+    EXPECT_EQ(state("light"), RelayState::on) << local_text(wall());
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 12, 0));
+    advance(6h);  // 12:00 fires, but the window does not hold
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 21, 30));
+    advance(9h + 30min);  // 21:30: inside
+    EXPECT_EQ(state("light"), RelayState::off);
+    EXPECT_EQ(switches.count["light"], 2);
+    // Friday 06:00 and 21:30 fire; Saturday is not one of its days: next is Thursday.
+    advance(8h + 30min);
+    advance(15h + 30min);
+    EXPECT_EQ(switches.count["light"], 4);
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 6, 4, 6, 0));
+    EXPECT_EQ(lines_with("automation chime: fired (it is 06:00)"), 2u) << log.str();
+    EXPECT_EQ(lines_with("automation chime: fired (it is 12:00)"), 0u) << "outside the window: not fired";
+}
+
+TEST_F(AutomationTest, FollowPausesForAClientSwitchThenFollowsAgain) {
+    start(R"(
+  - {id: porch, type: follow, sensor: door, relay: light, override: 5m}
+)");
+    publish("door", 1);
+    ASSERT_EQ(state("light"), RelayState::on);
+    client_set("light", false);
+    EXPECT_EQ(info("porch").state, "overridden");
+    publish("door", 0);
+    publish("door", 1);  // the sensor changes during the override: the client's switch holds
+    advance(4min);
+    EXPECT_EQ(state("light"), RelayState::off);
+    advance(1min);  // the override ends: the relay follows the sensor again at once
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(info("porch").state, "active");
+    EXPECT_EQ(switches.last_by["light"], "automation:porch");
+}
+
+TEST_F(AutomationTest, ReloadKeepsEveryKindOfAutomationsRelayAsItIs) {
+    wall_base = local_ms(2026, 5, 28, 5, 59);
+    const std::string before = R"(
+  - {id: water, type: schedule, relay: pump, at: "06:00", duration: 30m}
+  - {id: porch, type: follow, sensor: door, relay: light}
+  - {id: warm, type: thermostat, sensor: temp, relay: heater, setpoint: 12}
+  - id: hot
+    type: rule
+    trigger: {sensor: temp, above: 5}
+    actions:
+      - {relay: fan, set: on}
+)";
+    start(before);
+    advance(1min);  // 06:00
+    publish("door", 1);
+    publish("temp", 10);
+    advance(1ms);
+    ASSERT_EQ(state("pump"), RelayState::on);
+    ASSERT_EQ(state("light"), RelayState::on);
+    ASSERT_EQ(state("heater"), RelayState::on);
+    ASSERT_EQ(state("fan"), RelayState::on);
+    client_set("fan", false);  // the rule fired once; it does not fire again by itself
+    const auto counted = switches.count;
+    // Every automation changed (a reload that restarts all of them), then the same again.
+    reload(R"(
+  - {id: water, type: schedule, relay: pump, at: "06:00", duration: 40m}
+  - {id: porch, type: follow, sensor: door, relay: light, delay: 1s}
+  - {id: warm, type: thermostat, sensor: temp, relay: heater, setpoint: 12.2}
+  - id: hot
+    type: rule
+    trigger: {sensor: temp, above: 6}
+    actions:
+      - {relay: fan, set: on}
+)");
+    advance(1ms);
+    reload(before);
+    for (int i = 0; i < 20; ++i) {
+        advance(1s);
+        publish("temp", 10);
+        publish("door", 1);
+    }
+    EXPECT_EQ(switches.count, counted) << "a reload flips no relay, nor does a rule fire again for a value it saw";
+    EXPECT_EQ(info("water").state, "active") << "restarted inside its window";
+    advance(30min);
+    EXPECT_EQ(state("pump"), RelayState::off) << "and still ends it";
 }
 
 TEST(LocalTime, WindowsAcrossMidnight) {
