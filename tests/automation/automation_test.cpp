@@ -45,8 +45,9 @@ public:
     std::map<std::string, std::string> last_by;
 };
 
-// Local wall time of a date in the process's TZ, in ms since the epoch.
-std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
+// A date in ms since the epoch: read in the process's TZ (local_ms), or in UTC (utc_ms: the
+// instants of the named-zone tests, whatever the process's TZ).
+std::int64_t date_ms(int year, int month, int day, int hour, int minute, bool utc) {
     std::tm tm{};
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
@@ -54,18 +55,13 @@ std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_isdst = -1;
-    return static_cast<std::int64_t>(std::mktime(&tm)) * 1000;
+    return static_cast<std::int64_t>(utc ? timegm(&tm) : std::mktime(&tm)) * 1000;
 }
-
-// A UTC date in ms since the epoch: the instants of the named-zone tests, whatever the process's TZ.
+std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
+    return date_ms(year, month, day, hour, minute, false);
+}
 std::int64_t utc_ms(int year, int month, int day, int hour, int minute) {
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+    return date_ms(year, month, day, hour, minute, true);
 }
 
 std::string local_text(std::int64_t ms) {
@@ -165,6 +161,30 @@ protected:
         loop.run_ready();
     }
     RelayState state(const std::string& relay) { return channels->relay(relay)->state(); }
+    // When each of `relays` switched on (wall clock) while the clock ran `minutes`, a minute at a time.
+    std::map<std::string, std::vector<std::int64_t>> switch_ons(int minutes, const std::vector<std::string>& relays) {
+        std::map<std::string, std::vector<std::int64_t>> ons;
+        for (int i = 0; i < minutes; ++i) {
+            std::map<std::string, RelayState> before;
+            for (const auto& r : relays) before[r] = state(r);
+            advance(std::chrono::minutes(1));
+            for (const auto& r : relays)
+                if (before[r] == RelayState::off && state(r) == RelayState::on) ons[r].push_back(wall());
+        }
+        return ons;
+    }
+    // Europe/Berlin by the map (the process stays in UTC): `light` on at 06:00 for an hour, `fan` at
+    // 02:30 for 10 minutes, and the automations in `more`; their switch-on instants over 50 hours
+    // from `from`.
+    std::map<std::string, std::vector<std::int64_t>> berlin_days(std::int64_t from, const std::string& more = "") {
+        bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
+        wall_base = from;
+        start(R"(
+  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
+  - {id: night, type: schedule, relay: fan, at: "02:30", duration: 10m}
+)" + more);
+        return switch_ons(60 * 50, {"light", "fan"});
+    }
     std::size_t lines_with(const std::string& what) const {
         std::size_t n = 0;
         std::istringstream in(log.str());
@@ -193,6 +213,17 @@ protected:
     std::filesystem::path state_dir;
     Requester operator_{"ws", "127.0.0.1", "c1"};
 };
+
+// One rule of `automations:`: its trigger, actions and conditions as YAML flow mappings.
+std::string rule(const std::string& id, const std::string& trigger, const std::vector<std::string>& actions,
+                 const std::vector<std::string>& conditions = {}) {
+    std::string out = "\n  - id: " + id + "\n    type: rule\n    trigger: " + trigger + "\n";
+    if (!conditions.empty()) out += "    conditions:\n";
+    for (const auto& c : conditions) out += "      - " + c + "\n";
+    out += "    actions:\n";
+    for (const auto& a : actions) out += "      - " + a + "\n";
+    return out;
+}
 
 const char* thermostat = R"(
   - {id: heat, type: thermostat, sensor: temp, relay: heater, setpoint: 12, hysteresis: 0.5, max_age: 30s, override: 10m}
@@ -431,14 +462,9 @@ TEST_F(AutomationTest, ScheduleFollowsLocalTimeAcrossADaylightSavingChange) {
   - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
   - {id: skipped, type: schedule, relay: fan, at: "02:30", duration: 10m}
 )");
-    std::vector<std::int64_t> ons;
-    std::vector<std::int64_t> fan_ons;
-    for (int minute = 0; minute < 60 * 50; ++minute) {
-        auto light = state("light"), fan = state("fan");
-        advance(1min);
-        if (light == RelayState::off && state("light") == RelayState::on) ons.push_back(wall());
-        if (fan == RelayState::off && state("fan") == RelayState::on) fan_ons.push_back(wall());
-    }
+    auto switched = switch_ons(60 * 50, {"light", "fan"});
+    const auto& ons = switched["light"];
+    const auto& fan_ons = switched["fan"];
     ASSERT_EQ(ons.size(), 3u);
     for (auto at : ons) EXPECT_EQ(local_text(at).substr(4), "06:00");
     EXPECT_EQ(ons[1] - ons[0], 23 * 3600 * 1000) << "Saturday 06:00 to Sunday 06:00 over the change is 23 h";
@@ -452,20 +478,9 @@ TEST_F(AutomationTest, ScheduleFollowsLocalTimeAcrossADaylightSavingChange) {
 // The map's zone, not the process's: the process runs in UTC, the map says Europe/Berlin.
 // Clocks go forward on Sunday 2026-03-29 at 01:00 UTC (02:00 CET -> 03:00 CEST).
 TEST_F(AutomationTest, NamedZoneSpringForwardFiresSkippedTimeOnceWhenTheClockJumps) {
-    bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
-    wall_base = utc_ms(2026, 3, 28, 4, 0);  // Saturday 05:00 in Berlin
-    start(R"(
-  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
-  - {id: skipped, type: schedule, relay: fan, at: "02:30", duration: 10m}
-)");
-    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 3, 28, 5, 0)) << "06:00 CET, not 06:00 UTC";
-    std::vector<std::int64_t> light_ons, fan_ons;
-    for (int minute = 0; minute < 60 * 50; ++minute) {
-        auto light = state("light"), fan = state("fan");
-        advance(1min);
-        if (light == RelayState::off && state("light") == RelayState::on) light_ons.push_back(wall());
-        if (fan == RelayState::off && state("fan") == RelayState::on) fan_ons.push_back(wall());
-    }
+    auto ons = berlin_days(utc_ms(2026, 3, 28, 4, 0));  // Saturday 05:00 in Berlin
+    const auto& light_ons = ons["light"];
+    const auto& fan_ons = ons["fan"];
     EXPECT_EQ(light_ons, (std::vector<std::int64_t>{utc_ms(2026, 3, 28, 5, 0), utc_ms(2026, 3, 29, 4, 0),
                                                     utc_ms(2026, 3, 30, 4, 0)}))
         << "06:00 local each day: 23 h apart over the change, then 24 h";
@@ -476,24 +491,10 @@ TEST_F(AutomationTest, NamedZoneSpringForwardFiresSkippedTimeOnceWhenTheClockJum
 
 // Clocks go back on Sunday 2026-10-25 at 01:00 UTC (03:00 CEST -> 02:00 CET): 02:30 happens twice.
 TEST_F(AutomationTest, NamedZoneFallBackFiresRepeatedTimeOnce) {
-    bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
-    wall_base = utc_ms(2026, 10, 24, 3, 0);  // Saturday 05:00 in Berlin
-    start(R"(
-  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
-  - {id: twice, type: schedule, relay: fan, at: "02:30", duration: 10m}
-  - id: chime
-    type: rule
-    trigger: {at: "02:45"}
-    actions:
-      - {log: "quarter to three"}
-)");
-    std::vector<std::int64_t> light_ons, fan_ons;
-    for (int minute = 0; minute < 60 * 50; ++minute) {
-        auto light = state("light"), fan = state("fan");
-        advance(1min);
-        if (light == RelayState::off && state("light") == RelayState::on) light_ons.push_back(wall());
-        if (fan == RelayState::off && state("fan") == RelayState::on) fan_ons.push_back(wall());
-    }
+    // Saturday 05:00 in Berlin.
+    auto ons = berlin_days(utc_ms(2026, 10, 24, 3, 0), rule("chime", R"({at: "02:45"})", {R"({log: "quarter to three"})"}));
+    const auto& light_ons = ons["light"];
+    const auto& fan_ons = ons["fan"];
     EXPECT_EQ(light_ons, (std::vector<std::int64_t>{utc_ms(2026, 10, 24, 4, 0), utc_ms(2026, 10, 25, 5, 0),
                                                     utc_ms(2026, 10, 26, 5, 0)}))
         << "Saturday 06:00 CEST to Sunday 06:00 CET is 25 h";
@@ -508,14 +509,7 @@ TEST_F(AutomationTest, NamedZoneWeekdaysAndMidnight) {
     wall_base = utc_ms(2026, 5, 29, 12, 0);  // Friday 08:00 EDT
     start(R"(
   - {id: late, type: schedule, relay: pump, at: "23:30", duration: 1h, days: [fri]}
-  - id: night_light
-    type: rule
-    trigger: {relay: pump, becomes: on}
-    conditions:
-      - {time: "23:00-01:00"}
-    actions:
-      - {relay: light, set: on}
-)");
+)" + rule("night_light", "{relay: pump, becomes: on}", {"{relay: light, set: on}"}, {R"({time: "23:00-01:00"})"}));
     EXPECT_EQ(info("late").next_fire_ms, utc_ms(2026, 5, 30, 3, 30));
     advance(std::chrono::milliseconds(utc_ms(2026, 5, 30, 3, 30) - wall()));
     EXPECT_EQ(state("pump"), RelayState::on);
@@ -722,15 +716,7 @@ TEST_F(AutomationTest, DisabledAutomationDoesNothingAndCanBeEnabled) {
 }
 
 TEST_F(AutomationTest, RuleConditionOnABooleanSensor) {
-    start(R"(
-  - id: hall
-    type: rule
-    trigger: {relay: fan, becomes: on}
-    conditions:
-      - {sensor: door, is: false}
-    actions:
-      - {relay: light, toggle: true}
-)");
+    start(rule("hall", "{relay: fan, becomes: on}", {"{relay: light, toggle: true}"}, {"{sensor: door, is: false}"}));
     auto fan = [&](bool on) {
         RelayCommand command;
         command.channel = "fan";
@@ -770,15 +756,9 @@ public:
 TEST_F(AutomationTest, PublishActionGoesToTheUplinkAndIsAudited) {
     bridge_yaml = "mqtt: {prefix: t/bench}\n";
     RecordingUplink uplink;
-    start(R"(
-  - id: tell
-    type: rule
-    trigger: {sensor: door, edge: rising}
-    actions:
-      - {publish: events/door, payload: open}
-      - {publish: /garden/door, payload: "1", retain: true, qos: 2}
-      - {relay: light, set: on}
-)");
+    start(rule("tell", "{sensor: door, edge: rising}",
+               {"{publish: events/door, payload: open}", R"({publish: /garden/door, payload: "1", retain: true, qos: 2})",
+                "{relay: light, set: on}"}));
     front->set_uplink(&uplink);
     publish("door", 0);
     publish("door", 1);
@@ -799,13 +779,7 @@ TEST_F(AutomationTest, PublishActionGoesToTheUplinkAndIsAudited) {
 }
 
 TEST_F(AutomationTest, RuleEntersRangeFiresOnceOnEntry) {
-    start(R"(
-  - id: comfy
-    type: rule
-    trigger: {sensor: temp, enters: [18, 22]}
-    actions:
-      - {relay: light, toggle: true}
-)");
+    start(rule("comfy", "{sensor: temp, enters: [18, 22]}", {"{relay: light, toggle: true}"}));
     publish("temp", 15);
     advance(1ms);
     EXPECT_EQ(state("light"), RelayState::off);
@@ -824,13 +798,7 @@ TEST_F(AutomationTest, RuleEntersRangeFiresOnceOnEntry) {
 }
 
 TEST_F(AutomationTest, RuleBelowForADurationNeedsItToHold) {
-    start(R"(
-  - id: cold
-    type: rule
-    trigger: {sensor: temp, below: 5, for: 10m}
-    actions:
-      - {relay: heater, set: on}
-)");
+    start(rule("cold", "{sensor: temp, below: 5, for: 10m}", {"{relay: heater, set: on}"}));
     publish("temp", 4);
     advance(9min);
     publish("temp", 6);  // broken before the 10 minutes: starts again
@@ -857,13 +825,7 @@ TEST_F(AutomationTest, RuleBelowForADurationNeedsItToHold) {
 }
 
 TEST_F(AutomationTest, RuleFallingEdgeFiresOnlyOnTrueToFalse) {
-    start(R"(
-  - id: closed
-    type: rule
-    trigger: {sensor: door, edge: falling}
-    actions:
-      - {relay: light, toggle: true}
-)");
+    start(rule("closed", "{sensor: door, edge: falling}", {"{relay: light, toggle: true}"}));
     publish("door", 0);  // the first value is no edge
     publish("door", 1);  // rising: not this rule's
     advance(1ms);
@@ -884,13 +846,7 @@ TEST_F(AutomationTest, RuleFallingEdgeFiresOnlyOnTrueToFalse) {
 }
 
 TEST_F(AutomationTest, RuleDeviceGoesOnlineWhenAllItsChannelsAreBack) {
-    start(R"(
-  - id: shed_back
-    type: rule
-    trigger: {device: shed, goes: online}
-    actions:
-      - {relay: light, toggle: true}
-)");
+    start(rule("shed_back", "{device: shed, goes: online}", {"{relay: light, toggle: true}"}));
     advance(1ms);
     EXPECT_EQ(state("light"), RelayState::off) << "online at start is no change";
     channels->sensor("shed_temp")->set_status(ChannelStatus{false, "gone"});
@@ -907,15 +863,8 @@ TEST_F(AutomationTest, RuleDeviceGoesOnlineWhenAllItsChannelsAreBack) {
 
 TEST_F(AutomationTest, RuleAtTimesWithATimeWindowCondition) {
     wall_base = local_ms(2026, 5, 28, 5, 0);  // Thursday, process TZ UTC
-    start(R"(
-  - id: chime
-    type: rule
-    trigger: {at: ["06:00", "12:00", "21:30"], days: [thu, fri]}
-    conditions:
-      - {time: "20:00-07:00"}
-    actions:
-      - {relay: light, toggle: true}
-)");
+    start(rule("chime", R"({at: ["06:00", "12:00", "21:30"], days: [thu, fri]})", {"{relay: light, toggle: true}"},
+               {R"({time: "20:00-07:00"})"}));
     EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 6, 0));
     advance(59min);
     EXPECT_EQ(state("light"), RelayState::off);
@@ -961,12 +910,7 @@ TEST_F(AutomationTest, ReloadKeepsEveryKindOfAutomationsRelayAsItIs) {
   - {id: water, type: schedule, relay: pump, at: "06:00", duration: 30m}
   - {id: porch, type: follow, sensor: door, relay: light}
   - {id: warm, type: thermostat, sensor: temp, relay: heater, setpoint: 12}
-  - id: hot
-    type: rule
-    trigger: {sensor: temp, above: 5}
-    actions:
-      - {relay: fan, set: on}
-)";
+)" + rule("hot", "{sensor: temp, above: 5}", {"{relay: fan, set: on}"});
     start(before);
     advance(1min);  // 06:00
     publish("door", 1);
@@ -983,12 +927,7 @@ TEST_F(AutomationTest, ReloadKeepsEveryKindOfAutomationsRelayAsItIs) {
   - {id: water, type: schedule, relay: pump, at: "06:00", duration: 40m}
   - {id: porch, type: follow, sensor: door, relay: light, delay: 1s}
   - {id: warm, type: thermostat, sensor: temp, relay: heater, setpoint: 12.2}
-  - id: hot
-    type: rule
-    trigger: {sensor: temp, above: 6}
-    actions:
-      - {relay: fan, set: on}
-)");
+)" + rule("hot", "{sensor: temp, above: 6}", {"{relay: fan, set: on}"}));
     advance(1ms);
     reload(before);
     for (int i = 0; i < 20; ++i) {
