@@ -102,9 +102,11 @@ This package runs it as a hardened systemd service with the map
 /etc/hwbridge/hwbridge.yaml, and installs udev rules that give the
 service's groups (gpio, i2c, dialout) access to GPIO chips, I2C buses
 and serial ports.")
-# Library dependencies from the binary (dpkg-shlibdeps); adduser for the maintainer scripts.
+# Library dependencies from the binary (dpkg-shlibdeps, libdate-tz among them); adduser for the
+# maintainer scripts; tzdata for the zone database that libdate-tz and the C library read
+# (bridge.time_zone, schedules across daylight-saving changes).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, tzdata")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "udev")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/conffiles ${PROJECT_SOURCE_DIR}/packaging/postinst

@@ -175,6 +175,7 @@ void describe_bridge(const BridgeConfig& old_bridge, const BridgeConfig& new_bri
         .check("ping", old_bridge.ping_interval, new_bridge.ping_interval)
         .check("ping_timeout", old_bridge.ping_timeout, new_bridge.ping_timeout)
         .check("limits", old_bridge.limits, new_bridge.limits)
+        .check("time_zone", old_bridge.time_zone, new_bridge.time_zone)
         .report(summary, "bridge");
     FieldChanges()
         .check("secret_file", old_auth.secret_file, new_auth.secret_file)

@@ -30,6 +30,7 @@
 #include "modbus/modbus_driver.h"
 #include "mqtt/mqtt_front.h"
 #include "mqttdev/mqtt_driver.h"
+#include "automation/automation.h"
 #include "automation/automation_front.h"
 #include "server/server.h"
 #include "serial/serial_driver.h"
@@ -38,6 +39,18 @@
 namespace {
 
 constexpr const char* version = HWB_VERSION;
+
+// The MQTT front as the automations' uplink: their `publish` actions go out through it.
+class MqttUplink final : public hwb::automation::Uplink {
+public:
+    explicit MqttUplink(hwb::mqtt::MqttFront& front) : front_(front) {}
+    hwb::Status publish(const std::string& topic, const std::string& payload, int qos, bool retain) override {
+        return front_.publish_message(topic, payload, qos, retain);
+    }
+
+private:
+    hwb::mqtt::MqttFront& front_;
+};
 
 struct Options {
     std::string map_path;
@@ -206,6 +219,8 @@ int run(const Options& options) {
     mqtt->apply(bridge->map(), bridge->channels());
     // Automations (docs/automations.md): one more front, its requests through the same door.
     auto automations = std::make_unique<hwb::automation::AutomationFront>(server->loop(), server->door());
+    MqttUplink uplink(*mqtt);
+    automations->set_uplink(&uplink);
     automations->apply(bridge->map(), bridge->channels());
     // The history store (docs/history.md): another observer; its database is written off the loop.
     auto history = std::make_unique<hwb::history::HistoryFront>(server->loop());
@@ -249,6 +264,7 @@ int run(const Options& options) {
     bridge->on_reloaded({});
     server->set_metrics({});
     metrics.reset();
+    automations->set_uplink(nullptr);
     mqtt.reset();
     automations.reset();
     server->set_history(nullptr);

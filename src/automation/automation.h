@@ -15,9 +15,20 @@
 #include "core/automation_config.h"
 #include "core/channels.h"
 #include "core/event_loop.h"
+#include "core/time_zone.h"
 #include "door/door.h"
 
 namespace hwb::automation {
+
+// What a rule's `publish` action needs of the MQTT uplink (src/mqtt). The automation layer knows
+// no broker: src/app hands the front one of these, backed by the MQTT front, at wiring time.
+class Uplink {
+public:
+    virtual ~Uplink() = default;
+    // Publishes on `topic` (whole: the map loader put the uplink's prefix in front) from the
+    // loop, without waiting; an error (code mqtt_offline) while the broker is not connected.
+    virtual Status publish(const std::string& topic, const std::string& payload, int qos, bool retain) = 0;
+};
 
 // What every automation of one front shares.
 struct Context {
@@ -26,6 +37,8 @@ struct Context {
     Channels* channels = nullptr;
     std::function<std::int64_t()> wall_ms;  // the bridge's wall clock (ms since the epoch)
     std::function<void(const std::string& id)> changed;  // an automation's state, detail or last firing changed
+    TimeZone zone;  // the map's bridge.time_zone, else the process's
+    Uplink* uplink = nullptr;  // the MQTT uplink for `publish` actions; none: they are refused
 };
 
 class Automation {
@@ -54,6 +67,9 @@ public:
     // Looks at the channels as they are now and acts only where its rules say so: a relay that
     // is already where the automation wants it is not touched (reloads cause no glitch).
     virtual void start() = 0;
+    // A reload that changed this automation: what the one it replaces had already seen (a level
+    // trigger that fired for the present excursion, an edge's last value), before start().
+    virtual void carry_over(const Automation& /*previous*/) {}
     virtual void on_reading(const Sensor& /*sensor*/) {}
     virtual void on_relay_change(const Relay& /*relay*/, const Cause& /*cause*/) {}
     virtual void on_status(ChannelKind /*kind*/, const std::string& /*id*/, const ChannelStatus& /*status*/) {}

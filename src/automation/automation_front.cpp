@@ -38,6 +38,15 @@ std::vector<std::string> relays_of(const AutomationConfig& a) {
     return out;
 }
 
+// Schedules, `at` triggers and time-window conditions: what a change of time zone moves.
+bool reads_clock(const AutomationConfig& a) {
+    if (a.type == AutomationConfig::Type::schedule) return true;
+    if (a.type != AutomationConfig::Type::rule) return false;
+    return a.trigger.kind == AutomationTrigger::Kind::schedule ||
+           std::any_of(a.conditions.begin(), a.conditions.end(),
+                       [](const auto& c) { return c.kind == AutomationCondition::Kind::time; });
+}
+
 }  // namespace
 
 AutomationFront::AutomationFront(EventLoop& loop, Door& door, std::function<std::int64_t()> wall_ms)
@@ -54,6 +63,8 @@ AutomationFront::~AutomationFront() {
     running_.clear();
     if (context_->channels != nullptr) context_->channels->remove_observer(this);
 }
+
+void AutomationFront::set_uplink(Uplink* uplink) { context_->uplink = uplink; }
 
 bool AutomationFront::enabled(const AutomationConfig& config) const {
     auto it = kept_.find(config.id);
@@ -73,6 +84,9 @@ void AutomationFront::apply(const DeviceMap& map, Channels& channels) {
 
     std::vector<AutomationConfig> previous = std::move(configs_);
     configs_ = map.automations;
+    // Another time zone moves every schedule and time window: those automations start again.
+    const bool zone_changed = !(context_->zone == map.bridge.time_zone);
+    context_->zone = map.bridge.time_zone;
     std::set<std::string> in_next;
     std::vector<std::string> started, restarted, removed;
     for (const auto& config : configs_) {
@@ -86,10 +100,16 @@ void AutomationFront::apply(const DeviceMap& map, Channels& channels) {
             k->second.setpoint.reset();
             k->second.map_setpoint.reset();
         }
-        if (old != previous.end() && old->same_behaviour(config)) continue;  // keeps running untouched
-        bool was = running_.erase(config.id) > 0;
+        if (old != previous.end() && old->same_behaviour(config) && !(zone_changed && reads_clock(config)))
+            continue;  // keeps running untouched
+        std::unique_ptr<Automation> replaced;  // alive until its successor has started
+        if (auto it = running_.find(config.id); it != running_.end()) {
+            replaced = std::move(it->second);
+            running_.erase(it);
+        }
+        const bool was = replaced != nullptr;
         if (!enabled(config)) continue;
-        start_one(config);
+        start_one(config, replaced.get());
         (was || old != previous.end() ? restarted : started).push_back(config.id);
     }
     for (const auto& p : previous) {
@@ -108,8 +128,9 @@ void AutomationFront::apply(const DeviceMap& map, Channels& channels) {
     save_state();
 }
 
-void AutomationFront::start_one(const AutomationConfig& config) {
+void AutomationFront::start_one(const AutomationConfig& config, const Automation* previous) {
     auto automation = make_automation(config, *context_);
+    if (previous != nullptr) automation->carry_over(*previous);
     if (auto k = kept_.find(config.id); k != kept_.end() && k->second.setpoint) automation->set_setpoint(*k->second.setpoint);
     Automation& a = *automation;
     running_[config.id] = std::move(automation);

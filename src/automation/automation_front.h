@@ -29,6 +29,7 @@
 namespace hwb::automation {
 
 class Automation;
+class Uplink;
 struct Context;
 
 class AutomationFront final : public AutomationPanel, private ChannelObserver {
@@ -42,6 +43,10 @@ public:
     // Where the run-time state is kept; empty: next to the map (set before the first apply).
     void set_state_file(std::string path) { state_file_ = std::move(path); }
     const std::string& state_file() const { return state_file_; }
+
+    // The MQTT uplink of `publish` actions (src/app wires the MQTT front's); it must outlive the
+    // front or be set back to nullptr.
+    void set_uplink(Uplink* uplink);
 
     // At start and after every map reload. `channels` must outlive the front or the next apply.
     void apply(const DeviceMap& map, Channels& channels);
@@ -62,7 +67,7 @@ private:
     void on_reading(const Sensor& sensor) override;
     void on_relay_change(const Relay& relay, const Cause& cause) override;
     void on_status(ChannelKind kind, const std::string& id, const ChannelStatus& status) override;
-    void start_one(const AutomationConfig& config);
+    void start_one(const AutomationConfig& config, const Automation* previous = nullptr);
     void warn_shared_relays() const;
     void load_state();
     void save_state() const;

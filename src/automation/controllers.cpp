@@ -219,11 +219,11 @@ public:
 
     void start() override {
         const std::int64_t now = context_.wall_ms();
-        if (auto last = last_time(now, config_.at); last && now < *last + config_.duration.count()) {
+        if (auto last = last_time(context_.zone, now, config_.at); last && now < *last + config_.duration.count()) {
             off_at_ = *last + config_.duration.count();
             set_state(State::active, "");
         }
-        on_at_ = next_time(now, config_.at);
+        on_at_ = next_time(context_.zone, now, config_.at);
         arm();
     }
 
@@ -253,7 +253,7 @@ private:
         }
         if (on_at_ && now >= *on_at_) {
             off_at_ = *on_at_ + config_.duration.count();
-            on_at_ = next_time(*on_at_, config_.at);
+            on_at_ = next_time(context_.zone, *on_at_, config_.at);
             owed_ = true;
             fired();
             set_state(State::active, "");

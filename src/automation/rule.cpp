@@ -38,7 +38,7 @@ public:
         } else if (t.kind == AutomationTrigger::Kind::device) {
             device_online_ = device_online();
         } else if (t.kind == AutomationTrigger::Kind::schedule) {
-            next_at_ = next_time(context_.wall_ms(), t.at);
+            next_at_ = next_time(context_.zone, context_.wall_ms(), t.at);
             arm();
         }
     }
@@ -85,6 +85,17 @@ public:
     }
 
     std::optional<std::int64_t> next_fire_ms() const override { return next_at_; }
+
+    // A changed rule does not fire again for the value its predecessor already fired for (a
+    // relay a client has since switched stays as it is); a new threshold the value no longer
+    // meets clears that at start.
+    void carry_over(const Automation& previous) override {
+        const auto* old = dynamic_cast<const Rule*>(&previous);
+        if (old == nullptr || old->config_.trigger.channel != config_.trigger.channel) return;
+        if (is_level() && old->is_level()) latched_ = old->latched_;
+        if (config_.trigger.kind == AutomationTrigger::Kind::edge && old->config_.trigger.kind == AutomationTrigger::Kind::edge)
+            previous_ = old->previous_;
+    }
 
 private:
     bool is_level() const {
@@ -145,8 +156,8 @@ private:
 
     void tick() {
         if (next_at_ && context_.wall_ms() >= *next_at_) {
-            auto at = local_time(*next_at_);
-            next_at_ = next_time(*next_at_, config_.trigger.at);
+            auto at = local_time(context_.zone, *next_at_);
+            next_at_ = next_time(context_.zone, *next_at_, config_.trigger.at);
             announce();
             fire(fmt::format("it is {:02d}:{:02d}", at.minute_of_day / 60, at.minute_of_day % 60));
         }
@@ -184,7 +195,7 @@ private:
         for (const auto& c : config_.conditions) {
             switch (c.kind) {
                 case AutomationCondition::Kind::time: {
-                    if (!in_window(local_time(context_.wall_ms()).minute_of_day, c.from_minute, c.to_minute)) return false;
+                    if (!in_window(local_time(context_.zone, context_.wall_ms()).minute_of_day, c.from_minute, c.to_minute)) return false;
                     break;
                 }
                 case AutomationCondition::Kind::above:
@@ -196,9 +207,16 @@ private:
                     if (c.kind == AutomationCondition::Kind::above ? !(v > c.value) : !(v < c.value)) return false;
                     break;
                 }
+                case AutomationCondition::Kind::sensor_is: {
+                    // As above: an offline boolean sensor, or one without a value, fails the condition.
+                    Sensor* s = sensor(c.channel);
+                    if (s == nullptr || !s->status().online || !s->last() || (s->last()->value != 0) != c.on)
+                        return false;
+                    break;
+                }
                 case AutomationCondition::Kind::relay: {
                     Relay* r = relay(c.channel);
-                    if (r == nullptr || r->state() != relay_state(c.relay_on)) return false;
+                    if (r == nullptr || r->state() != relay_state(c.on)) return false;
                     break;
                 }
             }
@@ -219,6 +237,19 @@ private:
                     context_.door.audit(requester_, true, "log", a.text);
                     ++index;
                     continue;
+                case AutomationAction::Kind::publish: {
+                    // Handed to the uplink's queue from the loop: nothing to wait for.
+                    Status sent = context_.uplink != nullptr
+                                      ? context_.uplink->publish(a.topic, a.text, a.qos, a.retain)
+                                      : Status(Error{"mqtt_offline", "the bridge has no MQTT uplink"});
+                    const std::string what = "mqtt publish " + a.topic;
+                    context_.door.audit(requester_, sent.ok(), what,
+                                        sent.ok() ? fmt::format("{} bytes, qos {}{}", a.text.size(), a.qos, a.retain ? ", retained" : "")
+                                                  : "refused (" + sent.error().code + "): " + sent.error().message);
+                    if (!sent.ok()) return stop_run(what, sent.error());
+                    ++index;
+                    continue;
+                }
                 case AutomationAction::Kind::text:
                     text_request(a.channel, a.text, [this, index](Status status) {
                         if (!status.ok()) return stop_run("text send to " + config_.actions[index].channel, status.error());

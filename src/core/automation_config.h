@@ -35,22 +35,25 @@ struct AutomationTrigger {
 };
 
 struct AutomationCondition {
-    enum class Kind : std::uint8_t { time, above, below, relay };
+    enum class Kind : std::uint8_t { time, above, below, relay, sensor_is };
     Kind kind = Kind::time;
-    std::string channel;            // sensor (above, below) or relay (relay)
+    std::string channel;            // sensor (above, below, sensor_is) or relay (relay)
     double value = 0;
     int from_minute = 0, to_minute = 0;  // time: [from, to) local, across midnight when from > to
-    bool relay_on = false;
+    bool on = false;                // relay: on; sensor_is: the boolean sensor is true
     bool operator==(const AutomationCondition&) const = default;
 };
 
 struct AutomationAction {
-    enum class Kind : std::uint8_t { set, toggle, pulse, text, delay, log };
+    enum class Kind : std::uint8_t { set, toggle, pulse, text, delay, log, publish };
     Kind kind = Kind::set;
     std::string channel;            // relay (set, toggle, pulse) or text channel (text)
     bool on = false;                // set
     std::chrono::milliseconds duration{0};  // pulse, delay
-    std::string text;               // text (the line), log (the message)
+    std::string text;               // text (the line), log (the message), publish (the payload)
+    std::string topic;              // publish: the whole topic (the uplink's prefix already put in front)
+    int qos = 0;                    // publish
+    bool retain = false;            // publish
     bool operator==(const AutomationAction&) const = default;
 };
 

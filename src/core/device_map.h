@@ -15,6 +15,7 @@
 #include "core/options.h"
 #include "core/rate_limit.h"
 #include "core/source_location.h"
+#include "core/time_zone.h"
 
 namespace hwb {
 
@@ -61,6 +62,9 @@ struct BridgeConfig {
     std::chrono::seconds ping_timeout{10};
     TlsConfig tls;
     LimitsConfig limits;
+    // The local time of schedules, `at` triggers and time windows (docs/automations.md, "Time"):
+    // a zone of the tz database, or (unnamed) the process's TZ, else /etc/localtime.
+    TimeZone time_zone;
 };
 
 struct SensorConfig {

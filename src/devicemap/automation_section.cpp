@@ -318,11 +318,31 @@ std::vector<AutomationCondition> read_conditions(const MappingReader::Entry& ent
                 check_reference(c.channel, Wanted::number_sensor, reader.find("sensor")->value_mark(), reader.what(), context);
             }
         } else if (kind == std::string("is")) {
-            c.kind = AutomationCondition::Kind::relay;
-            c.relay_on = o.has("is") && o.string("is") == "on";
-            if (needs(reader, o, "is", "relay")) {
-                c.channel = o.string("relay");
-                check_reference(c.channel, Wanted::relay, reader.find("relay")->value_mark(), reader.what(), context);
+            // A relay's state (on/off), or a boolean sensor's value (true/false; on/off read alike).
+            const std::string is = o.has("is") ? o.string("is") : std::string();
+            c.on = is == "on" || is == "true";
+            if (reader.find("sensor") != nullptr && reader.find("relay") != nullptr) {
+                context.diagnostics.error(reader.find("relay")->key_node.Mark(),
+                                          "'is' in " + reader.what() + " compares one relay or one sensor; it has both");
+            } else if (o.has("sensor")) {
+                c.kind = AutomationCondition::Kind::sensor_is;
+                c.channel = o.string("sensor");
+                check_reference(c.channel, Wanted::boolean_sensor, reader.find("sensor")->value_mark(), reader.what(), context);
+            } else {
+                c.kind = AutomationCondition::Kind::relay;
+                if (needs(reader, o, "is", "relay")) {
+                    c.channel = o.string("relay");
+                    check_reference(c.channel, Wanted::relay, reader.find("relay")->value_mark(), reader.what(), context);
+                }
+            }
+        }
+        // Keys that belong to another kind of condition: said plainly rather than ignored.
+        if (kind) {
+            for (const char* key : {"sensor", "relay"}) {
+                const bool fits = std::string(key) == "sensor" ? *kind != "time" : *kind == "is";
+                if (reader.find(key) != nullptr && !fits)
+                    context.diagnostics.error(reader.find(key)->key_node.Mark(),
+                                              "'" + std::string(key) + "' does not apply to a condition with '" + *kind + "'");
             }
         }
         reader.report_unknown_keys();
@@ -331,8 +351,43 @@ std::vector<AutomationCondition> read_conditions(const MappingReader::Entry& ent
     return out;
 }
 
+// `publish: TOPIC`: below the uplink's prefix, or from the root when it begins with '/'. The
+// uplink's own topics (channels, commands, status, metadata) are not an automation's to write:
+// a rule publishing a relay command there would act under the uplink's name, not its own.
+void read_publish(MappingReader& reader, const Options& o, const MqttConfig& mqtt, AutomationAction& a,
+                  LoadContext& context) {
+    const auto at = reader.find("publish")->value_mark();
+    if (!mqtt.enabled) {
+        context.diagnostics.error(at, "'publish' in " + reader.what() +
+                                          " needs the MQTT uplink: the map has no 'mqtt:' section (docs/mqtt.md)");
+        return;
+    }
+    if (!o.has("publish")) return;  // a wrong type, reported
+    const std::string written = o.string("publish");
+    const bool absolute = !written.empty() && written.front() == '/';
+    const std::string topic = absolute ? written.substr(1) : written;
+    if (auto problem = mqtt_topic_problem(topic); !problem.empty()) {
+        context.diagnostics.error(at, "'publish' topic '" + written + "' " + problem);
+        return;
+    }
+    a.topic = absolute ? topic : mqtt.prefix + "/" + topic;
+    if (a.topic.rfind(mqtt.prefix + "/", 0) == 0) {
+        const std::string below = a.topic.substr(mqtt.prefix.size() + 1);
+        const std::string level = below.substr(0, below.find('/'));
+        for (const char* own : {"sensor", "relay", "text", "status", "meta"})
+            if (level == own)
+                context.diagnostics.error(at, "'publish' topic '" + a.topic + "' is one of the uplink's own (" +
+                                                  mqtt.prefix + "/" + own + "...); choose another level, e.g. " +
+                                                  mqtt.prefix + "/events/...");
+    }
+    a.text = o.has("payload") ? o.string("payload") : std::string();
+    if (a.text.size() > 4096) context.diagnostics.error(reader.find("payload")->value_mark(), "'payload' must be at most 4096 bytes");
+    a.retain = o.has("retain") && o.boolean("retain");
+    a.qos = o.has("qos") ? static_cast<int>(o.integer("qos")) : mqtt.qos;
+}
+
 std::vector<AutomationAction> read_actions(const MappingReader::Entry& entry, const std::string& owner,
-                                           LoadContext& context) {
+                                           const MqttConfig& mqtt, LoadContext& context) {
     std::vector<AutomationAction> out;
     auto entries = list_entries(entry.value, entry.value_mark(), "actions", "action", context.diagnostics);
     if (entries.empty() && (entry.value.IsNull() || entry.value.IsSequence()))
@@ -346,7 +401,7 @@ std::vector<AutomationAction> read_actions(const MappingReader::Entry& entry, co
         MappingReader reader(e.node, owner + " action #" + std::to_string(e.index + 1), context.diagnostics);
         Options o = read_plain(reader, schema::action());
         AutomationAction a;
-        auto kind = one_of(reader, {"set", "toggle", "pulse", "send", "delay", "log"}, "what it does");
+        auto kind = one_of(reader, {"set", "toggle", "pulse", "send", "delay", "log", "publish"}, "what it does");
         if (kind) {
             const std::string& k = *kind;
             if (k == "set" || k == "toggle" || k == "pulse") {
@@ -373,16 +428,22 @@ std::vector<AutomationAction> read_actions(const MappingReader::Entry& entry, co
             } else if (k == "delay") {
                 a.kind = AutomationAction::Kind::delay;
                 if (o.has("delay")) a.duration = o.duration("delay");
+            } else if (k == "publish") {
+                a.kind = AutomationAction::Kind::publish;
+                read_publish(reader, o, mqtt, a, context);
             } else {
                 a.kind = AutomationAction::Kind::log;
                 if (o.has("log")) a.text = o.string("log");
                 if (a.text.size() > 1000)
                     context.diagnostics.error(reader.find("log")->value_mark(), "'log' must be at most 1000 characters");
             }
-            for (const char* key : {"relay", "text"}) {
+            for (const char* key : {"relay", "text", "payload", "retain", "qos"}) {
                 if (!reader.find(key)) continue;
-                bool relay_kind = k == "set" || k == "toggle" || k == "pulse";
-                if ((std::string(key) == "relay") != relay_kind || (std::string(key) == "text") != (k == "send"))
+                const std::string s = key;
+                const bool fits = s == "relay"  ? k == "set" || k == "toggle" || k == "pulse"
+                                  : s == "text" ? k == "send"
+                                                : k == "publish";
+                if (!fits)
                     context.diagnostics.error(reader.find(key)->key_node.Mark(),
                                               "'" + std::string(key) + "' does not apply to an action with '" + k + "'");
             }
@@ -398,7 +459,7 @@ std::optional<bool> failsafe_of(const Options& o) {
     return o.string("failsafe") == "on";
 }
 
-void read_automation(MappingReader& reader, AutomationConfig& a, LoadContext& context) {
+void read_automation(MappingReader& reader, AutomationConfig& a, const MqttConfig& mqtt, LoadContext& context) {
     Options head = reader.read_all(schema::automation());
     if (head.has("label")) a.label = head.string("label");
     if (a.label.empty()) a.label = a.id;
@@ -460,7 +521,7 @@ void read_automation(MappingReader& reader, AutomationConfig& a, LoadContext& co
         if (const auto* trigger = reader.find("trigger")) a.trigger = read_trigger(*trigger, owner, context);
         if (const auto* conditions = reader.find("conditions"))
             a.conditions = read_conditions(*conditions, owner, context);
-        if (const auto* actions = reader.find("actions")) a.actions = read_actions(*actions, owner, context);
+        if (const auto* actions = reader.find("actions")) a.actions = read_actions(*actions, owner, mqtt, context);
     }
     if (a.type != AutomationConfig::Type::rule) {
         if (const auto* relay = reader.find("relay"); relay && relay->value.IsScalar()) {
@@ -472,7 +533,7 @@ void read_automation(MappingReader& reader, AutomationConfig& a, LoadContext& co
 
 }  // namespace
 
-std::vector<AutomationConfig> read_automations(const YAML::Node& section, LoadContext& context) {
+std::vector<AutomationConfig> read_automations(const YAML::Node& section, const MqttConfig& mqtt, LoadContext& context) {
     std::vector<AutomationConfig> out;
     std::map<std::string, SourceLocation> ids;
     for (const auto& entry : list_entries(section, section.Mark(), "automations", "automation", context.diagnostics)) {
@@ -492,7 +553,7 @@ std::vector<AutomationConfig> read_automations(const YAML::Node& section, LoadCo
                 ok_id = true;
             }
         }
-        read_automation(reader, a, context);
+        read_automation(reader, a, mqtt, context);
         reader.report_unknown_keys();
         if (ok_id) out.push_back(std::move(a));
     }

@@ -9,6 +9,7 @@
 #include "devicemap/option_reader.h"
 #include "devicemap/schema.h"
 #include "devicemap/sections.h"
+#include "devicemap/suggest.h"
 
 namespace hwb::devicemap {
 
@@ -76,6 +77,26 @@ void check_hosts(MappingReader& reader) {
     }
 }
 
+// A zone of the tz database; an unknown name is reported with the closest known one.
+void read_time_zone(MappingReader& reader, BridgeConfig& bridge) {
+    const auto* entry = reader.find("time_zone");
+    if (entry == nullptr || !entry->value.IsScalar()) return;  // absent: the system's; wrong type: reported
+    const std::string name = entry->value.Scalar();
+    auto zone = TimeZone::named(name);
+    if (zone.ok()) {
+        bridge.time_zone = zone.value();
+        return;
+    }
+    auto names = TimeZone::names();
+    if (names.empty()) {
+        reader.diagnostics().error(entry->value_mark(), "'time_zone' " + name + " cannot be looked up: no tz database in "
+                                                        "/usr/share/zoneinfo (install tzdata)");
+        return;
+    }
+    reader.diagnostics().error(entry->value_mark(), "'time_zone' must name a zone of the tz database such as "
+                                                    "Europe/Berlin or UTC, got '" + name + "'" + did_you_mean(name, names));
+}
+
 }  // namespace
 
 BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
@@ -95,6 +116,7 @@ BridgeConfig read_bridge(const YAML::Node& section, LoadContext& context) {
     read_listen(reader, bridge);
     check_origins(reader);
     check_hosts(reader);
+    read_time_zone(reader, bridge);
     if (const auto* tls = reader.find("tls")) bridge.tls = read_tls(tls->value, context);
     if (const auto* limits = reader.find("limits")) bridge.limits = read_limits(limits->value, context);
     reader.report_unknown_keys();

@@ -54,7 +54,7 @@ void read_map(const YAML::Node& root, LoadContext& context, DeviceMap& map) {
     if (const auto* texts = reader.find("texts")) devicemap::read_texts(texts->value, context);
     if (const auto* mqtt = reader.find("mqtt")) map.mqtt = devicemap::read_mqtt(mqtt->value, map.bridge.name, context);
     if (const auto* automations = reader.find("automations"))
-        map.automations = devicemap::read_automations(automations->value, context);
+        map.automations = devicemap::read_automations(automations->value, map.mqtt, context);
     if (const auto* history = reader.find("history")) map.history = devicemap::read_history(history->value, context);
     map.history.channels = std::move(context.sensor_history);
     reader.report_unknown_keys();

@@ -10,9 +10,6 @@
 
 namespace hwb::devicemap {
 
-namespace {
-
-// Empty when `topic` can be a prefix of published topic names, else why not.
 std::string mqtt_topic_problem(const std::string& topic) {
     if (topic.empty()) return "must not be empty";
     if (topic.size() > 200) return "is longer than 200 characters";
@@ -24,6 +21,8 @@ std::string mqtt_topic_problem(const std::string& topic) {
     }
     return {};
 }
+
+namespace {
 
 bool mqtt_client_id_ok(const std::string& id) {
     if (id.empty() || id.size() > 64) return false;

@@ -37,6 +37,8 @@ std::vector<OptionSpec> bridge() {
         {.key = "ping_timeout", .type = OptionType::duration,
          .help = "a pinged client that does not answer within this is dropped (whole seconds)",
          .fallback = std::chrono::milliseconds(10000), .min = 1000, .max = 3600000},
+        {.key = "time_zone",
+         .help = "local time of automations: a tz database zone such as Europe/Berlin (default: the system's)"},
     };
 }
 

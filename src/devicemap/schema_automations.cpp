@@ -112,11 +112,13 @@ std::vector<OptionSpec> trigger() {
 std::vector<OptionSpec> condition() {
     return {
         {.key = "time", .help = "local time window \"HH:MM-HH:MM\" (across midnight when the end is earlier)"},
-        {.key = "sensor", .help = "a sensor whose current value is compared (with above or below)"},
+        {.key = "sensor", .help = "a sensor whose current value is compared (with above or below; a boolean one with is)"},
         {.key = "above", .type = OptionType::number, .help = "the sensor's value is above this"},
         {.key = "below", .type = OptionType::number, .help = "the sensor's value is below this"},
         {.key = "relay", .help = "a relay whose state is compared (with is)"},
-        {.key = "is", .type = OptionType::choice, .help = "the relay's state", .choices = {"on", "off"}},
+        {.key = "is", .type = OptionType::choice,
+         .help = "the relay's state (on, off) or the boolean sensor's value (true, false)",
+         .choices = {"on", "off", "true", "false"}},
     };
 }
 
@@ -133,6 +135,13 @@ std::vector<OptionSpec> action() {
         {.key = "delay", .type = OptionType::duration, .help = "wait this long before the next action", .min = 0,
          .max = 86400000},
         {.key = "log", .help = "a message for the log and the audit trail"},
+        {.key = "publish",
+         .help = "an MQTT topic the uplink publishes to: below its prefix, or from the root when it begins with '/'"},
+        {.key = "payload", .help = "what is published (with publish)", .fallback = std::string("")},
+        {.key = "retain", .type = OptionType::boolean, .help = "the broker keeps the message (with publish)",
+         .fallback = false},
+        {.key = "qos", .type = OptionType::integer, .help = "MQTT quality of service (with publish; default: the uplink's qos)",
+         .min = 0, .max = 2},
     };
 }
 

@@ -63,7 +63,10 @@ MqttConfig read_mqtt(const YAML::Node& section, const std::string& bridge_name, 
 
 // `automations:` (automation_section.cpp), after all channels: they refer to sensors, relays,
 // texts and devices by id.
-std::vector<AutomationConfig> read_automations(const YAML::Node& section, LoadContext& context);
+// `mqtt` is the map's uplink (not enabled: none), for the `publish` action.
+std::vector<AutomationConfig> read_automations(const YAML::Node& section, const MqttConfig& mqtt, LoadContext& context);
+// Empty when `topic` can be a published topic name (or a prefix of them), else why not.
+std::string mqtt_topic_problem(const std::string& topic);
 // `history:` (history_section.cpp).
 HistoryConfig read_history(const YAML::Node& section, LoadContext& context);
 

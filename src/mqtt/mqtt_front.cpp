@@ -258,6 +258,14 @@ void MqttFront::report_state() {
 
 bool MqttFront::broker_connected() const { return link_ && link_->connected(); }
 
+Status MqttFront::publish_message(const std::string& t, const std::string& payload, int qos, bool retain) {
+    if (!broker_connected())
+        return Error{"mqtt_offline", off_reason_.empty() ? "the MQTT broker is not connected" : "the MQTT uplink is off: " + off_reason_};
+    if (!link_->publish(t, payload, qos, retain)) return Error{"mqtt_offline", "the MQTT broker did not take the message"};
+    ++counters_.published;
+    return {};
+}
+
 void MqttFront::stop() {
     flush_.cancel();
     if (!link_) return;

@@ -52,6 +52,9 @@ public:
     const Counters& counters() const { return counters_; }
     // The map has `mqtt:` and the broker is connected now.
     bool broker_connected() const;
+    // A message of another front (an automation's `publish` action) on `topic` as given: sent
+    // from the loop like the front's own; refused (mqtt_offline) while the broker is away.
+    Status publish_message(const std::string& topic, const std::string& payload, int qos, bool retain);
 
 private:
     void on_reading(const Sensor& sensor) override;

@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 
+#include "automation/automation.h"
 #include "automation/automation_front.h"
 #include "automation/local_time.h"
 #include "core/channels.h"
@@ -44,8 +45,9 @@ public:
     std::map<std::string, std::string> last_by;
 };
 
-// Local wall time of a date in the process's TZ, in ms since the epoch.
-std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
+// A date in ms since the epoch: read in the process's TZ (local_ms), or in UTC (utc_ms: the
+// instants of the named-zone tests, whatever the process's TZ).
+std::int64_t date_ms(int year, int month, int day, int hour, int minute, bool utc) {
     std::tm tm{};
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
@@ -53,7 +55,13 @@ std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_isdst = -1;
-    return static_cast<std::int64_t>(std::mktime(&tm)) * 1000;
+    return static_cast<std::int64_t>(utc ? timegm(&tm) : std::mktime(&tm)) * 1000;
+}
+std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
+    return date_ms(year, month, day, hour, minute, false);
+}
+std::int64_t utc_ms(int year, int month, int day, int hour, int minute) {
+    return date_ms(year, month, day, hour, minute, true);
 }
 
 std::string local_text(std::int64_t ms) {
@@ -121,7 +129,7 @@ protected:
         new_front();
     }
     DeviceMap parse(const std::string& automations) {
-        auto loaded = load_device_map_string(std::string(base_map) + "automations:\n" + automations,
+        auto loaded = load_device_map_string(bridge_yaml + base_map + "automations:\n" + automations,
                                              (state_dir / "map.yaml").string(), drivers);
         for (const auto& e : loaded.errors) ADD_FAILURE() << e.str();
         return loaded.map.value_or(DeviceMap{});
@@ -144,7 +152,39 @@ protected:
         loop.run_ready();
     }
     void advance(std::chrono::microseconds d) { loop.advance(d); }
+    // A client's switch through the door, as an operator connected over WebSocket would make it.
+    void client_set(const std::string& relay, bool on) {
+        RelayCommand command;
+        command.channel = relay;
+        command.on = on;
+        door.relay(operator_, command, [](Result<RelayState>) {});
+        loop.run_ready();
+    }
     RelayState state(const std::string& relay) { return channels->relay(relay)->state(); }
+    // When each of `relays` switched on (wall clock) while the clock ran `minutes`, a minute at a time.
+    std::map<std::string, std::vector<std::int64_t>> switch_ons(int minutes, const std::vector<std::string>& relays) {
+        std::map<std::string, std::vector<std::int64_t>> ons;
+        for (int i = 0; i < minutes; ++i) {
+            std::map<std::string, RelayState> before;
+            for (const auto& r : relays) before[r] = state(r);
+            advance(std::chrono::minutes(1));
+            for (const auto& r : relays)
+                if (before[r] == RelayState::off && state(r) == RelayState::on) ons[r].push_back(wall());
+        }
+        return ons;
+    }
+    // Europe/Berlin by the map (the process stays in UTC): `light` on at 06:00 for an hour, `fan` at
+    // 02:30 for 10 minutes, and the automations in `more`; their switch-on instants over 50 hours
+    // from `from`.
+    std::map<std::string, std::vector<std::int64_t>> berlin_days(std::int64_t from, const std::string& more = "") {
+        bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
+        wall_base = from;
+        start(R"(
+  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
+  - {id: night, type: schedule, relay: fan, at: "02:30", duration: 10m}
+)" + more);
+        return switch_ons(60 * 50, {"light", "fan"});
+    }
     std::size_t lines_with(const std::string& what) const {
         std::size_t n = 0;
         std::istringstream in(log.str());
@@ -158,6 +198,7 @@ protected:
         return {};
     }
 
+    std::string bridge_yaml;  // e.g. "bridge: {time_zone: Europe/Berlin}\n"
     test::ManualLoop loop;
     std::int64_t wall_base = 1'780'000'000'000;  // a fixed day, so runs are alike
     DriverRegistry drivers;
@@ -172,6 +213,17 @@ protected:
     std::filesystem::path state_dir;
     Requester operator_{"ws", "127.0.0.1", "c1"};
 };
+
+// One rule of `automations:`: its trigger, actions and conditions as YAML flow mappings.
+std::string rule(const std::string& id, const std::string& trigger, const std::vector<std::string>& actions,
+                 const std::vector<std::string>& conditions = {}) {
+    std::string out = "\n  - id: " + id + "\n    type: rule\n    trigger: " + trigger + "\n";
+    if (!conditions.empty()) out += "    conditions:\n";
+    for (const auto& c : conditions) out += "      - " + c + "\n";
+    out += "    actions:\n";
+    for (const auto& a : actions) out += "      - " + a + "\n";
+    return out;
+}
 
 const char* thermostat = R"(
   - {id: heat, type: thermostat, sensor: temp, relay: heater, setpoint: 12, hysteresis: 0.5, max_age: 30s, override: 10m}
@@ -410,14 +462,9 @@ TEST_F(AutomationTest, ScheduleFollowsLocalTimeAcrossADaylightSavingChange) {
   - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
   - {id: skipped, type: schedule, relay: fan, at: "02:30", duration: 10m}
 )");
-    std::vector<std::int64_t> ons;
-    std::vector<std::int64_t> fan_ons;
-    for (int minute = 0; minute < 60 * 50; ++minute) {
-        auto light = state("light"), fan = state("fan");
-        advance(1min);
-        if (light == RelayState::off && state("light") == RelayState::on) ons.push_back(wall());
-        if (fan == RelayState::off && state("fan") == RelayState::on) fan_ons.push_back(wall());
-    }
+    auto switched = switch_ons(60 * 50, {"light", "fan"});
+    const auto& ons = switched["light"];
+    const auto& fan_ons = switched["fan"];
     ASSERT_EQ(ons.size(), 3u);
     for (auto at : ons) EXPECT_EQ(local_text(at).substr(4), "06:00");
     EXPECT_EQ(ons[1] - ons[0], 23 * 3600 * 1000) << "Saturday 06:00 to Sunday 06:00 over the change is 23 h";
@@ -426,6 +473,69 @@ TEST_F(AutomationTest, ScheduleFollowsLocalTimeAcrossADaylightSavingChange) {
     ASSERT_EQ(fan_ons.size(), 2u);
     EXPECT_EQ(local_text(fan_ons[0]), "Sun 03:30");
     EXPECT_EQ(local_text(fan_ons[1]), "Mon 02:30");
+}
+
+// The map's zone, not the process's: the process runs in UTC, the map says Europe/Berlin.
+// Clocks go forward on Sunday 2026-03-29 at 01:00 UTC (02:00 CET -> 03:00 CEST).
+TEST_F(AutomationTest, NamedZoneSpringForwardFiresSkippedTimeOnceWhenTheClockJumps) {
+    auto ons = berlin_days(utc_ms(2026, 3, 28, 4, 0));  // Saturday 05:00 in Berlin
+    const auto& light_ons = ons["light"];
+    const auto& fan_ons = ons["fan"];
+    EXPECT_EQ(light_ons, (std::vector<std::int64_t>{utc_ms(2026, 3, 28, 5, 0), utc_ms(2026, 3, 29, 4, 0),
+                                                    utc_ms(2026, 3, 30, 4, 0)}))
+        << "06:00 local each day: 23 h apart over the change, then 24 h";
+    // 02:30 does not exist on the 29th: it happens once, 02:30 CET counted on (03:30 CEST).
+    EXPECT_EQ(fan_ons, (std::vector<std::int64_t>{utc_ms(2026, 3, 29, 1, 30), utc_ms(2026, 3, 30, 0, 30)}));
+    EXPECT_EQ(switches.count["fan"], 4) << "on and off once on each day";
+}
+
+// Clocks go back on Sunday 2026-10-25 at 01:00 UTC (03:00 CEST -> 02:00 CET): 02:30 happens twice.
+TEST_F(AutomationTest, NamedZoneFallBackFiresRepeatedTimeOnce) {
+    // Saturday 05:00 in Berlin.
+    auto ons = berlin_days(utc_ms(2026, 10, 24, 3, 0), rule("chime", R"({at: "02:45"})", {R"({log: "quarter to three"})"}));
+    const auto& light_ons = ons["light"];
+    const auto& fan_ons = ons["fan"];
+    EXPECT_EQ(light_ons, (std::vector<std::int64_t>{utc_ms(2026, 10, 24, 4, 0), utc_ms(2026, 10, 25, 5, 0),
+                                                    utc_ms(2026, 10, 26, 5, 0)}))
+        << "Saturday 06:00 CEST to Sunday 06:00 CET is 25 h";
+    EXPECT_EQ(fan_ons, (std::vector<std::int64_t>{utc_ms(2026, 10, 25, 0, 30), utc_ms(2026, 10, 26, 1, 30)}))
+        << "the first 02:30 (CEST) only, then Monday's";
+    EXPECT_EQ(lines_with("audit: log by automation:chime"), 2u) << "02:45 on Sunday once, on Monday once\n" << log.str();
+}
+
+// Weekdays and midnight in the map's zone: Friday 23:30 in New York is Saturday 03:30 UTC.
+TEST_F(AutomationTest, NamedZoneWeekdaysAndMidnight) {
+    bridge_yaml = "bridge: {time_zone: America/New_York}\n";
+    wall_base = utc_ms(2026, 5, 29, 12, 0);  // Friday 08:00 EDT
+    start(R"(
+  - {id: late, type: schedule, relay: pump, at: "23:30", duration: 1h, days: [fri]}
+)" + rule("night_light", "{relay: pump, becomes: on}", {"{relay: light, set: on}"}, {R"({time: "23:00-01:00"})"}));
+    EXPECT_EQ(info("late").next_fire_ms, utc_ms(2026, 5, 30, 3, 30));
+    advance(std::chrono::milliseconds(utc_ms(2026, 5, 30, 3, 30) - wall()));
+    EXPECT_EQ(state("pump"), RelayState::on);
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on) << "23:30 local is inside 23:00-01:00 (it is 03:30 in UTC)";
+    advance(30min);  // midnight in New York
+    EXPECT_EQ(state("pump"), RelayState::on);
+    advance(30min);  // Saturday 00:30
+    EXPECT_EQ(state("pump"), RelayState::off);
+    EXPECT_EQ(info("late").next_fire_ms, utc_ms(2026, 6, 6, 3, 30)) << "next Friday";
+}
+
+TEST_F(AutomationTest, ChangingTheZoneOnReloadMovesTheSchedules) {
+    bridge_yaml = "bridge: {time_zone: Europe/Berlin}\n";
+    wall_base = utc_ms(2026, 5, 28, 3, 0);
+    const char* morning = R"(
+  - {id: morning, type: schedule, relay: light, at: "06:00", duration: 1h}
+)";
+    start(morning);
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 5, 28, 4, 0));
+    bridge_yaml = "bridge: {time_zone: Asia/Tokyo}\n";
+    reload(morning);
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 5, 28, 21, 0));
+    bridge_yaml = "";
+    reload(morning);
+    EXPECT_EQ(info("morning").next_fire_ms, utc_ms(2026, 5, 28, 6, 0)) << "the process's zone (UTC)";
 }
 
 TEST_F(AutomationTest, RuleAboveForADurationFiresOnceUntilItDropsAgain) {
@@ -603,6 +713,232 @@ TEST_F(AutomationTest, DisabledAutomationDoesNothingAndCanBeEnabled) {
     EXPECT_EQ(state("heater"), RelayState::on);
     new_front();  // kept across a restart
     EXPECT_NE(info("heat").state, "disabled");
+}
+
+TEST_F(AutomationTest, RuleConditionOnABooleanSensor) {
+    start(rule("hall", "{relay: fan, becomes: on}", {"{relay: light, toggle: true}"}, {"{sensor: door, is: false}"}));
+    auto fan = [&](bool on) {
+        RelayCommand command;
+        command.channel = "fan";
+        command.on = on;
+        door.relay(operator_, command, [](Result<RelayState>) {});
+        advance(1ms);
+    };
+    fan(true);  // the door has no value yet: the condition fails
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("door", 1);
+    fan(false);
+    fan(true);  // open
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("door", 0);
+    fan(false);
+    fan(true);  // closed: fires
+    EXPECT_EQ(state("light"), RelayState::on);
+    offline("door");
+    fan(false);
+    fan(true);  // offline: the last value is not trusted
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(switches.count["light"], 1);
+}
+
+// A stand-in for the MQTT uplink: what the rule handed it, and whether the broker is there.
+class RecordingUplink final : public automation::Uplink {
+public:
+    Status publish(const std::string& topic, const std::string& payload, int qos, bool retain) override {
+        if (!connected) return Error{"mqtt_offline", "the MQTT broker is not connected"};
+        sent.push_back(topic + " " + payload + " qos" + std::to_string(qos) + (retain ? " retained" : ""));
+        return {};
+    }
+    bool connected = true;
+    std::vector<std::string> sent;
+};
+
+TEST_F(AutomationTest, PublishActionGoesToTheUplinkAndIsAudited) {
+    bridge_yaml = "mqtt: {prefix: t/bench}\n";
+    RecordingUplink uplink;
+    start(rule("tell", "{sensor: door, edge: rising}",
+               {"{publish: events/door, payload: open}", R"({publish: /garden/door, payload: "1", retain: true, qos: 2})",
+                "{relay: light, set: on}"}));
+    front->set_uplink(&uplink);
+    publish("door", 0);
+    publish("door", 1);
+    advance(1ms);
+    EXPECT_EQ(uplink.sent, (std::vector<std::string>{"t/bench/events/door open qos1", "garden/door 1 qos2 retained"}));
+    EXPECT_EQ(lines_with("audit: mqtt publish t/bench/events/door by automation:tell"), 1u) << log.str();
+    EXPECT_EQ(state("light"), RelayState::on);
+    // The broker away: refused, audited as such, and the rest of the run is skipped.
+    uplink.connected = false;
+    client_set("light", false);
+    publish("door", 0);
+    publish("door", 1);
+    advance(1ms);
+    EXPECT_EQ(uplink.sent.size(), 2u);
+    EXPECT_EQ(lines_with("mqtt publish t/bench/events/door by automation:tell from map (automation:tell): refused (mqtt_offline)"), 1u)
+        << log.str();
+    EXPECT_EQ(state("light"), RelayState::off);
+}
+
+TEST_F(AutomationTest, RuleEntersRangeFiresOnceOnEntry) {
+    start(rule("comfy", "{sensor: temp, enters: [18, 22]}", {"{relay: light, toggle: true}"}));
+    publish("temp", 15);
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("temp", 18);  // the range includes its ends
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on);
+    publish("temp", 20);  // still inside: no second firing
+    publish("temp", 22);
+    advance(1ms);
+    EXPECT_EQ(switches.count["light"], 1);
+    publish("temp", 22.1);  // out
+    publish("temp", 21);    // in again: fires again
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off);
+    EXPECT_EQ(switches.count["light"], 2);
+}
+
+TEST_F(AutomationTest, RuleBelowForADurationNeedsItToHold) {
+    start(rule("cold", "{sensor: temp, below: 5, for: 10m}", {"{relay: heater, set: on}"}));
+    publish("temp", 4);
+    advance(9min);
+    publish("temp", 6);  // broken before the 10 minutes: starts again
+    advance(5min);
+    publish("temp", 3);
+    advance(9min + 59s);
+    EXPECT_EQ(state("heater"), RelayState::off);
+    publish("temp", 2);  // still below: the hold keeps running, not restarted
+    advance(1s);
+    EXPECT_EQ(state("heater"), RelayState::on);
+    EXPECT_EQ(lines_with("automation cold: fired (held for 600 s)"), 1u) << log.str();
+    // Offline while below: the hold stops; back online and below again, it starts over.
+    client_set("heater", false);
+    publish("temp", 6);
+    publish("temp", 3);
+    advance(5min);
+    offline("temp");
+    advance(10min);
+    EXPECT_EQ(state("heater"), RelayState::off) << "stale data never fires a rule";
+    offline("temp", false);
+    publish("temp", 3);
+    advance(10min);
+    EXPECT_EQ(state("heater"), RelayState::on);
+}
+
+TEST_F(AutomationTest, RuleFallingEdgeFiresOnlyOnTrueToFalse) {
+    start(rule("closed", "{sensor: door, edge: falling}", {"{relay: light, toggle: true}"}));
+    publish("door", 0);  // the first value is no edge
+    publish("door", 1);  // rising: not this rule's
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off);
+    publish("door", 0);
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on);
+    publish("door", 0);  // the same value again is no edge
+    advance(1ms);
+    EXPECT_EQ(switches.count["light"], 1);
+    // An outage in between: the value after it is a first value, no edge.
+    publish("door", 1);
+    offline("door");
+    offline("door", false);
+    publish("door", 0);
+    advance(1ms);
+    EXPECT_EQ(switches.count["light"], 1);
+}
+
+TEST_F(AutomationTest, RuleDeviceGoesOnlineWhenAllItsChannelsAreBack) {
+    start(rule("shed_back", "{device: shed, goes: online}", {"{relay: light, toggle: true}"}));
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off) << "online at start is no change";
+    channels->sensor("shed_temp")->set_status(ChannelStatus{false, "gone"});
+    channels->relay("alarm")->set_status(ChannelStatus{false, "gone"});
+    advance(1ms);
+    channels->sensor("shed_temp")->set_status(ChannelStatus{true, ""});
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::off) << "the alarm relay is still offline";
+    channels->relay("alarm")->set_status(ChannelStatus{true, ""});
+    advance(1ms);
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(lines_with("automation shed_back: fired (device shed online)"), 1u) << log.str();
+}
+
+TEST_F(AutomationTest, RuleAtTimesWithATimeWindowCondition) {
+    wall_base = local_ms(2026, 5, 28, 5, 0);  // Thursday, process TZ UTC
+    start(rule("chime", R"({at: ["06:00", "12:00", "21:30"], days: [thu, fri]})", {"{relay: light, toggle: true}"},
+               {R"({time: "20:00-07:00"})"}));
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 6, 0));
+    advance(59min);
+    EXPECT_EQ(state("light"), RelayState::off);
+    advance(1min);  // 06:00, inside the window across midnight
+    EXPECT_EQ(state("light"), RelayState::on) << local_text(wall());
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 12, 0));
+    advance(6h);  // 12:00 fires, but the window does not hold
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 5, 28, 21, 30));
+    advance(9h + 30min);  // 21:30: inside
+    EXPECT_EQ(state("light"), RelayState::off);
+    EXPECT_EQ(switches.count["light"], 2);
+    // Friday 06:00 and 21:30 fire; Saturday is not one of its days: next is Thursday.
+    advance(8h + 30min);
+    advance(15h + 30min);
+    EXPECT_EQ(switches.count["light"], 4);
+    EXPECT_EQ(info("chime").next_fire_ms, local_ms(2026, 6, 4, 6, 0));
+    EXPECT_EQ(lines_with("automation chime: fired (it is 06:00)"), 2u) << log.str();
+    EXPECT_EQ(lines_with("automation chime: fired (it is 12:00)"), 0u) << "outside the window: not fired";
+}
+
+TEST_F(AutomationTest, FollowPausesForAClientSwitchThenFollowsAgain) {
+    start(R"(
+  - {id: porch, type: follow, sensor: door, relay: light, override: 5m}
+)");
+    publish("door", 1);
+    ASSERT_EQ(state("light"), RelayState::on);
+    client_set("light", false);
+    EXPECT_EQ(info("porch").state, "overridden");
+    publish("door", 0);
+    publish("door", 1);  // the sensor changes during the override: the client's switch holds
+    advance(4min);
+    EXPECT_EQ(state("light"), RelayState::off);
+    advance(1min);  // the override ends: the relay follows the sensor again at once
+    EXPECT_EQ(state("light"), RelayState::on);
+    EXPECT_EQ(info("porch").state, "active");
+    EXPECT_EQ(switches.last_by["light"], "automation:porch");
+}
+
+TEST_F(AutomationTest, ReloadKeepsEveryKindOfAutomationsRelayAsItIs) {
+    wall_base = local_ms(2026, 5, 28, 5, 59);
+    const std::string before = R"(
+  - {id: water, type: schedule, relay: pump, at: "06:00", duration: 30m}
+  - {id: porch, type: follow, sensor: door, relay: light}
+  - {id: warm, type: thermostat, sensor: temp, relay: heater, setpoint: 12}
+)" + rule("hot", "{sensor: temp, above: 5}", {"{relay: fan, set: on}"});
+    start(before);
+    advance(1min);  // 06:00
+    publish("door", 1);
+    publish("temp", 10);
+    advance(1ms);
+    ASSERT_EQ(state("pump"), RelayState::on);
+    ASSERT_EQ(state("light"), RelayState::on);
+    ASSERT_EQ(state("heater"), RelayState::on);
+    ASSERT_EQ(state("fan"), RelayState::on);
+    client_set("fan", false);  // the rule fired once; it does not fire again by itself
+    const auto counted = switches.count;
+    // Every automation changed (a reload that restarts all of them), then the same again.
+    reload(R"(
+  - {id: water, type: schedule, relay: pump, at: "06:00", duration: 40m}
+  - {id: porch, type: follow, sensor: door, relay: light, delay: 1s}
+  - {id: warm, type: thermostat, sensor: temp, relay: heater, setpoint: 12.2}
+)" + rule("hot", "{sensor: temp, above: 6}", {"{relay: fan, set: on}"}));
+    advance(1ms);
+    reload(before);
+    for (int i = 0; i < 20; ++i) {
+        advance(1s);
+        publish("temp", 10);
+        publish("door", 1);
+    }
+    EXPECT_EQ(switches.count, counted) << "a reload flips no relay, nor does a rule fire again for a value it saw";
+    EXPECT_EQ(info("water").state, "active") << "restarted inside its window";
+    advance(30min);
+    EXPECT_EQ(state("pump"), RelayState::off) << "and still ends it";
 }
 
 TEST(LocalTime, WindowsAcrossMidnight) {

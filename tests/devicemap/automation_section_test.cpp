@@ -94,7 +94,7 @@ TEST(DeviceMapAutomations, MistakesAreReportedWhereTheyAreWritten) {
         "map.yaml:11:75: error: unknown key 'hysterisis' in automation 'heat'; did you mean 'hysteresis'?",
         "map.yaml:12:39: error: sensor 'temp' is of type number; automation 'porch' needs a boolean sensor",
         "map.yaml:15:39: error: automation 'r' trigger may have only one of above, below, enters, leaves, edge, becomes, goes, at; it has above and becomes",
-        "map.yaml:17:9: error: automation 'r' action #1 needs one of set, toggle, pulse, send, delay, log (what it does)",
+        "map.yaml:17:9: error: automation 'r' action #1 needs one of set, toggle, pulse, send, delay, log, publish (what it does)",
         "map.yaml:17:22: error: unknown key 'sett' in automation 'r' action #1; did you mean 'set'?",
         "map.yaml:18:45: error: 'at' must be a local time of day \"HH:MM\" (00:00 to 23:59), got '25:00'",
         "map.yaml:18:61: error: 'days' entries must be mon, tue, wed, thu, fri, sat, sun, weekdays or weekend, got 'tues'; did you mean 'tue'?",
@@ -104,6 +104,95 @@ TEST(DeviceMapAutomations, MistakesAreReportedWhereTheyAreWritten) {
         "map.yaml:21:69: error: 'time' must be a window \"HH:MM-HH:MM\" with two different times, got '7-8'",
         "map.yaml:21:87: error: automation 'w' has no actions; 'actions' must list at least one",
     }));
+}
+
+TEST(DeviceMapAutomations, BooleanSensorCondition) {
+    auto result = load(automation_base + R"(  - id: hall
+    type: rule
+    trigger: {relay: fan, becomes: on}
+    conditions:
+      - {sensor: door, is: false}
+      - {sensor: door, is: "on"}
+      - {relay: heater, is: "off"}
+    actions: [{log: hi}]
+)");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    const auto& c = result.map->automations.at(0).conditions;
+    ASSERT_EQ(c.size(), 3u);
+    EXPECT_EQ(c[0].kind, AutomationCondition::Kind::sensor_is);
+    EXPECT_EQ(c[0].channel, "door");
+    EXPECT_FALSE(c[0].on);
+    EXPECT_TRUE(c[1].on);
+    EXPECT_EQ(c[2].kind, AutomationCondition::Kind::relay);
+
+    EXPECT_EQ(error_lines(load(automation_base + R"(  - id: hall
+    type: rule
+    trigger: {relay: fan, becomes: on}
+    conditions:
+      - {sensor: temp, is: true}
+      - {sensor: dor, is: true}
+      - {sensor: door, relay: fan, is: true}
+      - {time: "07:00-08:00", sensor: door}
+      - {sensor: door, is: open}
+    actions: [{log: hi}]
+)")), (std::vector<std::string>{
+        "map.yaml:15:18: error: sensor 'temp' is of type number; automation 'hall' condition #1 needs a boolean sensor",
+        "map.yaml:16:18: error: automation 'hall' condition #2 refers to undefined sensor 'dor'; did you mean 'door'?",
+        "map.yaml:17:24: error: 'is' in automation 'hall' condition #3 compares one relay or one sensor; it has both",
+        "map.yaml:18:31: error: 'sensor' does not apply to a condition with 'time'",
+        "map.yaml:19:28: error: 'is' must be one of on, off, true, false, got 'open'",
+    }));
+}
+
+TEST(DeviceMapAutomations, PublishNeedsTheUplinkAndResolvesItsTopic) {
+    const std::string rule = R"(  - id: tell
+    type: rule
+    trigger: {relay: fan, becomes: on}
+    actions:
+      - {publish: events/fan, payload: "on"}
+      - {publish: /home/fan, retain: true, qos: 0}
+)";
+    EXPECT_EQ(error_lines(load(automation_base + rule)),
+              (std::vector<std::string>{
+                  "map.yaml:15:19: error: 'publish' in automation 'tell' action #1 needs the MQTT uplink: the map has no 'mqtt:' section (docs/mqtt.md)",
+                  "map.yaml:16:19: error: 'publish' in automation 'tell' action #2 needs the MQTT uplink: the map has no 'mqtt:' section (docs/mqtt.md)",
+              }));
+    auto result = load("mqtt: {prefix: t/bench, qos: 2}\n" + automation_base + rule);
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    const auto& a = result.map->automations.at(0).actions;
+    EXPECT_EQ(a[0].kind, AutomationAction::Kind::publish);
+    EXPECT_EQ(a[0].topic, "t/bench/events/fan");
+    EXPECT_EQ(a[0].text, "on");
+    EXPECT_EQ(a[0].qos, 2) << "the uplink's";
+    EXPECT_FALSE(a[0].retain);
+    EXPECT_EQ(a[1].topic, "home/fan");
+    EXPECT_EQ(a[1].qos, 0);
+    EXPECT_TRUE(a[1].retain);
+
+    EXPECT_EQ(error_lines(load("mqtt: {prefix: t/bench}\n" + automation_base + R"(  - id: tell
+    type: rule
+    trigger: {relay: fan, becomes: on}
+    actions:
+      - {publish: "events/#"}
+      - {publish: relay/fan/set, payload: "ON"}
+      - {publish: /t/bench/status}
+      - {relay: fan, set: on, payload: x}
+)")), (std::vector<std::string>{
+        "map.yaml:16:19: error: 'publish' topic 'events/#' must not contain the wildcards '+' or '#'",
+        "map.yaml:17:19: error: 'publish' topic 't/bench/relay/fan/set' is one of the uplink's own (t/bench/relay...); choose another level, e.g. t/bench/events/...",
+        "map.yaml:18:19: error: 'publish' topic 't/bench/status' is one of the uplink's own (t/bench/status...); choose another level, e.g. t/bench/events/...",
+        "map.yaml:19:31: error: 'payload' does not apply to an action with 'set'",
+    }));
+}
+
+TEST(DeviceMapAutomations, TimeZoneIsAZoneOfTheDatabase) {
+    auto result = load("bridge: {time_zone: Europe/Berlin}\n" + automation_base + "  - {id: w, type: schedule, relay: fan, at: \"06:00\", duration: 1m}\n");
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    EXPECT_EQ(result.map->bridge.time_zone.name(), "Europe/Berlin");
+    EXPECT_EQ(load(automation_base + "  []\n").map->bridge.time_zone.name(), "") << "none: the process's";
+    EXPECT_EQ(error_lines(load("bridge:\n  time_zone: Europe/Berln\n" + automation_base + "  []\n")),
+              (std::vector<std::string>{"map.yaml:2:14: error: 'time_zone' must name a zone of the tz database such as "
+                                        "Europe/Berlin or UTC, got 'Europe/Berln'; did you mean 'Europe/Berlin'?"}));
 }
 
 }  // namespace

@@ -113,6 +113,41 @@ TEST_F(MqttUplinkTest, ReadingsArriveWithTheirValuesAndTheBridgeIsOnline) {
     EXPECT_EQ(available->payload, "online");
 }
 
+// An automation's `publish` action goes out through the uplink: a rule on the pump's switch
+// publishes below the prefix and from the root, and an independent subscriber receives both.
+TEST_F(MqttUplinkTest, AnAutomationPublishesThroughTheUplink) {
+    MqttClient client(broker.port(), "listener");
+    client.subscribe("t/bench/events/#");
+    client.subscribe("garden/#");
+    client.subscribe("t/bench/relay/pump/state");
+    Daemon daemon(mqtt_map(broker.port()) + R"(automations:
+  - id: tell
+    type: rule
+    trigger: {relay: pump, becomes: on}
+    actions:
+      - {publish: events/pump, payload: "pump on"}
+      - {publish: /garden/pump, payload: "running", retain: true, qos: 1}
+)");
+    ASSERT_TRUE(client.wait_for([](const Message& m) { return m.topic == "t/bench/relay/pump/state" && m.payload == "OFF"; }))
+        << daemon.log();
+    EXPECT_FALSE(client.wait_topic("t/bench/events/pump", 300ms)) << "nothing before the rule fires";
+    client.publish("t/bench/relay/pump/set", "ON");
+    auto relative = client.wait_topic("t/bench/events/pump");
+    ASSERT_TRUE(relative) << daemon.log();
+    EXPECT_EQ(relative->payload, "pump on");
+    auto absolute = client.wait_topic("garden/pump");
+    ASSERT_TRUE(absolute) << daemon.log();
+    EXPECT_EQ(absolute->payload, "running");
+    EXPECT_TRUE(eventually([&] { return log_has(daemon, "audit: mqtt publish t/bench/events/pump by automation:tell"); }, 5000ms))
+        << daemon.log();
+    // Retained: a subscriber that comes later still gets it.
+    MqttClient late(broker.port(), "late-garden");
+    late.subscribe("garden/pump");
+    auto kept = late.wait_topic("garden/pump");
+    ASSERT_TRUE(kept);
+    EXPECT_TRUE(kept->retained);
+}
+
 TEST_F(MqttUplinkTest, ARelayCommandFromTheBrokerSwitchesAndEveryoneSeesIt) {
     MqttClient client(broker.port(), "controller");
     client.subscribe("t/bench/relay/pump/result");
