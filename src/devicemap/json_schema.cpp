@@ -185,6 +185,11 @@ Json automations_schema(const std::string& description) {
     condition["properties"]["time"]["type"] = "string";
     condition["properties"]["time"]["pattern"] =
         "^([01]?[0-9]|2[0-3]):[0-5][0-9]-([01]?[0-9]|2[0-3]):[0-5][0-9]$";
+    // `is: true` / `is: false` (a boolean sensor, or a relay's on/off) are YAML booleans too.
+    Json& is = condition["properties"]["is"];
+    is["enum"].push_back(true);
+    is["enum"].push_back(false);
+    if (is.contains("type") && is["type"] == "string") is["type"] = Json::array({"string", "boolean"});
     Json action = closed_object("one action: relay with set/toggle/pulse, text with send, delay or log", schema::action());
     const std::vector<std::pair<std::string, std::vector<OptionSpec>>> types = {
         {"thermostat", schema::thermostat()}, {"schedule", schema::schedule()},
