@@ -25,6 +25,10 @@ constexpr RateLimit mqttdrv_complaints{1.0 / 60, 3};  // bad payloads: a few lin
 
 std::vector<OptionSpec> mqttdrv_device_options() {
     return {
+        {.key = "broker", .type = OptionType::choice,
+         .help = "uplink: the broker of the map's mqtt: section (its host, port, username, password_file, ca, cert, key, "
+                 "keepalive and protocol); own: this device's keys",
+         .fallback = std::string("own"), .choices = {"own", "uplink"}},
         {.key = "host", .help = "the broker's host name or address", .fallback = std::string("127.0.0.1")},
         {.key = "port", .type = OptionType::integer, .help = "the broker's port", .fallback = std::int64_t{1883}, .min = 1,
          .max = 65535},
@@ -226,8 +230,43 @@ std::vector<OptionProblem> mqttdrv_check(const DeviceConfig& device) {
 // default computed by the map loader as for the uplink): the uplink takes commands there and
 // publishes its states there, so a command would reach this bridge itself and a state would be
 // confirmed by its own messages (docs/device-map.md, "Loops").
+// The keys `broker: uplink` takes from the mqtt: section.
+constexpr const char* mqttdrv_broker_keys[] = {"host", "port", "username", "password_file", "ca", "cert", "key",
+                                               "keepalive", "protocol"};
+
+// `broker: uplink`: the section's broker settings, where the device does not write its own (a key
+// written anyway is reported by mqttdrv_check_uplink).
+void mqttdrv_take_uplink(DeviceConfig& device, const MqttConfig& uplink) {
+    Options& d = device.options;
+    if (!uplink.enabled || !d.has("broker") || d.string("broker") != "uplink") return;
+    auto take = [&](const char* key, OptionValue value) {
+        if (d.location(key) == nullptr) d.set(key, std::move(value));
+    };
+    take("host", uplink.host);
+    take("port", std::int64_t{uplink.port});
+    take("keepalive", std::chrono::milliseconds(std::int64_t{uplink.keepalive_s} * 1000));
+    take("protocol", std::string(uplink.protocol == 5 ? "5" : "3.1.1"));
+    for (auto [key, value] : {std::pair{"username", &uplink.username}, std::pair{"password_file", &uplink.password_file},
+                              std::pair{"ca", &uplink.ca}, std::pair{"cert", &uplink.cert}, std::pair{"key", &uplink.key}})
+        if (!value->empty()) take(key, *value);
+}
+
 std::vector<OptionProblem> mqttdrv_check_uplink(const DeviceConfig& device, const MqttConfig& uplink) {
     std::vector<OptionProblem> problems;
+    const Options& d = device.options;
+    if (d.has("broker") && d.string("broker") == "uplink") {
+        if (!uplink.enabled)
+            problems.push_back({ChannelKind::sensor, "", "broker",
+                                "'broker: uplink' takes the broker of the map's mqtt: section, and this map has none "
+                                "(add one, or give this device its own host and port)"});
+        else
+            for (const char* key : mqttdrv_broker_keys)
+                if (d.location(key) != nullptr)
+                    problems.push_back({ChannelKind::sensor, "", key,
+                                        std::string("'") + key +
+                                            "' comes from the mqtt: section with 'broker: uplink'; leave it out here, "
+                                            "or write 'broker: own' to give this device a broker of its own"});
+    }
     if (!uplink.enabled || uplink.prefix.empty()) return problems;
     const std::string& own = uplink.prefix;
     auto under = [&](const std::string& t) { return t == own || t.rfind(own + "/", 0) == 0; };
@@ -238,7 +277,6 @@ std::vector<OptionProblem> mqttdrv_check_uplink(const DeviceConfig& device, cons
         if (o.has(key) && under(o.string(key)))
             problems.push_back({kind, channel, key, std::string("'") + key + "' " + o.string(key) + why});
     };
-    const Options& d = device.options;
     if (d.has("bridge") && under(mqttdrv_bridge_prefix(device))) {
         const char* key = d.has("bridge_prefix") ? "bridge_prefix" : "bridge";
         problems.push_back({ChannelKind::sensor, "", key,
@@ -915,6 +953,7 @@ void register_mqtt_driver(DriverRegistry& registry) {
         .text_options = mqttdrv_text_options(),
         .check = mqttdrv_check,
         .check_against_uplink = mqttdrv_check_uplink,
+        .take_from_uplink = mqttdrv_take_uplink,
         .create = [](const DeviceConfig& config, DeviceContext& context) -> std::unique_ptr<Device> {
             return std::make_unique<MqttDevice>(config, context);
         },

@@ -89,6 +89,9 @@ struct DriverInfo {
     // Optional: rules against the bridge's own MQTT uplink (the map's `mqtt:`, `enabled` false
     // without one), e.g. no topic of the device under the uplink's prefix. Run like `check`.
     std::function<std::vector<OptionProblem>(const DeviceConfig&, const MqttConfig& uplink)> check_against_uplink;
+    // Optional, before the checks: the device takes settings from the map's `mqtt:` section (the
+    // mqtt driver's `broker: uplink`), filling only options the map did not write.
+    std::function<void(DeviceConfig&, const MqttConfig& uplink)> take_from_uplink;
     std::function<std::unique_ptr<Device>(const DeviceConfig&, DeviceContext&)> create;
     // Optional: the other hwbridge whose channels the device carries (ChannelInfo::origin); empty
     // for a device of its own.

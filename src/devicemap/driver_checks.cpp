@@ -48,6 +48,17 @@ SourceLocation problem_location(const DeviceConfig& device, const OptionProblem&
 }  // namespace
 
 void run_driver_checks(LoadContext& context, const MqttConfig& uplink) {
+    for (auto& device : context.devices) {
+        if (context.incomplete_devices.count(device.id) != 0) continue;
+        const DriverInfo* driver = context.device_drivers[device.id];
+        if (driver == nullptr || !driver->take_from_uplink) continue;
+        try {
+            driver->take_from_uplink(device, uplink);
+        } catch (const std::exception& e) {
+            context.diagnostics.error(device.where, "driver '" + device.driver + "' failed to read the mqtt section for device '" +
+                                                        device.id + "': " + e.what());
+        }
+    }
     for (const auto& device : context.devices) {
         if (context.incomplete_devices.count(device.id) != 0) continue;
         const DriverInfo* driver = context.device_drivers[device.id];

@@ -183,6 +183,67 @@ std::vector<std::string> mqtt_driver_errors(const std::string& yaml) {
     return error_lines(load_device_map_string(yaml.substr(1), "map.yaml", drivers));
 }
 
+TEST(DeviceMapMqtt, AnMqttDeviceTakesTheSectionsBrokerWithBrokerUplink) {
+    DriverRegistry drivers;
+    register_sim_driver(drivers);
+    register_mqtt_driver(drivers);
+    auto result = load_device_map_string(R"(devices:
+  - {id: shelly, driver: mqtt, broker: uplink}
+  - {id: other, driver: mqtt, host: broker2.lan}
+mqtt:
+  host: broker.lan
+  port: 8883
+  username: bridge
+  password_file: /etc/hwbridge/mqtt-password
+  ca: /etc/hwbridge/ca.pem
+  keepalive: 1m
+  protocol: 3.1.1
+)",
+                                         "map.yaml", drivers, LoadOptions{.probe_files = false});
+    ASSERT_TRUE(result.ok()) << ::testing::PrintToString(error_lines(result));
+    const Options& shared = result.map->devices[0].options;
+    EXPECT_EQ(shared.string("host"), "broker.lan");
+    EXPECT_EQ(shared.integer("port"), 8883);
+    EXPECT_EQ(shared.string("username"), "bridge");
+    EXPECT_EQ(shared.string("password_file"), "/etc/hwbridge/mqtt-password");
+    EXPECT_EQ(shared.string("ca"), "/etc/hwbridge/ca.pem");
+    EXPECT_FALSE(shared.has("cert"));
+    EXPECT_EQ(shared.duration("keepalive"), std::chrono::milliseconds(60000));
+    EXPECT_EQ(shared.string("protocol"), "3.1.1");
+    const Options& own = result.map->devices[1].options;  // broker: own, the default
+    EXPECT_EQ(own.string("host"), "broker2.lan");
+    EXPECT_EQ(own.integer("port"), 1883);
+    EXPECT_FALSE(own.has("username"));
+}
+
+TEST(DeviceMapMqtt, BrokerUplinkNeedsTheSectionAndNoBrokerKeysOfItsOwn) {
+    auto lines = mqtt_driver_errors(R"(
+devices: [{id: dev, driver: mqtt, broker: uplink}]
+)");
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find("map.yaml:1:43: error: 'broker: uplink' takes the broker of the map's mqtt: section, and "
+                            "this map has none"),
+              std::string::npos)
+        << lines[0];
+    lines = mqtt_driver_errors(R"(
+devices:
+  - id: dev
+    driver: mqtt
+    broker: uplink
+    port: 1884
+mqtt:
+)");
+    ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+    EXPECT_NE(lines[0].find("map.yaml:5:11: error: 'port' comes from the mqtt: section with 'broker: uplink'"),
+              std::string::npos)
+        << lines[0];
+    lines = mqtt_driver_errors(R"(
+devices: [{id: dev, driver: mqtt, broker: uplnk}]
+)");
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines[0].find("did you mean 'uplink'"), std::string::npos) << lines[0];
+}
+
 TEST(DeviceMapMqtt, AnMqttDeviceMustNotCommandTheBridgesOwnUplink) {
     // The default prefix (hwbridge/ and the bridge's name as a topic level): a relay commanded
     // there would be commanded by this bridge's uplink, a text sent there too.

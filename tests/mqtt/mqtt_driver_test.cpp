@@ -5,6 +5,8 @@
 // the remote is killed and back when it returns, with no relay flipped.
 #include <signal.h>
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -107,6 +109,61 @@ TEST(MqttDriver, SensorsReadPlainJsonAndOnOffPayloadsAndIgnoreGarbage) {
     door = reading_of(ws, "door");
     ASSERT_TRUE(door);
     EXPECT_EQ((*door)["value"], false);
+}
+
+// The single-topic device here is played by mosquitto_pub (mosquitto-clients), a client that is
+// not this project's; the hub's device takes its broker from the mqtt: section (broker: uplink).
+TEST(MqttDriver, ADeviceOnTheUplinksBrokerIsDrivenByMosquittoPub) {
+    Broker broker;
+    const std::string port = std::to_string(broker.port());
+    Daemon daemon(R"(bridge:
+  name: Hub
+mqtt:
+  port: )" + port + R"(
+devices:
+  - {id: shelly, driver: mqtt, broker: uplink}
+sensors:
+  - {id: temp, device: shelly, topic: shelly/temp}
+  - {id: power, device: shelly, topic: shelly/status, value_path: meter.power}
+relays:
+  - {id: lamp, device: shelly, command_topic: shelly/lamp/set, state_topic: shelly/lamp/state, timeout: 300ms}
+)");
+    WsClient ws(daemon.port(), "sensor");
+    ASSERT_TRUE(ws.wait_type("hello"));
+    ASSERT_TRUE(eventually([&] { return logged(daemon, "sensor temp is online"); }, 5000ms)) << daemon.log();
+    auto pub = [&](const std::string& topic, const std::string& payload) {
+        const std::string command = "mosquitto_pub -h 127.0.0.1 -p " + port + " -q 1 -t " + topic + " -m '" + payload + "'";
+        return std::system(command.c_str()) == 0;
+    };
+    auto reading = [&](const std::string& channel) {
+        return ws.wait_for([&](const json& m) { return m.value("type", "") == "reading" && m.value("channel", "") == channel; },
+                           300ms);
+    };
+    // Published again until the hub's subscription has taken effect.
+    std::optional<json> temp;
+    for (int attempt = 0; attempt < 25 && !temp; ++attempt) {
+        ASSERT_TRUE(pub("shelly/temp", "21.5"));
+        temp = reading("temp");
+    }
+    ASSERT_TRUE(temp) << daemon.log();
+    EXPECT_DOUBLE_EQ((*temp)["value"].get<double>(), 21.5);
+    ASSERT_TRUE(pub("shelly/status", R"({"meter": {"power": 42.5}})"));
+    auto power = ws.wait_for([](const json& m) { return m.value("type", "") == "reading" && m.value("channel", "") == "power"; });
+    ASSERT_TRUE(power) << daemon.log();
+    EXPECT_DOUBLE_EQ((*power)["value"].get<double>(), 42.5);
+
+    // Nothing answers on the lamp's state topic: timeout, and the state is unknown.
+    WsClient relays(daemon.port(), "relay");
+    ASSERT_TRUE(relays.wait_type("hello"));
+    relays.send_json({{"type", "set"}, {"id", 1}, {"channel", "lamp"}, {"state", "on"}});
+    auto error = relays.wait_type("error", 5000ms);
+    ASSERT_TRUE(error) << daemon.log();
+    EXPECT_EQ((*error)["code"], "timeout");
+    WsClient late(daemon.port(), "relay");
+    auto hello = late.wait_type("hello");
+    ASSERT_TRUE(hello);
+    ASSERT_EQ((*hello)["channels"].size(), 1u);
+    EXPECT_EQ((*hello)["channels"][0]["state"], "unknown");
 }
 
 TEST(MqttDriver, ARelayIsOnlyWhatItsStateTopicConfirms) {
