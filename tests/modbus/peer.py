@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An independent Modbus peer for hwbridge's tests: Debian's pymodbus (3.0) serving registers over
+"""An independent Modbus peer for hwbridge's tests: Debian's pymodbus (3.0 or 3.8) serving registers over
 loopback TCP or over a serial port (one end of a pseudo-terminal pair) as RTU.
 
   peer.py --tcp PORT|0 --spec JSON [--log FILE]
@@ -95,7 +95,8 @@ LOOP = None  # the server's event loop, for the timed coils
 def serve_timed_coils():
     """Function 05 with any value (not only FF00/0000) reaches the unit's timed coils, and is echoed."""
     if not PYMODBUS_30:
-        raise SystemExit("peer.py: timed_coils are written for pymodbus 3.0")
+        serve_timed_coils_38()
+        return
     from pymodbus.bit_write_message import WriteSingleCoilRequest, WriteSingleCoilResponse
 
     class Echo(WriteSingleCoilResponse):
@@ -119,6 +120,32 @@ def serve_timed_coils():
         return plain_execute(self, context)
 
     WriteSingleCoilRequest.decode, WriteSingleCoilRequest.execute = decode, execute
+
+
+def serve_timed_coils_38():
+    """The same for pymodbus 3.8 (Debian 13), whose requests are run by update_datastore."""
+    from pymodbus.pdu.bit_message import WriteSingleCoilRequest, WriteSingleCoilResponse
+
+    class Echo(WriteSingleCoilResponse):
+        def encode(self):
+            return struct.pack(">HH", self.address, self.raw)
+
+    plain_decode, plain_update = WriteSingleCoilRequest.decode, WriteSingleCoilRequest.update_datastore
+
+    def decode(self, data):
+        plain_decode(self, data)
+        self.raw = struct.unpack(">HH", data)[1]
+
+    async def update_datastore(self, context):
+        if isinstance(context, LoggedUnit) and context.timed_coil(self.address) is not None:
+            context.pulse(self.address, self.raw)
+            echo = Echo(address=self.address, bits=[bool(self.raw)], dev_id=self.dev_id,
+                        transaction_id=self.transaction_id)
+            echo.raw = self.raw
+            return echo
+        return await plain_update(self, context)
+
+    WriteSingleCoilRequest.decode, WriteSingleCoilRequest.update_datastore = decode, update_datastore
 
 
 FORMATS = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f",
