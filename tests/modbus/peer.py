@@ -92,60 +92,57 @@ class LoggedUnit(ModbusSlaveContext):
 LOOP = None  # the server's event loop, for the timed coils
 
 
+def raw_coil_writes(request, response):
+    """Function 05 requests keep the value written (`raw`: a board's time, not only FF00/0000);
+    the returned response class answers it back as written."""
+    class Echo(response):
+        def encode(self):
+            return struct.pack(">HH", self.address, self.raw)
+
+    plain_decode = request.decode
+
+    def decode(self, data):
+        plain_decode(self, data)
+        self.raw = struct.unpack(">HH", data)[1]
+
+    request.decode = decode
+    return Echo
+
+
+def timed_pulse(request, context, make_echo):
+    """The echo of a timed pulse when `request` writes one of the unit's timed coils, else None."""
+    if not isinstance(context, LoggedUnit) or context.timed_coil(request.address) is None:
+        return None
+    context.pulse(request.address, request.raw)
+    echo = make_echo()
+    echo.raw = request.raw
+    return echo
+
+
 def serve_timed_coils():
     """Function 05 with any value (not only FF00/0000) reaches the unit's timed coils, and is echoed."""
-    if not PYMODBUS_30:
-        serve_timed_coils_38()
-        return
-    from pymodbus.bit_write_message import WriteSingleCoilRequest, WriteSingleCoilResponse
+    if PYMODBUS_30:
+        from pymodbus.bit_write_message import WriteSingleCoilRequest, WriteSingleCoilResponse
+        Echo = raw_coil_writes(WriteSingleCoilRequest, WriteSingleCoilResponse)
+        plain_execute = WriteSingleCoilRequest.execute
 
-    class Echo(WriteSingleCoilResponse):
-        def __init__(self, address, raw, **kwargs):
-            super().__init__(address, bool(raw), **kwargs)
-            self.raw = raw
+        def execute(self, context):
+            echo = timed_pulse(self, context, lambda: Echo(self.address, bool(self.raw)))
+            return echo if echo is not None else plain_execute(self, context)
 
-        def encode(self):
-            return struct.pack(">HH", self.address, self.raw)
+        WriteSingleCoilRequest.execute = execute
+    else:
+        # pymodbus 3.8 (Debian 13) runs requests through update_datastore.
+        from pymodbus.pdu.bit_message import WriteSingleCoilRequest, WriteSingleCoilResponse
+        Echo = raw_coil_writes(WriteSingleCoilRequest, WriteSingleCoilResponse)
+        plain_update = WriteSingleCoilRequest.update_datastore
 
-    plain_decode, plain_execute = WriteSingleCoilRequest.decode, WriteSingleCoilRequest.execute
+        async def update_datastore(self, context):
+            echo = timed_pulse(self, context, lambda: Echo(address=self.address, bits=[bool(self.raw)],
+                                                          dev_id=self.dev_id, transaction_id=self.transaction_id))
+            return echo if echo is not None else await plain_update(self, context)
 
-    def decode(self, data):
-        plain_decode(self, data)
-        self.raw = struct.unpack(">HH", data)[1]
-
-    def execute(self, context):
-        if isinstance(context, LoggedUnit) and context.timed_coil(self.address) is not None:
-            context.pulse(self.address, self.raw)
-            return Echo(self.address, self.raw)
-        return plain_execute(self, context)
-
-    WriteSingleCoilRequest.decode, WriteSingleCoilRequest.execute = decode, execute
-
-
-def serve_timed_coils_38():
-    """The same for pymodbus 3.8 (Debian 13), whose requests are run by update_datastore."""
-    from pymodbus.pdu.bit_message import WriteSingleCoilRequest, WriteSingleCoilResponse
-
-    class Echo(WriteSingleCoilResponse):
-        def encode(self):
-            return struct.pack(">HH", self.address, self.raw)
-
-    plain_decode, plain_update = WriteSingleCoilRequest.decode, WriteSingleCoilRequest.update_datastore
-
-    def decode(self, data):
-        plain_decode(self, data)
-        self.raw = struct.unpack(">HH", data)[1]
-
-    async def update_datastore(self, context):
-        if isinstance(context, LoggedUnit) and context.timed_coil(self.address) is not None:
-            context.pulse(self.address, self.raw)
-            echo = Echo(address=self.address, bits=[bool(self.raw)], dev_id=self.dev_id,
-                        transaction_id=self.transaction_id)
-            echo.raw = self.raw
-            return echo
-        return await plain_update(self, context)
-
-    WriteSingleCoilRequest.decode, WriteSingleCoilRequest.update_datastore = decode, update_datastore
+        WriteSingleCoilRequest.update_datastore = update_datastore
 
 
 FORMATS = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f",
