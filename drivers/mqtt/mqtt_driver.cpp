@@ -289,6 +289,16 @@ std::vector<OptionProblem> mqttdrv_check_uplink(const DeviceConfig& device, cons
     return problems;
 }
 
+// A string field of a JSON message from the broker, at most `max` bytes; `fallback` when it is
+// missing or not a string (anyone may publish: a wrong type is never an exception).
+std::string mqttdrv_text(const Json& message, const char* key, const std::string& fallback,
+                         std::size_t max = std::string::npos) {
+    auto it = message.find(key);
+    std::string out = it != message.end() && it->is_string() ? it->get<std::string>() : fallback;
+    if (out.size() > max) out.resize(max);
+    return out;
+}
+
 // A payload quoted in a log line: at most `max` bytes (40 by default), control and non-ASCII
 // bytes as \xNN.
 std::string mqttdrv_quote(const std::string& payload, std::size_t max = 40) {
@@ -534,12 +544,8 @@ void MqttRelay::on_result(const std::string& correlation, const std::string& pay
     Json answer = Json::parse(payload, nullptr, false);
     if (!answer.is_object() || !answer.contains("ok") || !answer["ok"].is_boolean()) return;
     if (answer["ok"].get<bool>()) return;  // the state topic confirms
-    auto text = [&](const char* key, const char* fallback) {
-        auto it = answer.find(key);
-        return it != answer.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
-    };
-    std::string code = text("error", "hardware");
-    std::string message = text("message", "");
+    std::string code = mqttdrv_text(answer, "error", "hardware");
+    std::string message = mqttdrv_text(answer, "message", "");
     if (code.size() > 40) code = "hardware";
     // The remote's own reason, for the client: as long as the bridge's own messages may be.
     finish(relay_.state(), Error{code, device_.id() + " answered: " + mqttdrv_quote(message, 300)});
@@ -783,12 +789,8 @@ void MqttDevice::on_meta(const std::string& payload) {
         complain("metadata on " + meta_topic_ + " is not a hwbridge metadata message (format 1); ignored");
         return;
     }
-    auto string_field = [&](const char* key) {
-        auto it = meta.find(key);
-        return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    const std::string name = string_field("bridge");
-    const std::string node = string_field("node");
+    const std::string name = mqttdrv_text(meta, "bridge", "");
+    const std::string node = mqttdrv_text(meta, "node", "");
     if (name != bridge && node != mqtt_node_id(bridge)) {
         complain("metadata on " + meta_topic_ + " belongs to bridge '" + mqttdrv_quote(name) + "', not '" + bridge +
                  "'; ignored");
@@ -804,12 +806,6 @@ void MqttDevice::on_meta(const std::string& payload) {
         if (!t.options.has("imported")) mapped.insert("text/" + mqttdrv_remote_id(config_, t.info.id, t.options));
     const std::string id_prefix = mqttdrv_id_prefix(config_);
     const std::string device_label = config_.label.empty() ? config_.id : config_.label;
-    auto text_of = [](const Json& entry, const char* key, const std::string& fallback, std::size_t max) {
-        auto it = entry.find(key);
-        std::string out = it != entry.end() && it->is_string() ? it->get<std::string>() : fallback;
-        if (out.size() > max) out.resize(max);
-        return out;
-    };
     auto number_of = [](const Json& entry, const char* key) -> std::optional<double> {
         auto it = entry.find(key);
         if (it == entry.end() || !it->is_number() || !std::isfinite(it->get<double>())) return std::nullopt;
@@ -820,7 +816,7 @@ void MqttDevice::on_meta(const std::string& payload) {
     // One entry of the metadata: its remote id, or nothing when it is not imported.
     auto accept = [&](const Json& entry, const char* kind) -> std::optional<std::string> {
         if (!entry.is_object()) return std::nullopt;
-        const std::string remote = text_of(entry, "id", "", 65);
+        const std::string remote = mqttdrv_text(entry, "id", "", 65);
         if (!is_identifier(remote) || !is_identifier(id_prefix + remote)) {
             ++skipped;
             return std::nullopt;
@@ -844,22 +840,22 @@ void MqttDevice::on_meta(const std::string& payload) {
         auto flag = [&](const char* key) { return it->contains(key) && (*it)[key].is_boolean() && (*it)[key].get<bool>(); };
         ui.hidden = flag("hidden");
         ui.compact = flag("compact");
-        const std::string group = text_of(*it, "group", "", 40);
+        const std::string group = mqttdrv_text(*it, "group", "", 40);
         if (!group.empty()) ui.group = device_label + " · " + group;
         return ui;
     };
     auto words_of = [&](const Json& entry) {
         ChannelWords words;
-        words.device_class = text_of(entry, "device_class", "", 16);
-        words.on_text = text_of(entry, "on_text", "", 40);
-        words.off_text = text_of(entry, "off_text", "", 40);
+        words.device_class = mqttdrv_text(entry, "device_class", "", 16);
+        words.on_text = mqttdrv_text(entry, "on_text", "", 40);
+        words.off_text = mqttdrv_text(entry, "off_text", "", 40);
         return words;
     };
     // What every found channel has: its id, label, device, origin and place, and its options (the
     // driver's defaults, marked imported, with the remote id its topics are derived from).
     auto common = [&](auto& c, const Json& entry, const std::string& remote, const std::vector<OptionSpec>& specs) {
         c.info.id = id_prefix + remote;
-        c.info.label = text_of(entry, "label", remote, 200);
+        c.info.label = mqttdrv_text(entry, "label", remote, 200);
         c.info.device = id_;
         c.info.device_label = device_label;
         c.info.origin = bridge;
@@ -878,8 +874,8 @@ void MqttDevice::on_meta(const std::string& payload) {
         if (!remote) continue;
         SensorConfig s;
         common(s, entry, *remote, mqttdrv_sensor_options());
-        s.info.unit = text_of(entry, "unit", "", 32);
-        s.info.type = text_of(entry, "kind", "number", 16) == "boolean" ? SensorType::boolean : SensorType::number;
+        s.info.unit = mqttdrv_text(entry, "unit", "", 32);
+        s.info.type = mqttdrv_text(entry, "kind", "number", 16) == "boolean" ? SensorType::boolean : SensorType::number;
         s.info.min = number_of(entry, "min");
         s.info.max = number_of(entry, "max");
         s.info.precision = static_cast<int>(std::clamp(number_of(entry, "precision").value_or(2), 0.0, 9.0));
